@@ -1,0 +1,53 @@
+{#- Exact arithmetic for money and quantities. DuckDB returns DOUBLE for decimal division and
+    avg(), so every division here is done in integers (HUGEINT) and rescaled by multiplication.
+    Rounding mode: half away from zero everywhere (SPEC 0: round2 / round6). -#}
+
+{#- Integer division of two non-negative integers, rounded half away from zero. -#}
+{% macro div_round_half_away(numerator, denominator) -%}
+    ((2 * cast({{ numerator }} as hugeint) + cast({{ denominator }} as hugeint))
+        // (2 * cast({{ denominator }} as hugeint)))
+{%- endmacro %}
+
+{#- An integer count of millionths as DECIMAL(38,6), exactly. -#}
+{% macro micros_to_decimal6(micros) -%}
+    (cast({{ micros }} as decimal(38, 0)) * cast(0.000001 as decimal(38, 6)))
+{%- endmacro %}
+
+{#- An integer count of cents as DECIMAL(38,2), exactly. -#}
+{% macro cents_to_decimal2(cents) -%}
+    (cast({{ cents }} as decimal(38, 0)) * cast(0.01 as decimal(38, 2)))
+{%- endmacro %}
+
+{#- round6(numerator / denominator) for non-negative integers, as DECIMAL(38,6). -#}
+{% macro ratio_round6(numerator, denominator) -%}
+    {{ micros_to_decimal6(div_round_half_away(
+        'cast(' ~ numerator ~ ' as hugeint) * 1000000', denominator)) }}
+{%- endmacro %}
+
+{#- round6(bytes / 2^30): GiB from a byte count (SPEC 3, data_ingress / data_egress). -#}
+{% macro bytes_to_gib_round6(bytes) -%}
+    {{ ratio_round6(bytes, '1073741824') }}
+{%- endmacro %}
+
+{#- round2 of a DECIMAL: DuckDB's round() on DECIMAL rounds half away from zero. -#}
+{% macro round2(expression) -%}
+    cast(round({{ expression }}, 2) as decimal(38, 2))
+{%- endmacro %}
+
+{#- Hours in the billing month that starts on the DATE `month_start` (672, 696, 720 or 744). -#}
+{% macro hours_in_month(month_start) -%}
+    date_diff('hour', cast({{ month_start }} as timestamp),
+        cast({{ month_start }} as timestamp) + interval 1 month)
+{%- endmacro %}
+
+{#- The billable quantity of SPEC 3 from an exact integer measure (see
+    int_usage_measures_aggregated): GiB for ingress/egress, GiB-month for retention, hours for
+    uptime, as DECIMAL(38,6). -#}
+{% macro billable_quantity(billing_item, measure, usage_month) -%}
+    case {{ billing_item }}
+        when 'data_retention'
+            then {{ ratio_round6(measure, '1073741824 * ' ~ hours_in_month(usage_month)) }}
+        when 'cluster_uptime' then cast({{ measure }} as decimal(38, 6))
+        else {{ bytes_to_gib_round6(measure) }}
+    end
+{%- endmacro %}

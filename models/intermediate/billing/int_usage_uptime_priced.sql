@@ -1,0 +1,58 @@
+{#- One row per organization, month and cluster tier with billable hours (SPEC 3,
+    cluster_uptime): amount = round2(hours * hourly_price) with the uptime rate card version in
+    force for the month, chosen per cluster tier. -#}
+with
+
+quantities as (
+
+    select * from {{ ref('int_usage_quantities_monthly') }}
+    where billing_item = 'cluster_uptime'
+        and quantity > 0
+
+),
+
+prices as (
+
+    select * from {{ ref('stg_billing_config__rate_card_uptime') }}
+
+),
+
+priced as (
+
+    select
+        quantities.organization_id,
+        quantities.usage_month,
+        quantities.billing_item,
+        quantities.cluster_tier,
+        quantities.quantity,
+        quantities.unit,
+        prices.rate_card_version,
+        prices.hourly_price as unit_price
+    from quantities
+    left join prices
+        on quantities.cluster_tier = prices.cluster_tier
+        and prices.effective_from <= quantities.usage_month
+    qualify row_number() over (
+        partition by quantities.organization_id, quantities.usage_month, quantities.cluster_tier
+        order by prices.effective_from desc nulls last
+    ) = 1
+
+),
+
+final as (
+
+    select
+        priced.organization_id,
+        priced.usage_month,
+        priced.billing_item,
+        priced.cluster_tier,
+        priced.rate_card_version,
+        priced.quantity,
+        priced.unit,
+        priced.unit_price,
+        {{ round2('priced.quantity * priced.unit_price') }} as amount
+    from priced
+
+)
+
+select * from final

@@ -1,0 +1,29 @@
+{#- One row per usage month (null for rows without hour_start), meter (as landed, null kept),
+    outcome and quarantine reason: the number of landed rows and the sum of their quantity. -#}
+with
+
+classified as (
+
+    select * from {{ ref('int_usage_events_classified') }}
+
+),
+
+counted as (
+
+    select
+        classified.usage_month,
+        classified.meter,
+        classified.outcome,
+        classified.quarantine_reason,
+        count(*) as row_count,
+        cast(coalesce(sum(classified.quantity), 0) as hugeint) as quantity
+    from classified
+    group by
+        classified.usage_month,
+        classified.meter,
+        classified.outcome,
+        classified.quarantine_reason
+
+)
+
+select * from counted

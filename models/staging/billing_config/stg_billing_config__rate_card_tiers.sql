@@ -1,0 +1,25 @@
+{#- One row per rate card version, billing item and tier, with exact decimal bounds and price. -#}
+with
+
+source as (
+
+    select * from {{ ref('rate_card_tiers') }}
+
+),
+
+renamed as (
+
+    select
+        cast(source.rate_card_version as varchar) as rate_card_version,
+        cast(source.effective_from as date) as effective_from,
+        cast(source.billing_item as varchar) as billing_item,
+        cast(source.tier_mode as varchar) as tier_mode,
+        cast(source.tier as integer) as tier,
+        cast(source.lower_bound as decimal(38, 6)) as lower_bound,
+        cast(source.upper_bound as decimal(38, 6)) as upper_bound,
+        cast(source.unit_price as decimal(38, 6)) as unit_price
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,34 @@
+-- The instance shares of an organization's item sum exactly to the item's amount, and every
+-- charged item is allocated.
+with
+
+allocations as (
+
+    select
+        organization_id,
+        usage_month,
+        billing_item,
+        sum(allocated_amount) as allocated_amount
+    from {{ ref('fct_instance_usage_monthly') }}
+    group by organization_id, usage_month, billing_item
+
+),
+
+items as (
+
+    select * from {{ ref('fct_usage_monthly') }}
+
+)
+
+select
+    items.organization_id,
+    items.usage_month,
+    items.billing_item,
+    items.amount,
+    allocations.allocated_amount
+from items
+full outer join allocations
+    on items.organization_id = allocations.organization_id
+    and items.usage_month = allocations.usage_month
+    and items.billing_item = allocations.billing_item
+where coalesce(items.amount, 0) != coalesce(allocations.allocated_amount, 0)

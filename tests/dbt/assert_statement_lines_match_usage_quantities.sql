@@ -1,0 +1,37 @@
+-- Traceability: the quantities on an organization's usage lines add up to the billable quantity
+-- of the item computed from the rated rows (tier slices of a graduated card sum to Q; a volume
+-- line carries Q; uptime lines carry the hours).
+with
+
+lines as (
+
+    select
+        organization_id,
+        statement_month,
+        billing_item,
+        sum(quantity) as line_quantity
+    from {{ ref('fct_statement_lines') }}
+    where line_type = 'usage'
+    group by organization_id, statement_month, billing_item
+
+),
+
+items as (
+
+    select * from {{ ref('fct_usage_monthly') }}
+    where quantity > 0
+
+)
+
+select
+    items.organization_id,
+    items.usage_month,
+    items.billing_item,
+    items.quantity,
+    lines.line_quantity
+from items
+full outer join lines
+    on items.organization_id = lines.organization_id
+    and items.usage_month = lines.statement_month
+    and items.billing_item = lines.billing_item
+where items.quantity is distinct from lines.line_quantity
