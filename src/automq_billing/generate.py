@@ -604,7 +604,6 @@ def generate_landing(
     span_hours = (span_end - span_start).days * 24
     span_start_us = _us(span_start)
     month_start_h = np.array([(m - span_start).days * 24 for m in months] + [span_hours])
-    h_all = np.arange(span_hours)
     in_months = np.zeros(span_hours, dtype=bool)
     for i, m in enumerate(months):
         in_months[month_start_h[i] : month_start_h[i] + _month_hours(m)] = True
@@ -784,7 +783,7 @@ def generate_landing(
         "part-0000": "hive folder month=YYYY-MM, snappy",
         "part-0001": "extra column exporter_version",
         "part-0002": "different column order, zstd",
-        "day=DD/part-0003": "nested deeper, naive (UTC) timestamps, no compression, small row groups",
+        "day=DD/part-0003": "nested deeper, naive (UTC) timestamps, uncompressed, small row groups",
         "late/YYYY/MM/redelivery-0000": "restatements, redelivered duplicates, invalid rows",
     }
     _say(progress, f"wrote {len(files)} files under {dest}")

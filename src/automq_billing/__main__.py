@@ -1,0 +1,5 @@
+import sys
+
+from automq_billing.cli import main
+
+sys.exit(main())

@@ -1,0 +1,175 @@
+"""`automq-billing`: the command line. Thin: it parses, resolves paths and calls the library."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from automq_billing import __version__
+from automq_billing.errors import BillingError
+from automq_billing.months import parse_month
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def _repository_root() -> Path | None:
+    """The checkout this package was installed from (editable install), if it is one."""
+    candidate = Path(__file__).resolve().parents[2]
+    return candidate if (candidate / "dbt_project.yml").is_file() else None
+
+
+def resolve_project_dir(given: str | None) -> Path:
+    if given:
+        project_dir = Path(given).expanduser().resolve()
+    else:
+        project_dir = _repository_root() or Path.cwd().resolve()
+    if not (project_dir / "dbt_project.yml").is_file():
+        raise BillingError(
+            f"{project_dir} is not the billing project (no dbt_project.yml there).",
+            hint="pass --project-dir pointing at a copy of the automq-billing repository",
+        )
+    return project_dir
+
+
+def _path(given: str | None, env_name: str, default: Path) -> Path:
+    """An explicit flag, else the environment variable, else the default under the project;
+    relative paths are taken from the current folder. Always returned absolute."""
+    value = given or os.environ.get(env_name)
+    path = Path(value).expanduser() if value else default
+    return path.resolve()
+
+
+def _check_safe_path(path: Path, option: str) -> Path:
+    text = str(path)
+    if any(ch in text for ch in ("'", "\n", "\r", "\x00")):
+        raise BillingError(
+            f"{option} {text!r} contains a quote or a control character.",
+            hint=f"use a {option} path without quotes or line breaks",
+        )
+    return path
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _cmd_close(args: argparse.Namespace) -> int:
+    from automq_billing.close import CloseOptions, run_close
+    from automq_billing.summary import print_close_summary
+
+    month = parse_month(args.month)
+    project_dir = resolve_project_dir(args.project_dir)
+    options = CloseOptions(
+        month=month,
+        landing=_check_safe_path(
+            _path(args.landing, "AUTOMQ_BILLING_LANDING", project_dir / "data" / "landing"),
+            "--landing",
+        ),
+        output=_check_safe_path(
+            _path(args.output, "AUTOMQ_BILLING_OUTPUT", project_dir / "output"), "--output"
+        ),
+        warehouse=_check_safe_path(
+            _path(
+                args.warehouse,
+                "AUTOMQ_BILLING_WAREHOUSE",
+                project_dir / "warehouse" / "billing.duckdb",
+            ),
+            "--warehouse",
+        ),
+        project_dir=_check_safe_path(project_dir, "--project-dir"),
+    )
+    result = run_close(options, progress=None if args.quiet else _progress)
+    print_close_summary(result)
+    return EXIT_OK
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from automq_billing.generate import generate_landing, parse_months
+
+    try:
+        months = parse_months(args.months)
+    except ValueError as error:
+        raise BillingError(str(error), hint="pass e.g. --months 2026-09:2026-10") from error
+    if args.orgs < 1:
+        raise BillingError(f"--orgs must be at least 1, got {args.orgs}.")
+    out = Path(args.out).expanduser().resolve()
+    try:
+        summary = generate_landing(
+            out, months, orgs=args.orgs, seed=args.seed, progress=_progress
+        )
+    except ValueError as error:
+        raise BillingError(str(error), hint="generate into an empty landing folder") from error
+    print(f"Generated {summary.rows:,} usage rows in {len(summary.files)} file(s) under {out}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="automq-billing",
+        description="AutoMQ BYOC billing warehouse: monthly close and demo data.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    close = commands.add_parser(
+        "close",
+        help="build and test the warehouse, then freeze one month's statements",
+        description="Reads the landing zone, runs `dbt build` (models and tests), and writes "
+        "<output>/<YYYY-MM>/v<N>/ with statement_lines, statements (Parquet and CSV), "
+        "quarantine.parquet and manifest.json, all or nothing.",
+    )
+    close.add_argument("--month", required=True, help="billing month, YYYY-MM (e.g. 2026-10)")
+    close.add_argument(
+        "--landing",
+        help="landing root holding usage_events/ (env AUTOMQ_BILLING_LANDING; "
+        "default <project-dir>/data/landing)",
+    )
+    close.add_argument(
+        "--output",
+        help="where closes are written (env AUTOMQ_BILLING_OUTPUT; default <project-dir>/output)",
+    )
+    close.add_argument(
+        "--warehouse",
+        help="DuckDB file (env AUTOMQ_BILLING_WAREHOUSE; "
+        "default <project-dir>/warehouse/billing.duckdb)",
+    )
+    close.add_argument(
+        "--project-dir", help="the dbt project (default: this repository's root)"
+    )
+    close.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
+    close.set_defaults(handler=_cmd_close)
+
+    generate = commands.add_parser(
+        "generate",
+        help="write realistic demo landing data",
+        description="Writes deterministic demo usage exports (Parquet) into an empty landing "
+        "folder: traffic shapes, tier crossings, duplicates, restatements and bad rows.",
+    )
+    generate.add_argument("--out", required=True, help="landing root to create")
+    generate.add_argument(
+        "--months", required=True, help="YYYY-MM or YYYY-MM:YYYY-MM (inclusive)"
+    )
+    generate.add_argument("--orgs", type=int, default=12, help="number of organizations")
+    generate.add_argument("--seed", type=int, default=42, help="random seed")
+    generate.set_defaults(handler=_cmd_generate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except BillingError as error:
+        print(f"automq-billing {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"automq-billing {args.command}: interrupted; nothing was published.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
