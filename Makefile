@@ -8,6 +8,7 @@ LANDING ?= data/landing
 MONTH ?= 2026-10
 DEMO_MONTHS ?= 2026-09:2026-10
 ROWS ?= 1000000
+SEED ?= 1
 
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
@@ -55,7 +56,7 @@ docs: $(STAMP)
 	AUTOMQ_BILLING_LANDING=$(abspath $(LANDING)) $(BIN)/dbt docs generate --project-dir . --profiles-dir .
 
 bench: $(STAMP)
-	$(BIN)/python -m automq_billing.bench --rows $(ROWS)
+	$(BIN)/python -m automq_billing.bench --rows $(ROWS) --seed $(SEED)
 
 clean:
 	rm -rf target logs warehouse output .pytest_cache

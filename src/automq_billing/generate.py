@@ -75,6 +75,11 @@ _REGIONS_BY_PROVIDER = {
 _REGION_VALUES = tuple(
     f"{p}:{r}" for p in _PROVIDERS for r in _REGIONS_BY_PROVIDER[p]
 )  # internal keys; the written value is the part after the colon
+# written region names must be unique in a dictionary (duplicates make pyarrow's output unstable)
+_REGION_NAMES = tuple(sorted({r.split(":", 1)[1] for r in _REGION_VALUES}))
+_REGION_CODE_TO_NAME = np.array(
+    [_REGION_NAMES.index(r.split(":", 1)[1]) for r in _REGION_VALUES], dtype=np.int32
+)
 
 QUARANTINE_REASONS: tuple[str, ...] = (
     "missing_field",
@@ -254,7 +259,6 @@ def _to_table(
     m = _null_mask(cols, "event_id")
     if m is not None:
         eid = pc.if_else(pa.array(m), pa.scalar(None, pa.string()), eid)
-    region_values = [r.split(":", 1)[1] for r in _REGION_VALUES]
     arrays: dict[str, pa.Array] = {
         "event_id": eid,
         "organization_id": _dict_array(
@@ -263,7 +267,9 @@ def _to_table(
         "environment_id": _dict_array(cols["env"], dicts.envs, _null_mask(cols, "environment_id")),
         "instance_id": _dict_array(cols["inst"], dicts.insts, _null_mask(cols, "instance_id")),
         "cloud_provider": _dict_array(cols["prov"], _PROVIDERS, _null_mask(cols, "cloud_provider")),
-        "region": _dict_array(cols["region"], region_values, _null_mask(cols, "region")),
+        "region": _dict_array(
+            _REGION_CODE_TO_NAME[cols["region"]], _REGION_NAMES, _null_mask(cols, "region")
+        ),
         "pricing_mode": _dict_array(cols["mode"], _MODE_VALUES, _null_mask(cols, "pricing_mode")),
         "cluster_tier": _dict_array(
             np.maximum(cols["tier"], 0),
