@@ -81,7 +81,7 @@ def _cmd_close(args: argparse.Namespace) -> int:
         ),
         project_dir=_check_safe_path(project_dir, "--project-dir"),
     )
-    result = run_close(options, progress=None if args.quiet else _progress)
+    result = run_close(options, progress=(lambda message: None) if args.quiet else _progress)
     print_close_summary(result)
     return EXIT_OK
 

@@ -10,7 +10,12 @@
     3. measurements (instance_id, hour_start, meter): of the remaining rows the latest
        emitted_at is rated and the others are superseded; when the latest emitted_at is shared
        by rows with different quantities, all of the measurement's rows are quarantined as
-       measurement_conflict (the duplicate copies stay counted as duplicate). -#}
+       measurement_conflict (the duplicate copies stay counted as duplicate).
+
+    Performance: almost every valid row is alone with its event_id and its measurement, and then
+    it is simply rated. Two hash aggregates find the event ids and measurements that more than one
+    valid row shares; only those rows (a few percent) go through the window functions. This is
+    exact: a row that shares neither has no peer in either window. -#}
 with
 
 validated as (
@@ -19,36 +24,92 @@ validated as (
 
 ),
 
-event_ids_checked as (
+valid as (
+
+    select * from validated where validated.validation_failure is null
+
+),
+
+shared_event_ids as (
+
+    select valid.event_id
+    from valid
+    group by valid.event_id
+    having count(*) > 1
+
+),
+
+shared_measurements as (
+
+    select
+        valid.instance_id,
+        valid.hour_start,
+        valid.meter
+    from valid
+    group by valid.instance_id, valid.hour_start, valid.meter
+    having count(*) > 1
+
+),
+
+flagged as (
 
     select
         validated.*,
-        validated.validation_failure is null as is_valid,
-        hash(
-            validated.event_id, validated.organization_id, validated.environment_id,
-            validated.instance_id, validated.cloud_provider, validated.region,
-            validated.pricing_mode, validated.cluster_tier, validated.meter,
-            validated.hour_start, validated.quantity, validated.emitted_at
-        ) as content_hash
+        validated.validation_failure is null
+        and (
+            shared_event_ids.event_id is not null
+            or shared_measurements.meter is not null
+        ) as is_shared
     from validated
+    left join shared_event_ids
+        on validated.validation_failure is null
+        and validated.event_id = shared_event_ids.event_id
+    left join shared_measurements
+        on validated.validation_failure is null
+        and validated.instance_id = shared_measurements.instance_id
+        and validated.hour_start = shared_measurements.hour_start
+        and validated.meter = shared_measurements.meter
+
+),
+
+alone as (
+
+    select
+        flagged.* exclude (is_shared, validation_failure),
+        case when flagged.validation_failure is null then 'rated' else 'quarantined' end
+            as outcome,
+        flagged.validation_failure as quarantine_reason
+    from flagged
+    where not flagged.is_shared
+
+),
+
+shared as (
+
+    select
+        flagged.* exclude (is_shared),
+        hash(
+            flagged.event_id, flagged.organization_id, flagged.environment_id,
+            flagged.instance_id, flagged.cloud_provider, flagged.region,
+            flagged.pricing_mode, flagged.cluster_tier, flagged.meter,
+            flagged.hour_start, flagged.quantity, flagged.emitted_at
+        ) as content_hash
+    from flagged
+    where flagged.is_shared
 
 ),
 
 copies_numbered as (
 
     select
-        event_ids_checked.*,
-        event_ids_checked.is_valid and (
-            min(event_ids_checked.content_hash) over event_id_window
-            != max(event_ids_checked.content_hash) over event_id_window
-        ) as has_event_id_conflict,
+        shared.*,
+        min(shared.content_hash) over event_id_window
+            != max(shared.content_hash) over event_id_window as has_event_id_conflict,
         row_number() over (
-            event_id_window order by event_ids_checked.source_file
+            event_id_window order by shared.source_file
         ) as copy_number
-    from event_ids_checked
-    window event_id_window as (
-        partition by event_ids_checked.is_valid, event_ids_checked.event_id
-    )
+    from shared
+    window event_id_window as (partition by shared.event_id)
 
 ),
 
@@ -56,8 +117,7 @@ candidates_marked as (
 
     select
         copies_numbered.*,
-        copies_numbered.is_valid
-        and not copies_numbered.has_event_id_conflict
+        not copies_numbered.has_event_id_conflict
         and copies_numbered.copy_number = 1 as is_candidate
     from copies_numbered
 
@@ -106,25 +166,14 @@ conflicts_marked as (
 
 ),
 
-classified as (
+resolved as (
 
     select
-        conflicts_marked.event_id,
-        conflicts_marked.organization_id,
-        conflicts_marked.environment_id,
-        conflicts_marked.instance_id,
-        conflicts_marked.cloud_provider,
-        conflicts_marked.region,
-        conflicts_marked.pricing_mode,
-        conflicts_marked.cluster_tier,
-        conflicts_marked.meter,
-        conflicts_marked.hour_start,
-        conflicts_marked.quantity,
-        conflicts_marked.emitted_at,
-        conflicts_marked.source_file,
-        conflicts_marked.usage_month,
+        conflicts_marked.* exclude (
+            validation_failure, content_hash, has_event_id_conflict, copy_number, is_candidate,
+            latest_emitted_at, measurement_rank, has_measurement_conflict
+        ),
         case
-            when not conflicts_marked.is_valid then 'quarantined'
             when conflicts_marked.has_event_id_conflict then 'quarantined'
             when conflicts_marked.copy_number > 1 then 'duplicate'
             when conflicts_marked.has_measurement_conflict then 'quarantined'
@@ -132,12 +181,19 @@ classified as (
             else 'superseded'
         end as outcome,
         case
-            when not conflicts_marked.is_valid then conflicts_marked.validation_failure
             when conflicts_marked.has_event_id_conflict then 'event_id_conflict'
             when conflicts_marked.copy_number > 1 then null
             when conflicts_marked.has_measurement_conflict then 'measurement_conflict'
         end as quarantine_reason
     from conflicts_marked
+
+),
+
+classified as (
+
+    select * from alone
+    union all by name
+    select * from resolved
 
 )
 
