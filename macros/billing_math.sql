@@ -51,3 +51,10 @@
         else {{ bytes_to_gib_round6(measure) }}
     end
 {%- endmacro %}
+
+{#- ceil(numerator / denominator) for a non-negative integer numerator and positive integer
+    denominator, exactly, in HUGEINT. -#}
+{% macro ceil_div(numerator, denominator) -%}
+    ((cast({{ numerator }} as hugeint) + cast({{ denominator }} as hugeint) - 1)
+        // cast({{ denominator }} as hugeint))
+{%- endmacro %}

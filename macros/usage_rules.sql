@@ -22,3 +22,8 @@
 {% macro sql_list(values) -%}
     ({%- for value in values -%}'{{ value }}'{{ ", " if not loop.last }}{%- endfor -%})
 {%- endmacro %}
+
+{% macro license_channels() -%}
+    {{ return(['aws_marketplace', 'azure_marketplace', 'gcp_marketplace', 'alibaba_marketplace',
+               'offline_contract', 'trial']) }}
+{%- endmacro %}

@@ -97,9 +97,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         raise BillingError(f"--orgs must be at least 1, got {args.orgs}.")
     out = Path(args.out).expanduser().resolve()
     try:
-        summary = generate_landing(
-            out, months, orgs=args.orgs, seed=args.seed, progress=_progress
-        )
+        summary = generate_landing(out, months, orgs=args.orgs, seed=args.seed, progress=_progress)
     except ValueError as error:
         raise BillingError(str(error), hint="generate into an empty landing folder") from error
     print(f"Generated {summary.rows:,} usage rows in {len(summary.files)} file(s) under {out}")
@@ -136,9 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="DuckDB file (env AUTOMQ_BILLING_WAREHOUSE; "
         "default <project-dir>/warehouse/billing.duckdb)",
     )
-    close.add_argument(
-        "--project-dir", help="the dbt project (default: this repository's root)"
-    )
+    close.add_argument("--project-dir", help="the dbt project (default: this repository's root)")
     close.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
     close.set_defaults(handler=_cmd_close)
 
@@ -149,9 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
         "folder: traffic shapes, tier crossings, duplicates, restatements and bad rows.",
     )
     generate.add_argument("--out", required=True, help="landing root to create")
-    generate.add_argument(
-        "--months", required=True, help="YYYY-MM or YYYY-MM:YYYY-MM (inclusive)"
-    )
+    generate.add_argument("--months", required=True, help="YYYY-MM or YYYY-MM:YYYY-MM (inclusive)")
     generate.add_argument("--orgs", type=int, default=12, help="number of organizations")
     generate.add_argument("--seed", type=int, default=42, help="random seed")
     generate.set_defaults(handler=_cmd_generate)
@@ -167,7 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"automq-billing {args.command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print(f"automq-billing {args.command}: interrupted; nothing was published.", file=sys.stderr)
+        print(
+            f"automq-billing {args.command}: interrupted; nothing was published.", file=sys.stderr
+        )
         return 130
 
 

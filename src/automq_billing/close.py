@@ -64,6 +64,39 @@ QUARANTINE_SQL = """
     order by source_file, hour_start nulls first, instance_id, meter, event_id, reason
 """
 
+LICENSE_QUARANTINE_SQL = """
+    select
+        license_id, organization_id, channel, term, aku_quota, start_date, end_date,
+        price_per_aku, currency, product_secret_sha256, purchased_at, reason, source_file
+    from marts.fct_license_quarantine
+    order by source_file, license_id
+"""
+
+LICENSE_OUTCOMES_SQL = """
+    select outcome, quarantine_reason, count(*)
+    from intermediate.int_licenses_validated
+    group by outcome, quarantine_reason
+"""
+
+REVENUE_SQL = """
+    select
+        license_id, organization_id, term, revenue_month, days_in_month, term_days,
+        license_amount, recognized_amount, currency
+    from marts.fct_license_revenue_schedule
+    where revenue_month = $month
+    order by organization_id, license_id
+"""
+
+UTILIZATION_SQL = """
+    select
+        organization_id, environment_id, usage_month, allocated_aku_hours, required_aku_hours,
+        peak_required_aku, peak_allocated_aku, hours_over_capacity, hours_with_instances,
+        hours_reported, utilization_ratio
+    from marts.rpt_aku_utilization_monthly
+    where usage_month = $month
+    order by organization_id, environment_id
+"""
+
 OUTCOMES_SQL = """
     select usage_month, meter, outcome, quarantine_reason, row_count, quantity
     from intermediate.int_usage_outcomes_counted
@@ -152,8 +185,12 @@ class FrozenMonth:
     lines: pa.Table
     statements: pa.Table
     quarantine: pa.Table
+    license_quarantine: pa.Table
+    revenue: pa.Table
+    utilization: pa.Table
     conservation: dict
     scope: dict
+    licenses: dict
 
 
 def _read_month(options: CloseOptions) -> FrozenMonth:
@@ -162,7 +199,11 @@ def _read_month(options: CloseOptions) -> FrozenMonth:
         lines = con.sql(STATEMENT_LINES_SQL, params=params).to_arrow_table()
         statements = con.sql(STATEMENTS_SQL, params=params).to_arrow_table()
         quarantine = con.sql(QUARANTINE_SQL, params=params).to_arrow_table()
+        license_quarantine = con.sql(LICENSE_QUARANTINE_SQL).to_arrow_table()
+        revenue = con.sql(REVENUE_SQL, params=params).to_arrow_table()
+        utilization = con.sql(UTILIZATION_SQL, params=params).to_arrow_table()
         outcomes = con.execute(OUTCOMES_SQL, params).fetchall()
+        license_outcomes = con.execute(LICENSE_OUTCOMES_SQL).fetchall()
     conservation, scope = _conservation_counts(outcomes)
     if scope["month_rows"] == 0:
         raise BillingError(
@@ -170,7 +211,25 @@ def _read_month(options: CloseOptions) -> FrozenMonth:
             f"{options.landing / 'usage_events'}; a close would publish empty statements.",
             hint="check --month and --landing; land the month's usage exports first",
         )
-    return FrozenMonth(lines, statements, quarantine, conservation, scope)
+    licenses: dict = {"landed": 0, "valid": 0, "duplicate": 0, "quarantined": {}}
+    for outcome, reason, count in license_outcomes:
+        licenses["landed"] += count
+        if outcome == "quarantined":
+            licenses["quarantined"][reason] = count
+        else:
+            licenses[outcome] += count
+    licenses["quarantined"] = dict(sorted(licenses["quarantined"].items()))
+    return FrozenMonth(
+        lines,
+        statements,
+        quarantine,
+        license_quarantine,
+        revenue,
+        utilization,
+        conservation,
+        scope,
+        licenses,
+    )
 
 
 def _write_month(
@@ -189,10 +248,13 @@ def _write_month(
         ("statement_lines", lines),
         ("statements", statements),
         ("quarantine", quarantine),
+        ("license_quarantine", frozen.license_quarantine),
+        ("revenue_schedule", frozen.revenue),
+        ("aku_utilization", frozen.utilization),
     ):
         pq.write_table(table, folder / f"{name}.parquet", compression="zstd")
         outputs[f"{name}.parquet"] = _file_entry(folder / f"{name}.parquet", table.num_rows)
-        if name != "quarantine":
+        if name in ("statement_lines", "statements"):
             pacsv.write_csv(table, folder / f"{name}.csv")
             outputs[f"{name}.csv"] = _file_entry(folder / f"{name}.csv", table.num_rows)
     manifest = {
@@ -225,6 +287,8 @@ def _write_month(
         "usage_events_scope": frozen.scope,
         "outputs": outputs,
         "totals": _totals(statements, lines),
+        "licenses": frozen.licenses,
+        "prepaid": _prepaid_summary(lines, frozen.revenue, frozen.utilization),
         "quarantine": {
             "rows": quarantine.num_rows,
             "by_reason": _count_by(quarantine, "reason"),
@@ -286,6 +350,30 @@ def _totals(statements: pa.Table, lines: pa.Table) -> dict:
         "total_amount": _money(column_sum(statements, "total_amount")),
         "line_amount": _money(column_sum(lines, "amount")),
         "currency": "USD",
+    }
+
+
+def _prepaid_summary(lines: pa.Table, revenue: pa.Table, utilization: pa.Table) -> dict:
+    subscriptions = [row for row in lines.to_pylist() if row["line_type"] == "subscription"]
+    over = [
+        {
+            "organization_id": row["organization_id"],
+            "environment_id": row["environment_id"],
+            "hours_over_capacity": row["hours_over_capacity"],
+            "peak_required_aku": row["peak_required_aku"],
+            "peak_allocated_aku": row["peak_allocated_aku"],
+        }
+        for row in utilization.to_pylist()
+        if row["hours_over_capacity"]
+    ]
+    return {
+        "subscription_lines": len(subscriptions),
+        "subscription_amount": _money(sum((r["amount"] for r in subscriptions), Decimal(0))),
+        "recognized_revenue": _money(
+            sum(revenue.column("recognized_amount").to_pylist(), Decimal(0))
+        ),
+        "environments_with_capacity": utilization.num_rows,
+        "environments_over_capacity": over,
     }
 
 

@@ -95,11 +95,12 @@ def run_dbt(
         returncode = process.wait()
     result.seconds = time.monotonic() - started
     if returncode != 0 or result.failed:
-        details = result.failed or errors or ["dbt exited with code %d" % returncode]
+        details = result.failed or errors or [f"dbt exited with code {returncode}"]
         shown = "\n".join(f"  - {d}" for d in details[:20])
         more = f"\n  ... and {len(details) - 20} more" if len(details) > 20 else ""
         raise BillingError(
-            f"dbt {args[0]} failed ({len(details)} problem(s)); nothing was written:\n{shown}{more}",
+            f"dbt {args[0]} failed ({len(details)} problem(s)); nothing was written:\n"
+            f"{shown}{more}",
             hint=f"read the failing tests' descriptions in the docs (`make docs`), fix the landing "
             f"data or the seeds they name, and run again; dbt's full log is {log_path}",
         )
@@ -138,12 +139,7 @@ def _handle_line(
             result.warned.append(f"{label}: {message}")
         else:
             result.passed += 1
-        if progress and (
-            node.get("resource_type") != "test" or status not in {"pass", "success"}
-        ):
-            progress(
-                f"[{data.get('index', '?')}/{total}] "
-                f"{status.upper() or 'DONE'} {label}"
-            )
+        if progress and (node.get("resource_type") != "test" or status not in {"pass", "success"}):
+            progress(f"[{data.get('index', '?')}/{total}] {status.upper() or 'DONE'} {label}")
     elif level == "error" and message:
         errors.append(message)

@@ -1,11 +1,16 @@
-"""Synthetic landing data for ``usage_events`` (SPEC section 1.1).
+"""Synthetic landing data for ``usage_events``, ``licenses`` and ``license_allocations`` (SPEC 1).
 
 Two generators:
 
 * :func:`generate_landing` writes a small, realistic demo landing zone that exercises every rule
   of the usage pipeline: partial hours, mid-month creations and deletions, a tier upgrade, org sizes
   on a log scale (tier 1 to tier 3 of ingress), prepaid instances with peak meters, exact
-  duplicates, restatements, every quarantine reason and several file layouts.
+  duplicates, restatements, every quarantine reason and several file layouts. After the usage
+  files it writes the prepaid licences and their allocations to the prepaid environments: every
+  term and channel, a trial converted to a paid licence, a negotiated offline contract, a licence
+  split over two environments, monthly renewals, an environment over its allocated capacity, one
+  allocation breach and one licence that breaks the term rules (``GenerateSummary.notes`` names
+  them all).
 * :func:`generate_scale_landing` writes many rows of one month, fast and in bounded memory, for the
   benchmark (``automq_billing.bench``).
 
@@ -20,6 +25,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -146,10 +152,15 @@ class GenerateSummary:
     # manifest's usage_events block: {"rows": {...}, "quantity": {meter: {...}}}
     expected: dict[str, Any] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
+    # licences and allocations (demo landing only; `files` lists the usage files)
+    licenses: int = 0
+    license_allocations: int = 0
+    license_files: list[Path] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["files"] = [str(p) for p in self.files]
+        d["license_files"] = [str(p) for p in self.license_files]
         return d
 
 
@@ -170,6 +181,17 @@ def _parse_month(text: str, whole: str) -> dt.date:
 
 def _next_month(d: dt.date) -> dt.date:
     return dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+
+
+def _prev_month(d: dt.date) -> dt.date:
+    return dt.date(d.year - (d.month == 1), (d.month - 2) % 12 + 1, 1)
+
+
+def _add_months(d: dt.date, n: int) -> dt.date:
+    """``d + n months``, the day clamped to the target month (as DuckDB's ``date + interval``)."""
+    y, m = divmod(d.month - 1 + n, 12)
+    year, month = d.year + y, m + 1
+    return dt.date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
 def parse_months(text: str) -> list[dt.date]:
@@ -490,6 +512,47 @@ def _build_world(
         )
     insts[-1].drop_read_peak = True  # a prepaid instance-hour with a missing peak meter counts as 0
 
+    # prepaid environments for the licence scenarios (section 1.2 / 1.3), one light instance each:
+    # a split licence over two environments, a monthly renewal chain, a negotiated offline
+    # contract and a trial converted to a marketplace licence
+    span_end = span_start + dt.timedelta(days=span_s // 86400)
+    others = [(heavy_org + 1 + k) % orgs for k in range(orgs - 1)] or [heavy_org]
+    split_org, renewal_org, trial_org = (others[k % len(others)] for k in range(3))
+    split_envs = (new_env("gcp"), new_env("gcp"))
+    renewal_env = new_env("alibaba")
+    negotiated_env = new_env("aws")
+    trial_env = new_env("azure")
+    trial_start, conversion_start = _trial_dates(first_month, _prev_month(span_end))
+    trial_created = (trial_start - span_start).days * 86400 + 10 * 3600 + 23 * 60 + 17
+    for org, env in (
+        (split_org, split_envs[0]),
+        (split_org, split_envs[1]),
+        (renewal_org, renewal_env),
+        (renewal_org, negotiated_env),
+        (trial_org, trial_env),
+    ):
+        peak_w = float(rng.uniform(1.4, 2.0))
+        insts.append(
+            _Instance(
+                org=org,
+                env=env,
+                mode=MODE_PREPAID,
+                tier=TIER_NULL,
+                created_s=trial_created
+                if env == trial_env
+                else -int(rng.integers(60, 200)) * 86400 - int(rng.integers(0, 86400)),
+                deleted_s=span_s + 86400 * 365,
+                rate=float(rng.uniform(12, 40)) * MIB * 3600 / peak_w,
+                fanout=float(rng.uniform(1.2, 2.2)),
+                retention_h=float(rng.choice([24.0, 72.0, 168.0])),
+                ret_amp=float(rng.uniform(0.05, 0.25)),
+                ret_growth=float(rng.uniform(-0.3, 0.6)),
+                ret_phase=float(rng.uniform(0, 2 * math.pi)),
+                peak_w=peak_w,
+                peak_r=float(rng.uniform(1.5, 2.5)),
+            )
+        )
+
     inst_ids = [new_id("kf-", 6) for _ in insts]
     notes["prepaid_heavy_environment"] = env_ids[heavy_env]
     notes["prepaid_environments"] = sorted(
@@ -506,7 +569,20 @@ def _build_world(
             dt.datetime(span_start.year, span_start.month, 1, tzinfo=dt.UTC)
             + dt.timedelta(hours=upgrade_h)
         ).isoformat()
-    world_meta = {"env_prov": env_prov, "env_region": env_region}
+    world_meta = {
+        "env_prov": env_prov,
+        "env_region": env_region,
+        "license_plan": {
+            "heavy": (heavy_org, heavy_env),
+            "split": (split_org, split_envs),
+            "renewal": (renewal_org, renewal_env),
+            "negotiated": (renewal_org, negotiated_env),
+            "trial": (trial_org, trial_env, trial_start, conversion_start),
+            "prepaid_envs": sorted(
+                {(i.org, i.env) for i in insts if i.mode == MODE_PREPAID}, key=lambda t: t[1]
+            ),
+        },
+    }
     notes["_world"] = world_meta
     return _Dicts(org_ids, env_ids, inst_ids), insts, notes
 
@@ -598,13 +674,16 @@ def generate_landing(
     seed: int,
     progress: Callable[[str], None] | None = None,
 ) -> GenerateSummary:
-    """Write a realistic demo ``usage_events`` landing for ``months`` under ``out_dir``."""
+    """Write a realistic demo landing for ``months`` under ``out_dir``: ``usage_events/``, then
+    ``licenses/`` and ``license_allocations/``. Refuses (ValueError, nothing written) when any of
+    the three folders already holds parquet files."""
     if not months:
         raise ValueError("no months to generate")
     if orgs < 1:
         raise ValueError(f"orgs must be >= 1, got {orgs}")
     months = sorted({dt.date(m.year, m.month, 1) for m in months})
     dest = _prepare_dest(Path(out_dir))
+    license_dests = _prepare_license_dests(Path(out_dir))
     rng = np.random.Generator(np.random.PCG64(seed))
     span_start, span_end = months[0], _next_month(months[-1])
     span_hours = (span_end - span_start).days * 24
@@ -646,6 +725,7 @@ def generate_landing(
         sel = np.flatnonzero(month_idx == mi)
         chunk[sel] = np.arange(len(sel)) * 4 // max(len(sel), 1)
     base["file"] = (month_idx * 5 + chunk).astype(np.int16)
+    required = _env_hour_required(base, span_start_us, span_hours, len(dicts.envs))
     _say(progress, f"{n} base rows for {len(insts)} instances")
 
     # disjoint random groups of base rows for duplicates, restatements and conflicts
@@ -793,6 +873,17 @@ def generate_landing(
         "late/YYYY/MM/redelivery-0000": "restatements, redelivered duplicates, invalid rows",
     }
     _say(progress, f"wrote {len(files)} files under {dest}")
+
+    # licences and allocations, from their own random stream (written after the usage files)
+    plan = dict(world["license_plan"], env_prov=world["env_prov"])
+    lrng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 0x11CE])))
+    lics, allocs, info = _build_licenses(lrng, plan, required, months)
+    license_files = _write_licenses(license_dests, lics, allocs, dicts, months[0])
+    notes.update(_license_notes(lics, allocs, info, dicts, required))
+    _say(
+        progress,
+        f"wrote {len(lics)} licences and {len(allocs)} allocations under {license_dests[0].parent}",
+    )
     return GenerateSummary(
         files=files,
         rows=total,
@@ -805,6 +896,9 @@ def generate_landing(
         quarantined=quarantined,
         expected=expected,
         notes=notes,
+        licenses=len(lics),
+        license_allocations=len(allocs),
+        license_files=license_files,
     )
 
 
@@ -906,6 +1000,414 @@ def _expected_counts(
                 quantity[meter] = counts(mm, qty)
         out[key] = {"rows": counts(in_m, None), "quantity": quantity}
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# licences and allocations (demo landing only)
+# --------------------------------------------------------------------------------------------
+
+LICENSE_CHANNELS: tuple[str, ...] = (
+    "aws_marketplace",
+    "azure_marketplace",
+    "gcp_marketplace",
+    "alibaba_marketplace",
+    "offline_contract",
+    "trial",
+)
+LICENSE_TERMS: tuple[str, ...] = ("monthly", "yearly", "trial")
+_MARKETPLACE = {p: f"{p}_marketplace" for p in _PROVIDERS}
+_NEGOTIATED_PRICE = Decimal("960.000000")  # per AKU for a yearly term (list price 1200)
+_TRIAL_AKU = 14
+_AKU_DIVISOR = 60 * MIB  # w / (30 MiB/s) + r / (60 MiB/s) = (2w + r) / (60 MiB/s)
+
+LICENSE_SCHEMA = pa.schema(
+    [
+        ("license_id", pa.string()),
+        ("organization_id", pa.string()),
+        ("channel", pa.string()),
+        ("term", pa.string()),
+        ("aku_quota", pa.int32()),
+        ("start_date", pa.date32()),
+        ("end_date", pa.date32()),
+        ("price_per_aku", pa.decimal128(18, 6)),
+        ("currency", pa.string()),
+        ("product_secret", pa.string()),
+        ("purchased_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+ALLOCATION_SCHEMA = pa.schema(
+    [
+        ("license_id", pa.string()),
+        ("environment_id", pa.string()),
+        ("aku_allocated", pa.int32()),
+        ("valid_from", pa.timestamp("us", tz="UTC")),
+        ("valid_to", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+def _term_end(start: dt.date, term: str) -> dt.date:
+    if term == "monthly":
+        return _add_months(start, 1)
+    if term == "yearly":
+        return _add_months(start, 12)
+    return start + dt.timedelta(days=14)
+
+
+def _trial_dates(first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
+    """(trial start, conversion start). The conversion (a monthly licence) starts on the 31st of
+    the first generated month that is followed by a shorter one, so its end date is clamped
+    (e.g. 2026-10-31 + 1 month = 2026-11-30); else the trial starts on the 4th of the first month.
+    """
+    m = first
+    while m <= last:
+        if m.month in (1, 3, 5, 8, 10):
+            conversion = dt.date(m.year, m.month, 31)
+            return conversion - dt.timedelta(days=14), conversion
+        m = _next_month(m)
+    trial = first + dt.timedelta(days=3)
+    return trial, trial + dt.timedelta(days=14)
+
+
+def _prepare_license_dests(out_dir: Path) -> tuple[Path, Path]:
+    dests = (Path(out_dir) / "licenses", Path(out_dir) / "license_allocations")
+    for dest in dests:
+        existing = sorted(dest.rglob("*.parquet")) if dest.exists() else []
+        if existing:
+            raise ValueError(
+                f"refusing to write into {dest}: it already holds {len(existing)} parquet file(s) "
+                "and landed files are immutable; choose an empty output folder"
+            )
+    return dests
+
+
+def _env_hour_required(
+    base: dict[str, np.ndarray], start_us: int, span_hours: int, n_envs: int
+) -> np.ndarray:
+    """Required AKU per (environment, hour) of the base rows (SPEC 4.3, default spec 30/60/sum/3),
+    in integers; 0 where the environment has no prepaid instance-hour."""
+    pre = np.flatnonzero(base["mode"] == MODE_PREPAID)
+    out = np.zeros((n_envs, span_hours), dtype=np.int64)
+    if len(pre) == 0:
+        return out
+    h = (base["hour"][pre] - start_us) // US_PER_H
+    key = base["inst"][pre].astype(np.int64) * span_hours + h
+    uk, inv = np.unique(key, return_inverse=True)
+    w = np.zeros(len(uk), dtype=np.int64)
+    r = np.zeros(len(uk), dtype=np.int64)
+    meter, qty = base["meter"][pre], base["qty"][pre]
+    np.maximum.at(w, inv[meter == M_WPK], qty[meter == M_WPK])
+    np.maximum.at(r, inv[meter == M_RPK], qty[meter == M_RPK])
+    req = np.maximum(3, (2 * w + r + _AKU_DIVISOR - 1) // _AKU_DIVISOR)
+    env = np.zeros(len(uk), dtype=np.int64)
+    env[inv] = base["env"][pre]
+    np.add.at(out, (env, uk % span_hours), req)
+    return out
+
+
+@dataclass
+class _License:
+    license_id: str
+    org: int
+    channel: str
+    term: str
+    quota: int
+    start: dt.date
+    end: dt.date
+    price: Decimal | None
+    secret: str | None
+    purchased_us: int
+
+
+@dataclass
+class _Allocation:
+    license_id: str
+    env: int
+    aku: int
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+
+def _build_licenses(
+    rng: np.random.Generator,
+    plan: dict[str, Any],
+    required: np.ndarray,
+    months: list[dt.date],
+) -> tuple[list[_License], list[_Allocation], dict[str, Any]]:
+    first, span_end = months[0], _next_month(months[-1])
+    lics: list[_License] = []
+    allocs: list[_Allocation] = []
+    seen: set[str] = set()
+
+    def lic(
+        org: int,
+        channel: str,
+        term: str,
+        quota: int,
+        start: dt.date,
+        price: Decimal | None = None,
+        end: dt.date | None = None,
+    ) -> _License:
+        while (license_id := "lic-" + rng.bytes(6).hex()) in seen:
+            pass
+        seen.add(license_id)
+        lead = int(rng.integers(1, 6)) * 86400 + int(rng.integers(0, 86400))
+        lead_us = lead * US_PER_S + int(rng.integers(0, US_PER_S))
+        out = _License(
+            license_id=license_id,
+            org=org,
+            channel=channel,
+            term=term,
+            quota=quota,
+            start=start,
+            end=end or _term_end(start, term),
+            price=price,
+            secret="amq_sk_" + rng.bytes(16).hex(),
+            purchased_us=_us(start) - lead_us,
+        )
+        lics.append(out)
+        return out
+
+    def chain(start: dt.date, term: str) -> list[dt.date]:
+        starts = [start]
+        while _term_end(starts[-1], term) < span_end:
+            starts.append(_term_end(starts[-1], term))
+        return starts
+
+    def roomy(env: int) -> int:  # comfortably above the environment's peak requirement
+        return math.ceil(max(int(required[env].max()), 3) * 1.5) + 2
+
+    # over capacity: a yearly marketplace licence bought months ago, allocated below the peaks
+    heavy_org, heavy_env = plan["heavy"]
+    hours = required[heavy_env][required[heavy_env] > 0]
+    heavy_aku = int(np.percentile(hours, 70)) if len(hours) else 3
+    if len(hours) and not (hours > heavy_aku).any():
+        heavy_aku = int(hours.max()) - 1
+    heavy_aku = max(heavy_aku, 1)
+    heavy_start = _add_months(first, -4) + dt.timedelta(days=14)
+    heavy_ids = []
+    for start in chain(heavy_start, "yearly"):
+        li = lic(heavy_org, "aws_marketplace", "yearly", heavy_aku, start)
+        allocs.append(_Allocation(li.license_id, heavy_env, heavy_aku, li.start, li.end))
+        heavy_ids.append(li.license_id)
+
+    # one licence split over two environments (yearly, list price)
+    split_org, (env_a, env_b) = plan["split"]
+    split_ids = []
+    for start in chain(_add_months(first, -2), "yearly"):
+        a, b = roomy(env_a), roomy(env_b)
+        li = lic(split_org, "gcp_marketplace", "yearly", a + b + 2, start)
+        allocs.append(_Allocation(li.license_id, env_a, a, li.start, li.end))
+        allocs.append(_Allocation(li.license_id, env_b, b, li.start, li.end))
+        split_ids.append(li.license_id)
+
+    # the compliance breach: 4 + 4 AKU of a 6-AKU monthly licence from its 6th day, and the second
+    # allocation left open (valid_to null) after the licence ended
+    breach_start = first + dt.timedelta(days=9)
+    breach = lic(split_org, "gcp_marketplace", "monthly", 6, breach_start)
+    allocs.append(_Allocation(breach.license_id, env_a, 4, breach.start, breach.end))
+    over_from = breach.start + dt.timedelta(days=5)
+    allocs.append(_Allocation(breach.license_id, env_b, 4, over_from, None))
+
+    # renewals: monthly marketplace licences, each starting when the previous one ends
+    renewal_org, renewal_env = plan["renewal"]
+    renewal_ids = []
+    for start in chain(dt.date(_prev_month(first).year, _prev_month(first).month, 20), "monthly"):
+        li = lic(renewal_org, "alibaba_marketplace", "monthly", roomy(renewal_env), start)
+        allocs.append(_Allocation(li.license_id, renewal_env, li.quota, li.start, li.end))
+        renewal_ids.append(li.license_id)
+
+    # a negotiated offline contract (yearly, price set, no product secret)
+    neg_org, neg_env = plan["negotiated"]
+    negotiated_ids = []
+    for start in chain(first, "yearly"):
+        quota = roomy(neg_env) + 1
+        li = lic(neg_org, "offline_contract", "yearly", quota, start, _NEGOTIATED_PRICE)
+        allocs.append(_Allocation(li.license_id, neg_env, li.quota - 1, li.start, li.end))
+        negotiated_ids.append(li.license_id)
+    lics[[x.license_id for x in lics].index(negotiated_ids[0])].secret = None
+
+    # a 14-day trial, converted to monthly marketplace licences when it ends
+    trial_org, trial_env, trial_start, conversion_start = plan["trial"]
+    trial = lic(trial_org, "trial", "trial", _TRIAL_AKU, trial_start)
+    allocs.append(_Allocation(trial.license_id, trial_env, _TRIAL_AKU, trial.start, trial.end))
+    conversion_ids = []
+    for start in chain(conversion_start, "monthly"):
+        li = lic(trial_org, "azure_marketplace", "monthly", roomy(trial_env), start)
+        allocs.append(_Allocation(li.license_id, trial_env, li.quota, li.start, li.end))
+        conversion_ids.append(li.license_id)
+
+    # the other (random) prepaid environments: yearly licences on their cloud's marketplace
+    planned = {heavy_env, env_a, env_b, renewal_env, neg_env, trial_env}
+    env_prov: list[int] = plan["env_prov"]
+    for org, env in plan["prepaid_envs"]:
+        if env in planned:
+            continue
+        start = _add_months(first, -int(rng.integers(1, 6))) + dt.timedelta(
+            days=int(rng.integers(0, 27))
+        )
+        for s in chain(start, "yearly"):
+            aku = roomy(env)
+            li = lic(org, _MARKETPLACE[_PROVIDERS[env_prov[env]]], "yearly", aku, s)
+            allocs.append(_Allocation(li.license_id, env, aku, li.start, li.end))
+
+    # exactly one invalid licence: a "yearly" term of six months (quarantined as invalid_term)
+    invalid_start = first + dt.timedelta(days=19)
+    invalid = lic(
+        heavy_org, "aws_marketplace", "yearly", 4, invalid_start, end=_add_months(invalid_start, 6)
+    )
+
+    lics.sort(key=lambda x: (x.purchased_us, x.license_id))
+    info = {
+        "heavy_ids": heavy_ids,
+        "heavy_aku": heavy_aku,
+        "split_ids": split_ids,
+        "breach": breach,
+        "over_from": over_from,
+        "renewal_ids": renewal_ids,
+        "negotiated_ids": negotiated_ids,
+        "trial": trial,
+        "conversion_ids": conversion_ids,
+        "invalid": invalid,
+        "planned_envs": planned,
+    }
+    return lics, allocs, info
+
+
+def _license_notes(
+    lics: list[_License],
+    allocs: list[_Allocation],
+    info: dict[str, Any],
+    dicts: _Dicts,
+    required: np.ndarray,
+) -> dict[str, Any]:
+    """What the licence scenarios are, by id (``GenerateSummary.notes``)."""
+    by_id = {x.license_id: x for x in lics}
+    envs = dicts.envs
+    heavy_env = next(a.env for a in allocs if a.license_id == info["heavy_ids"][0])
+    split = by_id[info["split_ids"][0]]
+    split_allocs = [a for a in allocs if a.license_id == split.license_id]
+    breach: _License = info["breach"]
+    invalid: _License = info["invalid"]
+    trial: _License = info["trial"]
+    renewal_env = next(a.env for a in allocs if a.license_id == info["renewal_ids"][0])
+    negotiated = by_id[info["negotiated_ids"][0]]
+    within = sorted({envs[a.env] for a in allocs} - {envs[heavy_env]})
+    scenarios: dict[str, Any] = {
+        "over_capacity": {
+            "environment_id": envs[heavy_env],
+            "license_ids": info["heavy_ids"],
+            "aku_allocated": info["heavy_aku"],
+            # from the generated measurements (before restatements and invalid copies)
+            "max_required_aku": int(required[heavy_env].max()),
+            "hours_over": int((required[heavy_env] > info["heavy_aku"]).sum()),
+        },
+        "split": {
+            "license_id": split.license_id,
+            "aku_quota": split.quota,
+            "allocations": {envs[a.env]: a.aku for a in split_allocs},
+        },
+        "renewal": {"environment_id": envs[renewal_env], "license_ids": info["renewal_ids"]},
+        "negotiated": {
+            "license_ids": info["negotiated_ids"],
+            "price_per_aku": str(negotiated.price),
+            "channel": negotiated.channel,
+        },
+        "trial": {
+            "license_id": trial.license_id,
+            "start_date": trial.start.isoformat(),
+            "end_date": trial.end.isoformat(),
+            "converted_to": info["conversion_ids"],
+        },
+        "breach": {
+            "license_id": breach.license_id,
+            "aku_quota": breach.quota,
+            "over_quota": [info["over_from"].isoformat(), breach.end.isoformat()],
+            "outside_term_from": breach.end.isoformat(),
+        },
+        "invalid": {
+            "license_id": invalid.license_id,
+            "reason": "invalid_term",
+            "start_date": invalid.start.isoformat(),
+            "end_date": invalid.end.isoformat(),
+        },
+        "by_channel": {c: sum(x.channel == c for x in lics) for c in LICENSE_CHANNELS},
+        "by_term": {t: sum(x.term == t for x in lics) for t in LICENSE_TERMS},
+    }
+    clamped = [x for x in lics if x.term == "monthly" and x.end.day < x.start.day]
+    if clamped:
+        scenarios["clamped_end"] = {
+            "license_id": clamped[0].license_id,
+            "start_date": clamped[0].start.isoformat(),
+            "end_date": clamped[0].end.isoformat(),
+        }
+    return {
+        "trial_license": trial.license_id,
+        "negotiated_license": negotiated.license_id,
+        "split_license": split.license_id,
+        "renewal_licenses": info["renewal_ids"][:2],
+        "invalid_license": invalid.license_id,
+        "breach_license": breach.license_id,
+        "over_capacity_environment": envs[heavy_env],
+        "within_capacity_environments": within,
+        "null_secret_license": next(x.license_id for x in lics if x.secret is None),
+        # the product secrets landed (sensitive: tests search outputs for them)
+        "secrets": sorted(x.secret for x in lics if x.secret is not None),
+        "license_scenarios": scenarios,
+    }
+
+
+def _date_us(d: dt.date | None) -> int | None:
+    return None if d is None else _us(d)
+
+
+def _write_licenses(
+    dests: tuple[Path, Path],
+    lics: list[_License],
+    allocs: list[_Allocation],
+    dicts: _Dicts,
+    first: dt.date,
+) -> list[Path]:
+    lic_dest, alloc_dest = dests
+    files: list[Path] = []
+    groups: dict[str, list[_License]] = {}
+    for li in lics:
+        when = dt.datetime.fromtimestamp(li.purchased_us // US_PER_S, dt.UTC).date()
+        key = "history" if when < first else f"month={when:%Y-%m}"
+        groups.setdefault(key, []).append(li)
+    for key in sorted(groups):
+        rows = groups[key]
+        table = pa.table(
+            {
+                "license_id": [x.license_id for x in rows],
+                "organization_id": [dicts.orgs[x.org] for x in rows],
+                "channel": [x.channel for x in rows],
+                "term": [x.term for x in rows],
+                "aku_quota": [x.quota for x in rows],
+                "start_date": [x.start for x in rows],
+                "end_date": [x.end for x in rows],
+                "price_per_aku": [x.price for x in rows],
+                "currency": ["USD"] * len(rows),
+                "product_secret": [x.secret for x in rows],
+                "purchased_at": [x.purchased_us for x in rows],
+            },
+            schema=LICENSE_SCHEMA,
+        )
+        files.append(_write(table, lic_dest / key / "part-0000.parquet"))
+    order = sorted(range(len(allocs)), key=lambda i: (allocs[i].valid_from, i))
+    rows_a = [allocs[i] for i in order]
+    table = pa.table(
+        {
+            "license_id": [x.license_id for x in rows_a],
+            "environment_id": [dicts.envs[x.env] for x in rows_a],
+            "aku_allocated": [x.aku for x in rows_a],
+            "valid_from": [_date_us(x.valid_from) for x in rows_a],
+            "valid_to": [_date_us(x.valid_to) for x in rows_a],
+        },
+        schema=ALLOCATION_SCHEMA,
+    )
+    files.append(_write(table, alloc_dest / "part-0000.parquet"))
+    return files
 
 
 # --------------------------------------------------------------------------------------------

@@ -78,7 +78,37 @@ USAGE_EVENTS = Dataset(
     },
 )
 
-DATASETS: tuple[Dataset, ...] = (USAGE_EVENTS,)
+LICENSES = Dataset(
+    "licenses",
+    {
+        "license_id": _is_text,
+        "organization_id": _is_text,
+        "channel": _is_text,
+        "term": _is_text,
+        "aku_quota": _is_integer,
+        "start_date": _is_date,
+        "end_date": _is_date,
+        "price_per_aku": _is_decimal,
+        "currency": _is_text,
+        "product_secret": _is_text,
+        "purchased_at": _is_timestamp,
+    },
+    required=False,
+)
+
+LICENSE_ALLOCATIONS = Dataset(
+    "license_allocations",
+    {
+        "license_id": _is_text,
+        "environment_id": _is_text,
+        "aku_allocated": _is_integer,
+        "valid_from": _is_timestamp,
+        "valid_to": _is_timestamp,
+    },
+    required=False,
+)
+
+DATASETS: tuple[Dataset, ...] = (USAGE_EVENTS, LICENSES, LICENSE_ALLOCATIONS)
 
 
 @dataclass(frozen=True)
@@ -112,9 +142,7 @@ def _schema_problems(path: Path, dataset: Dataset, schema: pa.Schema) -> list[st
     return problems
 
 
-def inspect_landing(
-    landing_root: Path, datasets: Iterable[Dataset] = DATASETS
-) -> list[LandedFile]:
+def inspect_landing(landing_root: Path, datasets: Iterable[Dataset] = DATASETS) -> list[LandedFile]:
     """Lists and checks the landed files; raises BillingError naming every bad file and column."""
     if not landing_root.is_dir():
         raise BillingError(

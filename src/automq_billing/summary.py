@@ -30,4 +30,27 @@ def print_close_summary(result: CloseResult) -> None:
         )
     for reason, count in rows["quarantined"].items():
         print(f"    quarantined {reason}: {count:,}")
+    licenses = manifest["licenses"]
+    prepaid = manifest["prepaid"]
+    print(
+        f"  licences: {licenses['landed']} landed, {licenses['valid']} valid, "
+        f"{sum(licenses['quarantined'].values())} quarantined"
+        + "".join(f" ({reason}: {n})" for reason, n in licenses["quarantined"].items())
+    )
+    print(
+        f"  subscriptions: {prepaid['subscription_lines']} line(s), "
+        f"{prepaid['subscription_amount']} USD invoiced; revenue recognised this month "
+        f"{prepaid['recognized_revenue']} USD"
+    )
+    over = prepaid["environments_over_capacity"]
+    if over:
+        print(f"  {len(over)} environment(s) ran over their allocated AKU:")
+        for env in over:
+            print(
+                f"    {env['organization_id']} / {env['environment_id']}: "
+                f"{env['hours_over_capacity']} hour(s) over, peak required "
+                f"{env['peak_required_aku']} AKU vs {env['peak_allocated_aku']} allocated"
+            )
+    elif prepaid["environments_with_capacity"]:
+        print("  no environment ran over its allocated AKU")
     print(f"  statements: {result.folder / 'statements.csv'}")

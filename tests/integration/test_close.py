@@ -15,10 +15,10 @@ from pathlib import Path
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
-from conftest import REPO, USAGE_SCHEMA, usage_row, write_usage
 
 from automq_billing.generate import generate_landing
 from automq_billing.landing import sha256_file
+from conftest import REPO, USAGE_SCHEMA, usage_row, write_usage
 
 pytestmark = pytest.mark.slow
 
@@ -48,8 +48,15 @@ def demo(tmp_path_factory):
     elsewhere = root / "somewhere-else"
     elsewhere.mkdir()
     args = [
-        "close", "--month", "2026-10", "--landing", str(landing), "--output",
-        str(paths["output"]), "--warehouse", str(paths["warehouse"]),
+        "close",
+        "--month",
+        "2026-10",
+        "--landing",
+        str(landing),
+        "--output",
+        str(paths["output"]),
+        "--warehouse",
+        str(paths["warehouse"]),
     ]
     paths["first"] = run_cli(*args, cwd=elsewhere)
     paths["second"] = run_cli(*args, cwd=elsewhere)
@@ -67,13 +74,27 @@ def test_close_succeeds_from_any_folder_and_prints_a_summary(demo):
 def test_close_writes_every_output(demo):
     folder = demo["output"] / "2026-10" / "v1"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "manifest.json", "quarantine.parquet", "statement_lines.csv",
-        "statement_lines.parquet", "statements.csv", "statements.parquet",
+        "manifest.json",
+        "quarantine.parquet",
+        "statement_lines.csv",
+        "statement_lines.parquet",
+        "statements.csv",
+        "statements.parquet",
     ]
     lines = pq.read_table(folder / "statement_lines.parquet")
     assert lines.schema.names == [
-        "statement_month", "organization_id", "line_type", "billing_item", "tier",
-        "cluster_tier", "license_id", "quantity", "unit", "unit_price", "amount", "currency",
+        "statement_month",
+        "organization_id",
+        "line_type",
+        "billing_item",
+        "tier",
+        "cluster_tier",
+        "license_id",
+        "quantity",
+        "unit",
+        "unit_price",
+        "amount",
+        "currency",
         "rate_card_version",
     ]
     assert str(lines.schema.field("amount").type) == "decimal128(38, 2)"
@@ -82,7 +103,8 @@ def test_close_writes_every_output(demo):
     assert len(statements) == 4
     for statement in statements:
         own = [
-            line for line in lines.to_pylist()
+            line
+            for line in lines.to_pylist()
             if line["organization_id"] == statement["organization_id"]
         ]
         assert statement["total_amount"] == sum(line["amount"] for line in own)
@@ -109,7 +131,9 @@ def test_manifest_records_inputs_counts_and_totals(demo):
     for meter, quantity in counts["quantity"].items():
         assert isinstance(quantity["landed"], int), meter
         assert quantity["landed"] == (
-            quantity["rated"] + quantity["duplicate"] + quantity["superseded"]
+            quantity["rated"]
+            + quantity["duplicate"]
+            + quantity["superseded"]
             + sum(quantity["quarantined"].values())
         )
     expected = demo["summary"].to_dict()["expected"]
@@ -153,9 +177,18 @@ def test_a_failing_test_writes_nothing(tmp_path, demo):
     tiers.write_text(tiers.read_text().replace("0.035000", "0.055000"))  # price rises
     output = tmp_path / "output"
     result = run_cli(
-        "close", "--month", "2026-10", "--landing", str(demo["landing"]), "--output",
-        str(output), "--warehouse", str(tmp_path / "wh" / "billing.duckdb"),
-        "--project-dir", str(project), cwd=tmp_path,
+        "close",
+        "--month",
+        "2026-10",
+        "--landing",
+        str(demo["landing"]),
+        "--output",
+        str(output),
+        "--warehouse",
+        str(tmp_path / "wh" / "billing.duckdb"),
+        "--project-dir",
+        str(project),
+        cwd=tmp_path,
     )
     assert result.returncode == 2
     assert "int_rate_card_problems" in result.stderr
@@ -174,8 +207,16 @@ def test_an_unreadable_file_stops_the_close_before_dbt(tmp_path):
     )
     output = tmp_path / "output"
     result = run_cli(
-        "close", "--month", "2026-10", "--landing", str(landing), "--output", str(output),
-        "--warehouse", str(tmp_path / "wh" / "billing.duckdb"), cwd=tmp_path,
+        "close",
+        "--month",
+        "2026-10",
+        "--landing",
+        str(landing),
+        "--output",
+        str(output),
+        "--warehouse",
+        str(tmp_path / "wh" / "billing.duckdb"),
+        cwd=tmp_path,
     )
     assert result.returncode == 2
     assert "broken.parquet: not a readable Parquet file" in result.stderr
@@ -186,8 +227,16 @@ def test_an_unreadable_file_stops_the_close_before_dbt(tmp_path):
 def test_a_month_without_usage_is_refused(tmp_path, demo):
     output = tmp_path / "output"
     result = run_cli(
-        "close", "--month", "2026-03", "--landing", str(demo["landing"]), "--output",
-        str(output), "--warehouse", str(tmp_path / "wh" / "billing.duckdb"), cwd=tmp_path,
+        "close",
+        "--month",
+        "2026-03",
+        "--landing",
+        str(demo["landing"]),
+        "--output",
+        str(output),
+        "--warehouse",
+        str(tmp_path / "wh" / "billing.duckdb"),
+        cwd=tmp_path,
     )
     assert result.returncode == 2
     assert "No usage rows were landed for 2026-03" in result.stderr

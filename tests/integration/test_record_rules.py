@@ -9,13 +9,23 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+
 from conftest import USAGE_SCHEMA, dbt_build, hour, usage_row, write_usage
 
 pytestmark = pytest.mark.slow
 
 REQUIRED = [
-    "event_id", "organization_id", "environment_id", "instance_id", "cloud_provider", "region",
-    "pricing_mode", "meter", "hour_start", "quantity", "emitted_at",
+    "event_id",
+    "organization_id",
+    "environment_id",
+    "instance_id",
+    "cloud_provider",
+    "region",
+    "pricing_mode",
+    "meter",
+    "hour_start",
+    "quantity",
+    "emitted_at",
 ]
 
 
@@ -258,11 +268,25 @@ def test_conservation_holds_per_month_and_meter(classified):
 def test_quarantine_keeps_every_landed_column(classified):
     columns = [c[0] for c in classified.execute("describe marts.fct_usage_quarantine").fetchall()]
     assert set(USAGE_SCHEMA.names) | {"reason", "source_file"} <= set(columns)
-    expected = sum(
-        1 for row in landing_rows()[0]
-        if row["instance_id"] not in {"valid", "dup", "restated", "tie", "shared", "uptime-full",
-                                      "present", "tierless-ingress", "tierless-prepaid"}
-    ) - 1  # badrestate-1 stays rated
+    expected = (
+        sum(
+            1
+            for row in landing_rows()[0]
+            if row["instance_id"]
+            not in {
+                "valid",
+                "dup",
+                "restated",
+                "tie",
+                "shared",
+                "uptime-full",
+                "present",
+                "tierless-ingress",
+                "tierless-prepaid",
+            }
+        )
+        - 1
+    )  # badrestate-1 stays rated
     assert classified.execute("select count(*) from marts.fct_usage_quarantine").fetchone() == (
         expected,
     )

@@ -10,11 +10,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 import pytest
-from conftest import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from automq_billing.dbt_runner import dbt_environment
+from conftest import REPO
 
 pytestmark = pytest.mark.slow
 
@@ -29,9 +29,21 @@ def tier_sql(tmp_path_factory) -> str:
     warehouse = work / "billing.duckdb"
     subprocess.run(
         [
-            sys.executable, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())",
-            "compile", "--select", MODEL, "--project-dir", str(REPO), "--profiles-dir", str(REPO),
-            "--target-path", str(work / "target"), "--log-path", str(work / "logs"), "--quiet",
+            sys.executable,
+            "-c",
+            "import sys; from dbt.cli.main import cli; sys.exit(cli())",
+            "compile",
+            "--select",
+            MODEL,
+            "--project-dir",
+            str(REPO),
+            "--profiles-dir",
+            str(REPO),
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+            "--quiet",
         ],
         check=True,
         cwd=REPO,
@@ -117,7 +129,8 @@ def price(con, sql, tiers, mode, quantity_values):
         [[f"org-{index:03d}", quantity] for index, quantity in enumerate(quantity_values)],
     )
     rows = con.execute(
-        f"select organization_id, tier, quantity, unit_price, amount from ({sql}) "
+        # the model's own compiled SQL, not user input
+        f"select organization_id, tier, quantity, unit_price, amount from ({sql}) "  # noqa: S608
         "order by organization_id, tier"
     ).fetchall()
     by_org: dict[str, list] = {}

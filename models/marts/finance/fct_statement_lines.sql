@@ -1,6 +1,8 @@
 {#- One row per charge line of a monthly statement (SPEC 5), identified by statement_month,
     organization_id, line_type, billing_item, tier, cluster_tier and license_id. Usage lines come
-    from the tiered data items and from cluster uptime; lines whose quantity is 0 are not emitted. -#}
+    from the tiered data items and from cluster uptime; subscription lines from the prepaid AKU
+    licences starting in the month (invoiced in advance, SPEC 4.1). Lines whose quantity is 0 are
+    not emitted. -#}
 with
 
 tier_lines as (
@@ -15,7 +17,13 @@ uptime_lines as (
 
 ),
 
-usage_lines as (
+licenses as (
+
+    select * from {{ ref('dim_licenses') }}
+
+),
+
+all_lines as (
 
     select
         tier_lines.usage_month as statement_month,
@@ -49,26 +57,43 @@ usage_lines as (
         uptime_lines.rate_card_version
     from uptime_lines
 
+    union all
+
+    select
+        licenses.invoice_month as statement_month,
+        licenses.organization_id,
+        'subscription' as line_type,
+        'aku_subscription' as billing_item,
+        cast(null as integer) as tier,
+        cast(null as varchar) as cluster_tier,
+        licenses.license_id,
+        licenses.aku_quota as quantity,
+        'AKU' as unit,
+        licenses.unit_price,
+        licenses.amount,
+        licenses.rate_card_version
+    from licenses
+
 ),
 
 final as (
 
     select
-        cast(usage_lines.statement_month as date) as statement_month,
-        cast(usage_lines.organization_id as varchar) as organization_id,
-        cast(usage_lines.line_type as varchar) as line_type,
-        cast(usage_lines.billing_item as varchar) as billing_item,
-        cast(usage_lines.tier as integer) as tier,
-        cast(usage_lines.cluster_tier as varchar) as cluster_tier,
-        cast(usage_lines.license_id as varchar) as license_id,
-        cast(usage_lines.quantity as decimal(38, 6)) as quantity,
-        cast(usage_lines.unit as varchar) as unit,
-        cast(usage_lines.unit_price as decimal(38, 6)) as unit_price,
-        cast(usage_lines.amount as decimal(38, 2)) as amount,
+        cast(all_lines.statement_month as date) as statement_month,
+        cast(all_lines.organization_id as varchar) as organization_id,
+        cast(all_lines.line_type as varchar) as line_type,
+        cast(all_lines.billing_item as varchar) as billing_item,
+        cast(all_lines.tier as integer) as tier,
+        cast(all_lines.cluster_tier as varchar) as cluster_tier,
+        cast(all_lines.license_id as varchar) as license_id,
+        cast(all_lines.quantity as decimal(38, 6)) as quantity,
+        cast(all_lines.unit as varchar) as unit,
+        cast(all_lines.unit_price as decimal(38, 6)) as unit_price,
+        cast(all_lines.amount as decimal(38, 2)) as amount,
         cast('USD' as varchar) as currency,
-        cast(usage_lines.rate_card_version as varchar) as rate_card_version
-    from usage_lines
-    where usage_lines.quantity != 0
+        cast(all_lines.rate_card_version as varchar) as rate_card_version
+    from all_lines
+    where all_lines.quantity != 0
 
 )
 

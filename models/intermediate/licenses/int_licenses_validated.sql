@@ -1,0 +1,96 @@
+{#- One row per landed licence row with its outcome: `valid`, `duplicate` (an identical copy of
+    a valid row) or `quarantined` with the first rule it breaks (see the licence rules). -#}
+with
+
+licenses as (
+
+    select * from {{ ref('stg_usage_exports__licenses') }}
+
+),
+
+checked as (
+
+    select
+        licenses.*,
+        date_diff('day', licenses.start_date, licenses.end_date) as term_days,
+        case
+            when licenses.license_id is null
+                or licenses.organization_id is null
+                or licenses.channel is null
+                or licenses.term is null
+                or licenses.aku_quota is null
+                or licenses.start_date is null
+                or licenses.end_date is null
+                or licenses.currency is null
+                then 'missing_field'
+            when licenses.channel not in {{ sql_list(license_channels()) }}
+                then 'unknown_channel'
+            when licenses.term not in ('monthly', 'yearly', 'trial')
+                then 'unknown_term'
+            when licenses.aku_quota < 1
+                then 'invalid_quota'
+            when licenses.currency != 'USD'
+                then 'unknown_currency'
+            when licenses.price_per_aku < 0
+                then 'negative_price'
+            when licenses.term = 'monthly'
+                and licenses.end_date != cast(licenses.start_date + interval 1 month as date)
+                then 'invalid_term'
+            when licenses.term = 'yearly'
+                and licenses.end_date != cast(licenses.start_date + interval 12 month as date)
+                then 'invalid_term'
+            when licenses.term = 'trial'
+                and (
+                    licenses.end_date != licenses.start_date + 14
+                    or licenses.aku_quota > 14
+                    or coalesce(licenses.price_per_aku, 0) != 0
+                )
+                then 'invalid_term'
+        end as validation_failure,
+        hash(
+            licenses.license_id, licenses.organization_id, licenses.channel, licenses.term,
+            licenses.aku_quota, licenses.start_date, licenses.end_date, licenses.price_per_aku,
+            licenses.currency, licenses.product_secret_sha256, licenses.purchased_at
+        ) as content_hash
+    from licenses
+
+),
+
+copies_numbered as (
+
+    select
+        checked.*,
+        checked.validation_failure is null and (
+            min(checked.content_hash) over license_window
+            != max(checked.content_hash) over license_window
+        ) as has_license_id_conflict,
+        row_number() over (license_window order by checked.source_file) as copy_number
+    from checked
+    window license_window as (
+        partition by checked.validation_failure is null, checked.license_id
+    )
+
+),
+
+final as (
+
+    select
+        copies_numbered.* exclude (
+            validation_failure, content_hash, has_license_id_conflict, copy_number
+        ),
+        case
+            when copies_numbered.validation_failure is not null then 'quarantined'
+            when copies_numbered.has_license_id_conflict then 'quarantined'
+            when copies_numbered.copy_number > 1 then 'duplicate'
+            else 'valid'
+        end as outcome,
+        case
+            when copies_numbered.validation_failure is not null
+                then copies_numbered.validation_failure
+            when copies_numbered.has_license_id_conflict then 'license_id_conflict'
+        end as quarantine_reason
+    from copies_numbered
+
+)
+
+select * from final

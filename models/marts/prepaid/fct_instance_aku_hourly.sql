@@ -1,0 +1,82 @@
+{#- One row per prepaid instance and hour with rated usage: the write and read peaks and the AKU
+    the hour required under the capacity spec in force on that hour's date (SPEC 4.3), computed
+    exactly in integers. {{ doc('capacity_rules') }} -#}
+with
+
+hours as (
+
+    select * from {{ ref('fct_usage_hourly') }}
+    where pricing_mode = 'prepaid'
+
+),
+
+specs as (
+
+    select * from {{ ref('stg_billing_config__aku_capacity_specs') }}
+
+),
+
+specified as (
+
+    select
+        hours.organization_id,
+        hours.environment_id,
+        hours.instance_id,
+        hours.hour_start,
+        hours.usage_month,
+        hours.write_peak_bytes_per_s,
+        hours.read_peak_bytes_per_s,
+        specs.spec_version,
+        specs.combine,
+        specs.min_aku,
+        specs.max_aku,
+        -- quotients as integer fractions: w / (W x 2^20) with W in millionths of a MiB/s is
+        -- w x 10^6 / (W_micro x 2^20) = w x 15625 / (W_micro x 2^14); small enough that even
+        -- peaks near the BIGINT limit cannot overflow HUGEINT in the cross products below
+        cast(hours.write_peak_bytes_per_s as hugeint) * 15625 as write_numerator,
+        cast(hours.read_peak_bytes_per_s as hugeint) * 15625 as read_numerator,
+        specs.write_micro_mib_per_s_per_aku * 16384 as write_denominator,
+        specs.read_micro_mib_per_s_per_aku * 16384 as read_denominator
+    from hours
+    asof left join specs
+        on cast(hours.hour_start as date) >= specs.effective_from
+
+),
+
+sized as (
+
+    select
+        specified.*,
+        case specified.combine
+            when 'sum' then {{ ceil_div(
+                'specified.write_numerator * specified.read_denominator'
+                ~ ' + specified.read_numerator * specified.write_denominator',
+                'specified.write_denominator * specified.read_denominator') }}
+            when 'max' then greatest(
+                {{ ceil_div('specified.write_numerator', 'specified.write_denominator') }},
+                {{ ceil_div('specified.read_numerator', 'specified.read_denominator') }}
+            )
+        end as throughput_aku
+    from specified
+
+),
+
+final as (
+
+    select
+        sized.organization_id,
+        sized.environment_id,
+        sized.instance_id,
+        sized.hour_start,
+        sized.usage_month,
+        sized.write_peak_bytes_per_s,
+        sized.read_peak_bytes_per_s,
+        sized.spec_version,
+        cast(sized.throughput_aku as integer) as throughput_aku,
+        cast(greatest(sized.min_aku, sized.throughput_aku) as integer) as required_aku,
+        greatest(sized.min_aku, sized.throughput_aku) > sized.max_aku as exceeds_max_aku
+    from sized
+
+)
+
+select * from final

@@ -1,0 +1,29 @@
+{#- One row per capacity spec version. The per-AKU rates are also given in integer millionths
+    of a MiB/s, so the AKU quotient can be computed exactly in integers. -#}
+with
+
+source as (
+
+    select * from {{ ref('aku_capacity_specs') }}
+
+),
+
+renamed as (
+
+    select
+        cast(source.spec_version as varchar) as spec_version,
+        cast(source.effective_from as date) as effective_from,
+        cast(source.write_mib_per_s_per_aku as decimal(38, 6)) as write_mib_per_s_per_aku,
+        cast(source.read_mib_per_s_per_aku as decimal(38, 6)) as read_mib_per_s_per_aku,
+        cast(cast(source.write_mib_per_s_per_aku as decimal(38, 6)) * 1000000 as hugeint)
+            as write_micro_mib_per_s_per_aku,
+        cast(cast(source.read_mib_per_s_per_aku as decimal(38, 6)) * 1000000 as hugeint)
+            as read_micro_mib_per_s_per_aku,
+        cast(source.combine as varchar) as combine,
+        cast(source.min_aku as integer) as min_aku,
+        cast(source.max_aku as integer) as max_aku
+    from source
+
+)
+
+select * from renamed

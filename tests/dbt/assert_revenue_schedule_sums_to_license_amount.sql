@@ -1,0 +1,25 @@
+-- Each valid licence's revenue schedule sums exactly to its amount and covers every day of its
+-- term once.
+with
+
+schedule as (
+
+    select
+        license_id,
+        sum(recognized_amount) as recognized_amount,
+        sum(days_in_month) as days
+    from {{ ref('fct_license_revenue_schedule') }}
+    group by license_id
+
+)
+
+select
+    licenses.license_id,
+    licenses.amount,
+    schedule.recognized_amount,
+    licenses.term_days,
+    schedule.days
+from {{ ref('dim_licenses') }} as licenses
+left join schedule on licenses.license_id = schedule.license_id
+where schedule.recognized_amount is distinct from licenses.amount
+    or schedule.days is distinct from licenses.term_days
