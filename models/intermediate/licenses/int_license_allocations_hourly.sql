@@ -20,6 +20,16 @@ licenses as (
 
 ),
 
+usage_coverage as (
+
+    select
+        cast(min(classified.usage_month) as timestamptz) as covered_from,
+        cast(max(classified.usage_month) + interval 1 month as timestamptz) as covered_to
+    from {{ ref('int_usage_events_classified') }} as classified
+    where classified.outcome = 'rated'
+
+),
+
 bounded as (
 
     select
@@ -29,15 +39,20 @@ bounded as (
         allocations.aku_allocated,
         allocations.valid_from,
         allocations.valid_to,
-        greatest(allocations.valid_from, cast(licenses.start_date as timestamptz))
-            as effective_from,
+        greatest(
+            allocations.valid_from,
+            cast(licenses.start_date as timestamptz),
+            usage_coverage.covered_from
+        ) as effective_from,
         least(
             coalesce(allocations.valid_to, cast(licenses.end_date as timestamptz)),
-            cast(licenses.end_date as timestamptz)
+            cast(licenses.end_date as timestamptz),
+            usage_coverage.covered_to
         ) as effective_to
     from allocations
     inner join licenses
         on allocations.license_id = licenses.license_id
+    cross join usage_coverage
 
 ),
 
