@@ -74,8 +74,11 @@ def test_close_succeeds_from_any_folder_and_prints_a_summary(demo):
 def test_close_writes_every_output(demo):
     folder = demo["output"] / "2026-10" / "v1"
     assert sorted(p.name for p in folder.iterdir()) == [
+        "aku_utilization.parquet",
+        "license_quarantine.parquet",
         "manifest.json",
         "quarantine.parquet",
+        "revenue_schedule.parquet",
         "statement_lines.csv",
         "statement_lines.parquet",
         "statements.csv",
@@ -164,6 +167,7 @@ def test_a_second_close_writes_v2_with_identical_statement_data(demo):
 
 
 def copy_project(destination: Path) -> Path:
+    destination.mkdir(parents=True)
     for name in ("dbt_project.yml", "profiles.yml"):
         shutil.copy(REPO / name, destination / name)
     for folder in ("models", "seeds", "macros", "tests/dbt", "analysis"):
