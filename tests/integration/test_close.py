@@ -33,6 +33,25 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
+def run_close_cli(
+    month: str, landing: Path, root: Path, *extra: str
+) -> subprocess.CompletedProcess:
+    """`automq-billing close` with output and warehouse under `root`, run from `root`."""
+    return run_cli(
+        "close",
+        "--month",
+        month,
+        "--landing",
+        str(landing),
+        "--output",
+        str(root / "output"),
+        "--warehouse",
+        str(root / "wh" / "billing.duckdb"),
+        *extra,
+        cwd=root,
+    )
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("close")
@@ -180,20 +199,7 @@ def test_a_failing_test_writes_nothing(tmp_path, demo):
     tiers = project / "seeds" / "rate_card_tiers.csv"
     tiers.write_text(tiers.read_text().replace("0.035000", "0.055000"))  # price rises
     output = tmp_path / "output"
-    result = run_cli(
-        "close",
-        "--month",
-        "2026-10",
-        "--landing",
-        str(demo["landing"]),
-        "--output",
-        str(output),
-        "--warehouse",
-        str(tmp_path / "wh" / "billing.duckdb"),
-        "--project-dir",
-        str(project),
-        cwd=tmp_path,
-    )
+    result = run_close_cli("2026-10", demo["landing"], tmp_path, "--project-dir", str(project))
     assert result.returncode == 2
     assert "int_rate_card_problems" in result.stderr
     assert "nothing was written" in result.stderr
@@ -210,18 +216,7 @@ def test_an_unreadable_file_stops_the_close_before_dbt(tmp_path):
         schema=USAGE_SCHEMA.remove(10),
     )
     output = tmp_path / "output"
-    result = run_cli(
-        "close",
-        "--month",
-        "2026-10",
-        "--landing",
-        str(landing),
-        "--output",
-        str(output),
-        "--warehouse",
-        str(tmp_path / "wh" / "billing.duckdb"),
-        cwd=tmp_path,
-    )
+    result = run_close_cli("2026-10", landing, tmp_path)
     assert result.returncode == 2
     assert "broken.parquet: not a readable Parquet file" in result.stderr
     assert "short.parquet: required column 'quantity' is missing" in result.stderr
@@ -230,18 +225,7 @@ def test_an_unreadable_file_stops_the_close_before_dbt(tmp_path):
 
 def test_a_month_without_usage_is_refused(tmp_path, demo):
     output = tmp_path / "output"
-    result = run_cli(
-        "close",
-        "--month",
-        "2026-03",
-        "--landing",
-        str(demo["landing"]),
-        "--output",
-        str(output),
-        "--warehouse",
-        str(tmp_path / "wh" / "billing.duckdb"),
-        cwd=tmp_path,
-    )
+    result = run_close_cli("2026-03", demo["landing"], tmp_path)
     assert result.returncode == 2
     assert "No usage rows were landed for 2026-03" in result.stderr
     assert not output.exists()
