@@ -82,3 +82,62 @@ def dbt_build(landing: Path, warehouse: Path, select: str | None = None) -> None
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+def assert_conservation(manifest: dict) -> None:
+    """SPEC 1.1 conservation in a close manifest: every landed row (and, per meter, every unit of
+    quantity) is rated, duplicate, superseded or quarantined, exactly once."""
+    counts = manifest["usage_events"]
+    blocks = [("rows", counts["rows"])] + [
+        (f"quantity[{meter}]", block) for meter, block in counts["quantity"].items()
+    ]
+    for name, block in blocks:
+        assert isinstance(block["landed"], int), name
+        accounted = (
+            block["rated"]
+            + block["duplicate"]
+            + block["superseded"]
+            + sum(block["quarantined"].values())
+        )
+        assert block["landed"] == accounted, f"{name}: landed {block['landed']} != {accounted}"
+
+
+def assert_secrets_nowhere(warehouse: Path, folders: Iterable[Path], secrets: list[str]) -> None:
+    """No VARCHAR column of any table or view in the warehouse, and no file below `folders`
+    (outputs, logs, compiled SQL, the database file itself), holds any of the secrets."""
+    import duckdb
+
+    assert secrets
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        relations = con.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall()
+        assert len(relations) > 20
+        searched = 0
+        for schema, table in relations:
+            columns = con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ? and data_type = 'VARCHAR'",
+                [schema, table],
+            ).fetchall()
+            for (column,) in columns:
+                condition = " or ".join(f'contains("{column}", ?)' for _ in secrets)
+                found = con.execute(
+                    f'select count(*) from "{schema}"."{table}" where {condition}',  # noqa: S608
+                    secrets,
+                ).fetchone()[0]
+                searched += 1
+                assert found == 0, f"a secret is in {schema}.{table}.{column}"
+        assert searched > 100
+    written = [path for base in folders for path in Path(base).rglob("*") if path.is_file()]
+    assert any(path.suffix == ".parquet" for path in written)
+    for path in written:
+        data = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in data, f"a secret is in {path}"
+        if path.suffix == ".parquet":
+            table = pq.read_table(path)
+            for field in table.schema:
+                if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+                    values = set(table.column(field.name).to_pylist())
+                    assert not values & set(secrets), f"a secret is in {path}:{field.name}"

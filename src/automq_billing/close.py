@@ -30,6 +30,7 @@ from automq_billing import __version__
 from automq_billing.dbt_runner import DbtResult, run_dbt
 from automq_billing.errors import BillingError
 from automq_billing.landing import LandedFile, inspect_landing, sha256_file
+from automq_billing.locks import close_locks
 from automq_billing.months import format_month
 
 Progress = Callable[[str], None]
@@ -121,6 +122,51 @@ class CloseResult:
 
 
 def run_close(options: CloseOptions, progress: Progress = lambda message: None) -> CloseResult:
+    """Runs one close; refuses at once if another close holds the warehouse or output folder."""
+    _check_paths(options)
+    with close_locks(options.warehouse, options.output, format_month(options.month)):
+        _remove_stale_temporaries(options.output)
+        return _run_close_locked(options, progress)
+
+
+def _check_paths(options: CloseOptions) -> None:
+    """The close never writes into the landing zone, and its paths must not overlap."""
+    landing = options.landing.resolve()
+    for option, path in (("--output", options.output), ("--warehouse", options.warehouse)):
+        resolved = path.resolve()
+        if resolved == landing or landing in resolved.parents:
+            raise BillingError(
+                f"{option} {path} lies inside the landing zone {landing}; landed data is "
+                "immutable and the close never writes there.",
+                hint=f"choose an {option} outside the landing folder",
+            )
+    if options.output.resolve() in landing.parents or options.output.resolve() == landing:
+        raise BillingError(
+            f"The landing zone {landing} lies inside --output {options.output}.",
+            hint="keep the landing zone and the output folder apart",
+        )
+    if options.warehouse.is_dir():
+        raise BillingError(
+            f"--warehouse {options.warehouse} is a folder; it must name a DuckDB file.",
+            hint="pass e.g. --warehouse warehouse/billing.duckdb",
+        )
+    if options.output.exists() and not options.output.is_dir():
+        raise BillingError(
+            f"--output {options.output} is a file; it must be a folder.",
+            hint="pass a folder (it is created when missing)",
+        )
+
+
+def _remove_stale_temporaries(output: Path) -> None:
+    """Temporary folders left by a close that was killed (we hold the output lock, so no close
+    is writing them)."""
+    if output.is_dir():
+        for stale in output.glob(".*.tmp-*"):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+
+
+def _run_close_locked(options: CloseOptions, progress: Progress) -> CloseResult:
     started = time.monotonic()
     month_label = format_month(options.month)
     progress(f"Close {month_label}: checking the landing zone {options.landing}")
@@ -159,12 +205,21 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
         manifest = _write_month(
             options, temporary, version_number, landed, hashes, dbt_result, frozen, started
         )
+        _pause_for_tests(progress)
         month_folder.mkdir(exist_ok=True)
         os.rename(temporary, final)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     return CloseResult(final, version_number, manifest)
+
+
+def _pause_for_tests(progress: Progress) -> None:
+    """Lets the kill tests stop a close between writing its files and publishing them."""
+    seconds = float(os.environ.get("AUTOMQ_BILLING_TEST_PAUSE_BEFORE_PUBLISH", "0") or 0)
+    if seconds > 0:
+        progress(f"(test) pausing {seconds:g}s before publishing")
+        time.sleep(seconds)
 
 
 def _next_version(month_folder: Path) -> int:

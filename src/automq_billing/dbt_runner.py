@@ -3,9 +3,11 @@ progress from its structured log, and turns failures into one clear error."""
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -17,6 +19,16 @@ from automq_billing.errors import BillingError
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _DBT_MAIN = "import sys; from dbt.cli.main import cli; sys.exit(cli())"
+
+
+def _die_with_parent() -> None:
+    """Runs in the dbt child before exec: Linux kills it when the close process dies, however
+    it dies, so a killed close never leaves dbt holding the warehouse's write lock."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:  # not Linux: the parent still kills the child on any exception
+        pass
 
 
 @dataclass
@@ -86,13 +98,18 @@ def run_dbt(
             text=True,
             encoding="utf-8",
             errors="replace",
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
         ) as process,
     ):
         assert process.stdout is not None
-        for line in process.stdout:
-            log.write(line)
-            _handle_line(line, result, errors, progress)
-        returncode = process.wait()
+        try:
+            for line in process.stdout:
+                log.write(line)
+                _handle_line(line, result, errors, progress)
+            returncode = process.wait()
+        except BaseException:
+            process.kill()
+            raise
     result.seconds = time.monotonic() - started
     if returncode != 0 or result.failed:
         details = result.failed or errors or [f"dbt exited with code {returncode}"]

@@ -167,6 +167,8 @@ def inspect_landing(landing_root: Path, datasets: Iterable[Dataset] = DATASETS) 
                 problems.append(f"{path}: not a readable Parquet file ({error})")
                 continue
             problems.extend(_schema_problems(path, dataset, schema))
+            if metadata.num_rows == 0:
+                problems.append(f"{path}: contains no rows (an empty export)")
             files.append(LandedFile(dataset.name, path, path.stat().st_size, metadata.num_rows))
     if problems:
         shown = "\n".join(f"  - {p}" for p in problems[:25])
