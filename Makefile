@@ -13,7 +13,7 @@ SEED ?= 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
 
-.PHONY: help install demo test test-fast lint build docs bench clean
+.PHONY: help install demo test test-fast lint build docs bench validate clean
 
 help:
 	@echo "make demo    - install, generate demo landing data if none, close $(MONTH), show the statements"
@@ -21,6 +21,7 @@ help:
 	@echo "make build   - dbt build (seeds, models, tests) over LANDING=$(LANDING)"
 	@echo "make docs    - dbt docs generate (target/index.html)"
 	@echo "make bench ROWS=N - time the close at N usage rows against the DuckDB engine floor"
+	@echo "make validate - check LANDING=$(LANDING) with the landing suites (Data Docs in validation/)"
 	@echo "make lint    - ruff"
 
 install: $(STAMP)
@@ -54,6 +55,9 @@ build: $(STAMP)
 
 docs: $(STAMP)
 	AUTOMQ_BILLING_LANDING=$(abspath $(LANDING)) $(BIN)/dbt docs generate --project-dir . --profiles-dir .
+
+validate: $(STAMP)
+	$(BIN)/automq-billing validate --landing $(LANDING)
 
 bench: $(STAMP)
 	$(BIN)/python -m automq_billing.bench --rows $(ROWS) --seed $(SEED)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sys
 from collections.abc import Sequence
@@ -87,6 +88,39 @@ def _cmd_close(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from automq_billing.landing import landing_error, survey_landing
+    from automq_billing.validation import ValidationReport, Validator, landing_suites
+
+    project_dir = resolve_project_dir(args.project_dir)
+    landing = _check_safe_path(
+        _path(args.landing, "AUTOMQ_BILLING_LANDING", project_dir / "data" / "landing"),
+        "--landing",
+    )
+    docs = _path(args.docs, "AUTOMQ_BILLING_VALIDATION_DOCS", project_dir / "validation")
+    _progress(f"Validating the landing zone {landing}")
+    files, problems = survey_landing(landing)
+    problems += [problem for f in files for problem in f.problems]
+    with Validator() as validator:
+        report = validator.run(landing_suites(files, landing)) if files else ValidationReport()
+        shutil.rmtree(docs / "landing", ignore_errors=True)
+        entry = validator.export(docs / "landing", report)
+    print(
+        f"{len(files)} file(s), {sum(f.rows for f in files):,} row(s); "
+        f"{entry['expectations']} expectation(s) evaluated, {len(report.blocking)} blocking "
+        f"failure(s), {len(report.warnings)} warning(s)"
+    )
+    for warning in report.warnings:
+        print(f"  warning: {warning.describe()}")
+    print(f"Data Docs: {docs / 'landing' / 'data_docs' / 'index.html'}")
+    if problems or report.blocking:
+        raise landing_error(
+            landing, problems or [failure.describe() for failure in report.blocking]
+        )
+    print("The landing zone is ready for a close.")
+    return EXIT_OK
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from automq_billing.generate import generate_landing, parse_months
 
@@ -138,6 +172,21 @@ def build_parser() -> argparse.ArgumentParser:
     close.add_argument("--project-dir", help="the dbt project (default: this repository's root)")
     close.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
     close.set_defaults(handler=_cmd_close)
+
+    validate = commands.add_parser(
+        "validate",
+        help="run the landing suites alone (Great Expectations), before a close",
+        description="Checks every landed file (readable, required columns and types, rows, "
+        "per-file summaries, a sample of rows) and writes Great Expectations Data Docs. "
+        "Exit 0 when a close could start, 2 when a blocking expectation fails.",
+    )
+    validate.add_argument("--landing", help="landing root (as for close)")
+    validate.add_argument(
+        "--docs",
+        help="where to write the results and Data Docs (default <project-dir>/validation)",
+    )
+    validate.add_argument("--project-dir", help="the dbt project (default: this repository)")
+    validate.set_defaults(handler=_cmd_validate)
 
     generate = commands.add_parser(
         "generate",

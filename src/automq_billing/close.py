@@ -29,9 +29,16 @@ import pyarrow.parquet as pq
 from automq_billing import __version__
 from automq_billing.dbt_runner import DbtResult, run_dbt
 from automq_billing.errors import BillingError
-from automq_billing.landing import LandedFile, inspect_landing, sha256_file
+from automq_billing.landing import LandedFile, landing_error, sha256_file, survey_landing
 from automq_billing.locks import close_locks
 from automq_billing.months import format_month
+from automq_billing.validation import (
+    Suite,
+    ValidationReport,
+    Validator,
+    landing_suites,
+    mart_suites,
+)
 
 Progress = Callable[[str], None]
 
@@ -170,48 +177,91 @@ def _run_close_locked(options: CloseOptions, progress: Progress) -> CloseResult:
     started = time.monotonic()
     month_label = format_month(options.month)
     progress(f"Close {month_label}: checking the landing zone {options.landing}")
-    landed = inspect_landing(options.landing)
+    landed, problems = survey_landing(options.landing)
+    problems += [problem for f in landed for problem in f.problems]
     progress(
         f"  {len(landed)} file(s), {sum(f.rows for f in landed):,} row(s) in "
-        f"{', '.join(sorted({f.dataset for f in landed}))}"
+        f"{', '.join(sorted({f.dataset for f in landed})) or 'no dataset'}"
     )
-    options.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    work_dir = options.warehouse.parent / ".dbt"
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # Inputs are hashed while dbt builds: both are long at scale and they do not compete
-        # for the same resource.
-        hashing = pool.submit(lambda: {f.path: sha256_file(f.path) for f in landed})
-        progress(f"Building and testing the warehouse {options.warehouse} (dbt build)")
-        dbt_result = run_dbt(
-            ["build"],
-            project_dir=options.project_dir,
-            landing=options.landing,
-            warehouse=options.warehouse,
-            work_dir=work_dir,
-            progress=progress,
-        )
-        hashes = hashing.result()
-    progress(f"  dbt build passed: {dbt_result.passed} node(s) in {dbt_result.seconds:.1f}s")
+    with Validator() as validator:
+        report = ValidationReport()
+        if landed:
+            progress("Validating the landed files (Great Expectations landing suites)")
+            report = validator.run(landing_suites(landed, options.landing))
+        if problems or report.blocking:
+            raise landing_error(
+                options.landing,
+                problems or [failure.describe() for failure in report.blocking],
+                extra=_expectation_lines(report) if problems else "",
+            )
+        options.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        work_dir = options.warehouse.parent / ".dbt"
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # Inputs are hashed while dbt builds: both are long at scale and they do not
+            # compete for the same resource.
+            hashing = pool.submit(lambda: {f.path: sha256_file(f.path) for f in landed})
+            progress(f"Building and testing the warehouse {options.warehouse} (dbt build)")
+            dbt_result = run_dbt(
+                ["build"],
+                project_dir=options.project_dir,
+                landing=options.landing,
+                warehouse=options.warehouse,
+                work_dir=work_dir,
+                progress=progress,
+            )
+            hashes = hashing.result()
+        progress(f"  dbt build passed: {dbt_result.passed} node(s) in {dbt_result.seconds:.1f}s")
 
-    frozen = _read_month(options)
-    month_folder = options.output / month_label
-    version_number = _next_version(month_folder)
-    # The temporary folder sits beside the month folders (same file system, so the rename is
-    # atomic) and is hidden; a failed close removes it and leaves no month folder behind.
-    temporary = options.output / f".{month_label}-v{version_number}.tmp-{os.getpid()}"
-    final = month_folder / f"v{version_number}"
-    try:
-        temporary.mkdir(parents=True)
-        manifest = _write_month(
-            options, temporary, version_number, landed, hashes, dbt_result, frozen, started
-        )
-        _pause_for_tests(progress)
-        month_folder.mkdir(exist_ok=True)
-        os.rename(temporary, final)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
+        frozen = _read_month(options)
+        progress("Validating the marts (Great Expectations mart suites)")
+        marts = validator.run(frozen.suites)
+        report.results += marts.results
+        report.failures += marts.failures
+        report.evaluated += marts.evaluated
+        if report.blocking:
+            diagnosis = options.warehouse.parent / ".validation" / f"{month_label}-refused"
+            shutil.rmtree(diagnosis, ignore_errors=True)
+            validator.export(diagnosis, report)
+            raise BillingError(
+                f"Validation refused to publish {month_label}: "
+                f"{len(report.blocking)} blocking expectation(s) failed; nothing was written."
+                f"{_expectation_lines(report)}",
+                hint=f"read {diagnosis / 'data_docs' / 'index.html'} (and results.json beside "
+                "it) for the failing values, fix their cause, and run the close again",
+            )
+        month_folder = options.output / month_label
+        version_number = _next_version(month_folder)
+        # The temporary folder sits beside the month folders (same file system, so the rename
+        # is atomic) and is hidden; a failed close removes it and leaves no month folder.
+        temporary = options.output / f".{month_label}-v{version_number}.tmp-{os.getpid()}"
+        final = month_folder / f"v{version_number}"
+        try:
+            temporary.mkdir(parents=True)
+            validation = validator.export(temporary / "validation", report)
+            manifest = _write_month(
+                options,
+                temporary,
+                version_number,
+                landed,
+                hashes,
+                dbt_result,
+                frozen,
+                validation,
+                started,
+            )
+            _pause_for_tests(progress)
+            month_folder.mkdir(exist_ok=True)
+            os.rename(temporary, final)
+        except BaseException:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise
     return CloseResult(final, version_number, manifest)
+
+
+def _expectation_lines(report: ValidationReport) -> str:
+    if not report.blocking:
+        return ""
+    return "\n" + "\n".join(f"  - expectation {f.describe()}" for f in report.blocking[:25])
 
 
 def _pause_for_tests(progress: Progress) -> None:
@@ -246,6 +296,7 @@ class FrozenMonth:
     conservation: dict
     scope: dict
     licenses: dict
+    suites: list[Suite]
 
 
 def _read_month(options: CloseOptions) -> FrozenMonth:
@@ -259,6 +310,7 @@ def _read_month(options: CloseOptions) -> FrozenMonth:
         utilization = con.sql(UTILIZATION_SQL, params=params).to_arrow_table()
         outcomes = con.execute(OUTCOMES_SQL, params).fetchall()
         license_outcomes = con.execute(LICENSE_OUTCOMES_SQL).fetchall()
+        suites = mart_suites(con, options.month)
     conservation, scope = _conservation_counts(outcomes)
     if scope["month_rows"] == 0:
         raise BillingError(
@@ -284,6 +336,7 @@ def _read_month(options: CloseOptions) -> FrozenMonth:
         conservation,
         scope,
         licenses,
+        suites,
     )
 
 
@@ -295,6 +348,7 @@ def _write_month(
     hashes: dict[Path, str],
     dbt_result: DbtResult,
     frozen: FrozenMonth,
+    validation: dict,
     started: float,
 ) -> dict:
     lines, statements, quarantine = frozen.lines, frozen.statements, frozen.quarantine
@@ -348,6 +402,7 @@ def _write_month(
             "rows": quarantine.num_rows,
             "by_reason": _count_by(quarantine, "reason"),
         },
+        "validation": validation,
         "dbt": {
             "nodes": dbt_result.nodes,
             "passed": dbt_result.passed,

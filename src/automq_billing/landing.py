@@ -113,10 +113,16 @@ DATASETS: tuple[Dataset, ...] = (USAGE_EVENTS, LICENSES, LICENSE_ALLOCATIONS)
 
 @dataclass(frozen=True)
 class LandedFile:
+    """One landed file as its footer describes it, with whatever makes it unusable."""
+
     dataset: str
     path: Path
     size_bytes: int
     rows: int
+    readable: bool = True
+    missing_columns: tuple[str, ...] = ()
+    bad_type_columns: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
 
 
 def dataset_files(landing_root: Path, dataset: str) -> list[Path]:
@@ -127,23 +133,52 @@ def dataset_files(landing_root: Path, dataset: str) -> list[Path]:
     return sorted(p for p in folder.rglob("*.parquet") if p.is_file())
 
 
-def _schema_problems(path: Path, dataset: Dataset, schema: pa.Schema) -> list[str]:
-    problems = []
+def inspect_file(path: Path, dataset: Dataset) -> LandedFile:
+    """Reads one file's footer: row count, required columns and their types."""
+    size = path.stat().st_size
+    try:
+        metadata = pq.read_metadata(path)
+        schema = metadata.schema.to_arrow_schema()
+    except (OSError, pa.ArrowException) as error:
+        return LandedFile(
+            dataset.name,
+            path,
+            size,
+            0,
+            readable=False,
+            problems=(f"{path}: not a readable Parquet file ({error})",),
+        )
+    missing, bad_types, problems = [], [], []
     for column, accepts in dataset.columns.items():
         index = schema.get_field_index(column)
         if index < 0:
+            missing.append(column)
             problems.append(f"{path}: required column '{column}' is missing")
             continue
         data_type = schema.field(index).type
         if not (pa.types.is_null(data_type) or accepts(data_type)):
+            bad_types.append(column)
             problems.append(
                 f"{path}: column '{column}' has type {data_type}, expected {_TYPE_NAMES[accepts]}"
             )
-    return problems
+    if metadata.num_rows == 0:
+        problems.append(f"{path}: contains no rows (an empty export)")
+    return LandedFile(
+        dataset.name,
+        path,
+        size,
+        metadata.num_rows,
+        missing_columns=tuple(missing),
+        bad_type_columns=tuple(bad_types),
+        problems=tuple(problems),
+    )
 
 
-def inspect_landing(landing_root: Path, datasets: Iterable[Dataset] = DATASETS) -> list[LandedFile]:
-    """Lists and checks the landed files; raises BillingError naming every bad file and column."""
+def survey_landing(
+    landing_root: Path, datasets: Iterable[Dataset] = DATASETS
+) -> tuple[list[LandedFile], list[str]]:
+    """Every landed file with its footer facts, and the landing-level problems (a required
+    dataset with no file). Raises BillingError only when the landing folder itself is missing."""
     if not landing_root.is_dir():
         raise BillingError(
             f"The landing folder {landing_root} does not exist.",
@@ -159,26 +194,27 @@ def inspect_landing(landing_root: Path, datasets: Iterable[Dataset] = DATASETS) 
                 f"{landing_root / dataset.name}: no *.parquet files (the {dataset.name} dataset "
                 "is required)"
             )
-        for path in paths:
-            try:
-                metadata = pq.read_metadata(path)
-                schema = metadata.schema.to_arrow_schema()
-            except (OSError, pa.ArrowException) as error:
-                problems.append(f"{path}: not a readable Parquet file ({error})")
-                continue
-            problems.extend(_schema_problems(path, dataset, schema))
-            if metadata.num_rows == 0:
-                problems.append(f"{path}: contains no rows (an empty export)")
-            files.append(LandedFile(dataset.name, path, path.stat().st_size, metadata.num_rows))
+        files.extend(inspect_file(path, dataset) for path in paths)
+    return files, problems
+
+
+def landing_error(landing_root: Path, problems: list[str], extra: str = "") -> BillingError:
+    shown = "\n".join(f"  - {p}" for p in problems[:25])
+    more = f"\n  ... and {len(problems) - 25} more" if len(problems) > 25 else ""
+    return BillingError(
+        f"The landing zone {landing_root} has {len(problems)} problem(s); nothing was "
+        f"written:\n{shown}{more}{extra}",
+        hint="fix or remove the named files (landed files are immutable: land a corrected "
+        "copy under a new name and move the bad one out of the landing folder), then run again",
+    )
+
+
+def inspect_landing(landing_root: Path, datasets: Iterable[Dataset] = DATASETS) -> list[LandedFile]:
+    """Lists and checks the landed files; raises BillingError naming every bad file and column."""
+    files, problems = survey_landing(landing_root, datasets)
+    problems = problems + [problem for f in files for problem in f.problems]
     if problems:
-        shown = "\n".join(f"  - {p}" for p in problems[:25])
-        more = f"\n  ... and {len(problems) - 25} more" if len(problems) > 25 else ""
-        raise BillingError(
-            f"The landing zone {landing_root} has {len(problems)} problem(s); nothing was "
-            f"written:\n{shown}{more}",
-            hint="fix or remove the named files (landed files are immutable: land a corrected "
-            "copy under a new name and move the bad one out of the landing folder), then run again",
-        )
+        raise landing_error(landing_root, problems)
     return files
 
 

@@ -197,15 +197,7 @@ FILE_CASES = [
     pytest.param(csv_renamed, id="csv-renamed-parquet"),
     pytest.param(truncated, id="truncated-parquet"),
     pytest.param(zero_bytes, id="zero-byte-file"),
-    pytest.param(
-        zero_rows,
-        id="zero-row-parquet",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="BUG: a Parquet file with zero rows passes the landing check and the close "
-            "publishes; an empty export should be refused, naming the file",
-        ),
-    ),
+    pytest.param(zero_rows, id="zero-row-parquet"),
     *(
         pytest.param(_missing(column), id=f"missing-{column}")
         for column in ("quantity", "hour_start", "event_id", "meter", "emitted_at", "cluster_tier")
@@ -415,7 +407,12 @@ VALUE_CASES = [
     ),
     ValueCase(
         "huge-twice-1",
-        {"organization_id": "org-huge-twice", "quantity": BIGINT_MAX, "hour_start": hour(2)},
+        {
+            "organization_id": "org-huge-twice",
+            "quantity": BIGINT_MAX,
+            "hour_start": hour(2),
+            "emitted_at": hour(2, 1),
+        },
         RATED,
     ),
     ValueCase(
@@ -730,7 +727,11 @@ def test_sql_looking_ids_appear_verbatim_in_the_statements(value_close, organiza
     csv_ids = pacsv.read_csv(value_close["folder"] / "statements.csv").column("organization_id")
     assert organization_id in csv_ids.to_pylist()
     # nothing was executed: the tables the ids name are intact
-    count = value_close["con"].execute("select count(*) from marts.fct_statements").fetchone()[0]
+    count = (
+        value_close["con"]
+        .execute("select count(*) from marts.fct_statements where statement_month = '2026-10-01'")
+        .fetchone()[0]
+    )
     assert count == len(statements)
 
 
