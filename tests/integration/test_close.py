@@ -102,6 +102,7 @@ def test_close_writes_every_output(demo):
         "statement_lines.parquet",
         "statements.csv",
         "statements.parquet",
+        "validation",
     ]
     lines = pq.read_table(folder / "statement_lines.parquet")
     assert lines.schema.names == [
@@ -245,3 +246,79 @@ def test_missing_landing_folder_says_what_to_do(tmp_path):
     )
     assert result.returncode == 2
     assert "does not exist" in result.stderr and "make demo" in result.stderr
+
+
+def test_the_close_publishes_its_validation_results_and_data_docs(demo):
+    folder = demo["output"] / "2026-10" / "v1"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    validation = manifest["validation"]
+    assert validation["success"] is True and validation["blocking_failures"] == []
+    assert validation["expectations"] >= 40
+    assert (folder / validation["data_docs"]).is_file()
+    results = json.loads((folder / validation["results"]).read_text())
+    suites = {result["suite_name"] for result in results["results"]}
+    assert {
+        "landing_files",
+        "usage_events_files",
+        "usage_events_sample",
+        "statements",
+        "statement_lines",
+        "usage_conservation",
+        "statement_coverage",
+        "revenue_schedule",
+        "aku_utilization",
+        "environment_capacity",
+    } <= suites
+    html = (folder / validation["data_docs"]).read_text()
+    assert "statement_lines" in html
+
+
+def test_a_failing_blocking_expectation_refuses_to_publish(tmp_path, demo, monkeypatch):
+    import pandas as pd
+
+    from automq_billing import close as close_module
+    from automq_billing.errors import BillingError
+    from automq_billing.validation import Suite, expect
+
+    real = close_module.mart_suites
+
+    def with_a_bad_statement(con, month):
+        bad = pd.DataFrame({"organization_id": ["org-x", "org-y"], "usage_cents": [100, -250]})
+        rule = expect("ExpectColumnValuesToBeBetween", column="usage_cents", min_value=0)
+        return [*real(con, month), Suite("injected_statements", bad, [rule], "organization_id")]
+
+    monkeypatch.setattr(close_module, "mart_suites", with_a_bad_statement)
+    options = close_module.CloseOptions(
+        month=dt.date(2026, 10, 1),
+        landing=demo["landing"],
+        output=tmp_path / "output",
+        warehouse=tmp_path / "wh" / "billing.duckdb",
+        project_dir=REPO,
+    )
+    with pytest.raises(BillingError) as refused:
+        close_module.run_close(options)
+    message = str(refused.value)
+    assert "Validation refused to publish 2026-10" in message
+    assert "expect_column_values_to_be_between(usage_cents)" in message
+    assert "org-y: -250" in message
+    assert not (tmp_path / "output").exists()
+    diagnosis = tmp_path / "wh" / ".validation" / "2026-10-refused"
+    assert (diagnosis / "data_docs" / "index.html").is_file()
+    assert json.loads((diagnosis / "results.json").read_text())["summary"]["success"] is False
+
+
+def test_validate_checks_the_landing_alone(tmp_path, demo):
+    good = run_cli(
+        "validate", "--landing", str(demo["landing"]), "--docs", str(tmp_path / "v"), cwd=tmp_path
+    )
+    assert good.returncode == 0, good.stderr
+    assert "ready for a close" in good.stdout
+    assert (tmp_path / "v" / "landing" / "data_docs" / "index.html").is_file()
+    landing = tmp_path / "bad-landing"
+    write_usage(landing / "usage_events" / "good.parquet", [usage_row()])
+    (landing / "usage_events" / "notes.parquet").write_text("not parquet at all")
+    bad = run_cli(
+        "validate", "--landing", str(landing), "--docs", str(tmp_path / "v2"), cwd=tmp_path
+    )
+    assert bad.returncode == 2
+    assert "notes.parquet: not a readable Parquet file" in bad.stderr
