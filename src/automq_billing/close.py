@@ -185,14 +185,12 @@ def _run_close_locked(options: CloseOptions, progress: Progress) -> CloseResult:
     )
     with Validator() as validator:
         report = ValidationReport()
-        if landed:
+        if landed and not problems:  # files that fail their footer check are refused as is
             progress("Validating the landed files (Great Expectations landing suites)")
             report = validator.run(landing_suites(landed, options.landing))
         if problems or report.blocking:
             raise landing_error(
-                options.landing,
-                problems or [failure.describe() for failure in report.blocking],
-                extra=_expectation_lines(report) if problems else "",
+                options.landing, problems or [failure.describe() for failure in report.blocking]
             )
         options.warehouse.parent.mkdir(parents=True, exist_ok=True)
         work_dir = options.warehouse.parent / ".dbt"

@@ -112,7 +112,11 @@ def run_dbt(
             raise
     result.seconds = time.monotonic() - started
     if returncode != 0 or result.failed:
-        details = result.failed or errors or [f"dbt exited with code {returncode}"]
+        # the failing nodes first, then dbt's own error lines (the database's message,
+        # e.g. a conversion error, is only there)
+        details = list(dict.fromkeys(result.failed + errors)) or [
+            f"dbt exited with code {returncode}"
+        ]
         shown = "\n".join(f"  - {d}" for d in details[:20])
         more = f"\n  ... and {len(details) - 20} more" if len(details) > 20 else ""
         raise BillingError(

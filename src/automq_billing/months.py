@@ -12,7 +12,7 @@ _MONTH = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})")
 
 def parse_month(text: str, option: str = "--month") -> dt.date:
     """`2026-10` -> date(2026, 10, 1); anything else is refused with what a month looks like."""
-    match = _MONTH.fullmatch(text.strip()) if isinstance(text, str) else None
+    match = _MONTH.fullmatch(text) if isinstance(text, str) else None
     if not match or not 1 <= int(match["month"]) <= 12 or not 2000 <= int(match["year"]) <= 2999:
         raise BillingError(
             f"{option} must be a month written YYYY-MM, between 2000-01 and 2999-12; got {text!r}.",

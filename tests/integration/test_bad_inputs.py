@@ -298,20 +298,8 @@ def test_a_path_with_a_quote_is_refused(tmp_path, option):
         "2026-10'; drop",
         "2026-00",
         "2026-10;",
-        pytest.param(
-            "2026-10 ",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: parse_month strips whitespace, so '2026-10 ' is accepted instead of "
-                "being refused as not YYYY-MM",
-            ),
-        ),
-        pytest.param(
-            " 2026-10",
-            marks=pytest.mark.xfail(
-                strict=True, reason="BUG: parse_month strips whitespace (' 2026-10' accepted)"
-            ),
-        ),
+        "2026-10 ",
+        " 2026-10",
     ],
 )
 def test_a_malformed_month_is_refused(tmp_path, month):
@@ -788,16 +776,10 @@ def test_the_product_secret_is_nowhere(value_close):
 
 
 # --------------------------------------------------------------------------------------------
-# A prepaid peak at the BIGINT limit: its own close, because today it breaks the build.
+# A prepaid peak at the BIGINT limit: sized exactly, flagged above max_aku (its own close).
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: fct_instance_aku_hourly casts throughput_aku to INTEGER; a prepaid peak near the "
-    "BIGINT limit needs ~4.4e11 AKU, the cast overflows and dbt build fails (the close refuses "
-    "instead of rating the row and flagging exceeds_max_aku)",
-)
 def test_a_prepaid_peak_at_the_bigint_limit_is_sized_without_overflow(tmp_path):
     landing = tmp_path / "landing"
     common = {"organization_id": "org-prepaid", "pricing_mode": "prepaid", "cluster_tier": None}

@@ -22,7 +22,7 @@ required as (
         instance_hours.environment_id,
         instance_hours.hour_start,
         max(instance_hours.organization_id) as organization_id,
-        cast(sum(instance_hours.required_aku) as integer) as required_aku,
+        cast(sum(instance_hours.required_aku) as bigint) as required_aku,
         cast(count(*) as integer) as prepaid_instances,
         bool_or(instance_hours.exceeds_max_aku) as any_instance_exceeds_max_aku
     from instance_hours
@@ -36,7 +36,7 @@ allocated as (
         allocation_hours.environment_id,
         allocation_hours.hour_start,
         max(allocation_hours.organization_id) as organization_id,
-        cast(sum(allocation_hours.aku_allocated) as integer) as allocated_aku,
+        cast(sum(allocation_hours.aku_allocated) as bigint) as allocated_aku,
         cast(count(distinct allocation_hours.license_id) as integer) as licenses
     from allocation_hours
     group by allocation_hours.environment_id, allocation_hours.hour_start

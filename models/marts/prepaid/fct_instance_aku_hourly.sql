@@ -72,8 +72,8 @@ final as (
         sized.write_peak_bytes_per_s,
         sized.read_peak_bytes_per_s,
         sized.spec_version,
-        cast(sized.throughput_aku as integer) as throughput_aku,
-        cast(greatest(sized.min_aku, sized.throughput_aku) as integer) as required_aku,
+        cast(sized.throughput_aku as bigint) as throughput_aku,
+        cast(greatest(sized.min_aku, sized.throughput_aku) as bigint) as required_aku,
         greatest(sized.min_aku, sized.throughput_aku) > sized.max_aku as exceeds_max_aku
     from sized
 
