@@ -183,15 +183,13 @@ def _run_close_locked(options: CloseOptions, progress: Progress) -> CloseResult:
         f"  {len(landed)} file(s), {sum(f.rows for f in landed):,} row(s) in "
         f"{', '.join(sorted({f.dataset for f in landed})) or 'no dataset'}"
     )
+    if problems:  # files that fail their footer check are refused as they are
+        raise landing_error(options.landing, problems)
     with Validator() as validator:
-        report = ValidationReport()
-        if landed and not problems:  # files that fail their footer check are refused as is
-            progress("Validating the landed files (Great Expectations landing suites)")
-            report = validator.run(landing_suites(landed, options.landing))
-        if problems or report.blocking:
-            raise landing_error(
-                options.landing, problems or [failure.describe() for failure in report.blocking]
-            )
+        progress("Validating the landed files (Great Expectations landing suites)")
+        report = validator.run(landing_suites(landed, options.landing))
+        if report.blocking:
+            raise landing_error(options.landing, [f.describe() for f in report.blocking])
         options.warehouse.parent.mkdir(parents=True, exist_ok=True)
         work_dir = options.warehouse.parent / ".dbt"
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -212,10 +210,7 @@ def _run_close_locked(options: CloseOptions, progress: Progress) -> CloseResult:
 
         frozen = _read_month(options)
         progress("Validating the marts (Great Expectations mart suites)")
-        marts = validator.run(frozen.suites)
-        report.results += marts.results
-        report.failures += marts.failures
-        report.evaluated += marts.evaluated
+        report.extend(validator.run(frozen.suites))
         if report.blocking:
             diagnosis = options.warehouse.parent / ".validation" / f"{month_label}-refused"
             shutil.rmtree(diagnosis, ignore_errors=True)

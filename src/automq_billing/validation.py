@@ -83,6 +83,11 @@ class ValidationReport:
     failures: list[Failure] = field(default_factory=list)
     evaluated: int = 0
 
+    def extend(self, other: ValidationReport) -> None:
+        self.results += other.results
+        self.failures += other.failures
+        self.evaluated += other.evaluated
+
     @property
     def blocking(self) -> list[Failure]:
         return [f for f in self.failures if f.blocking]
