@@ -280,7 +280,7 @@ def _usage_file_summaries(files: Sequence[LandedFile], landing_root: Path) -> Su
     with duckdb.connect() as con:
         con.execute("set TimeZone = 'UTC'")
         frame = (
-            con.execute(
+            con.sql(
                 f"""
             select
                 source_file as file,
@@ -297,7 +297,7 @@ def _usage_file_summaries(files: Sequence[LandedFile], landing_root: Path) -> Su
             group by source_file
             order by source_file
             """,  # noqa: S608 (constant meter names only; the paths are a bound parameter)
-                [paths],
+                params=[paths],
             )
             .to_arrow_table()
             .to_pandas()
