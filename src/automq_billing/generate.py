@@ -34,6 +34,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from automq_billing.landing import METERS
+
 __all__ = [
     "REQUIRED_COLUMNS",
     "METERS",
@@ -56,14 +58,6 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "hour_start",
     "quantity",
     "emitted_at",
-)
-METERS: tuple[str, ...] = (
-    "ingress_bytes",
-    "egress_bytes",
-    "retained_bytes",
-    "uptime_seconds",
-    "write_peak_bytes_per_s",
-    "read_peak_bytes_per_s",
 )
 M_ING, M_EGR, M_RET, M_UP, M_WPK, M_RPK, M_BAD = range(7)
 _METER_VALUES = (*METERS, "partition_count")  # the last one is an unknown meter

@@ -19,6 +19,16 @@ from automq_billing.errors import BillingError
 
 TypeCheck = Callable[[pa.DataType], bool]
 
+# The meters of SPEC 1.1 (dbt has the same list in macros/usage_rules.sql).
+METERS: tuple[str, ...] = (
+    "ingress_bytes",
+    "egress_bytes",
+    "retained_bytes",
+    "uptime_seconds",
+    "write_peak_bytes_per_s",
+    "read_peak_bytes_per_s",
+)
+
 
 def _is_text(t: pa.DataType) -> bool:
     if pa.types.is_dictionary(t):

@@ -31,16 +31,9 @@ import pandas as pd  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
-from automq_billing.landing import USAGE_EVENTS, LandedFile  # noqa: E402
+from automq_billing.landing import METERS, USAGE_EVENTS, LandedFile  # noqa: E402
 
-KNOWN_METERS = [
-    "ingress_bytes",
-    "egress_bytes",
-    "retained_bytes",
-    "uptime_seconds",
-    "write_peak_bytes_per_s",
-    "read_peak_bytes_per_s",
-]
+KNOWN_METERS = list(METERS)
 SAMPLE_ROWS_PER_FILE = 200
 AMOUNT_TEXT = r"^-?[0-9]+\.[0-9]{2}$"
 QUANTITY_TEXT = r"^-?[0-9]+\.[0-9]{6}$"

@@ -17,19 +17,13 @@ from hypothesis import strategies as st
 
 from automq_billing.close import CloseOptions, run_close
 from automq_billing.errors import BillingError
+from automq_billing.landing import METERS as LANDING_METERS
 from conftest import REPO, assert_conservation, hour, write_usage
 
 pytestmark = pytest.mark.slow
 
 BIGINT_MAX = 2**63 - 1
-METERS = [
-    "ingress_bytes",
-    "egress_bytes",
-    "retained_bytes",
-    "uptime_seconds",
-    "write_peak_bytes_per_s",
-    "read_peak_bytes_per_s",
-]
+METERS = list(LANDING_METERS)
 
 
 def _maybe(strategy, null_weight: int = 1):
