@@ -13,6 +13,7 @@ import platform
 import re
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -36,8 +37,8 @@ from automq_billing.validation import (
     Suite,
     ValidationReport,
     Validator,
-    landing_suites,
     mart_suites,
+    validate_landing_in_child,
 )
 
 Progress = Callable[[str], None]
@@ -185,29 +186,44 @@ def _run_close_locked(options: CloseOptions, progress: Progress) -> CloseResult:
     )
     if problems:  # files that fail their footer check are refused as they are
         raise landing_error(options.landing, problems)
-    with Validator() as validator:
-        progress("Validating the landed files (Great Expectations landing suites)")
-        report = validator.run(landing_suites(landed, options.landing))
-        if report.blocking:
-            raise landing_error(options.landing, [f.describe() for f in report.blocking])
-        options.warehouse.parent.mkdir(parents=True, exist_ok=True)
-        work_dir = options.warehouse.parent / ".dbt"
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            # Inputs are hashed while dbt builds: both are long at scale and they do not
-            # compete for the same resource.
-            hashing = pool.submit(lambda: {f.path: sha256_file(f.path) for f in landed})
-            progress(f"Building and testing the warehouse {options.warehouse} (dbt build)")
-            dbt_result = run_dbt(
-                ["build"],
-                project_dir=options.project_dir,
-                landing=options.landing,
-                warehouse=options.warehouse,
-                work_dir=work_dir,
-                progress=progress,
-            )
-            hashes = hashing.result()
-        progress(f"  dbt build passed: {dbt_result.passed} node(s) in {dbt_result.seconds:.1f}s")
+    gx_root = Path(tempfile.mkdtemp(prefix="automq-billing-gx-"))
+    try:
+        return _validate_build_publish(options, progress, landed, gx_root, started)
+    finally:
+        shutil.rmtree(gx_root, ignore_errors=True)
 
+
+def _validate_build_publish(
+    options: CloseOptions,
+    progress: Progress,
+    landed: list[LandedFile],
+    gx_root: Path,
+    started: float,
+) -> CloseResult:
+    month_label = format_month(options.month)
+    progress("Validating the landed files (Great Expectations landing suites)")
+    report = validate_landing_in_child(options.landing, gx_root)
+    if report.blocking:
+        raise landing_error(options.landing, [f.describe() for f in report.blocking])
+    options.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    work_dir = options.warehouse.parent / ".dbt"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # Inputs are hashed while dbt builds: both are long at scale and they do not compete
+        # for the same resource.
+        hashing = pool.submit(lambda: {f.path: sha256_file(f.path) for f in landed})
+        progress(f"Building and testing the warehouse {options.warehouse} (dbt build)")
+        dbt_result = run_dbt(
+            ["build"],
+            project_dir=options.project_dir,
+            landing=options.landing,
+            warehouse=options.warehouse,
+            work_dir=work_dir,
+            progress=progress,
+        )
+        hashes = hashing.result()
+    progress(f"  dbt build passed: {dbt_result.passed} node(s) in {dbt_result.seconds:.1f}s")
+
+    with Validator(root=gx_root, source="marts") as validator:
         frozen = _read_month(options)
         progress("Validating the marts (Great Expectations mart suites)")
         report.extend(validator.run(frozen.suites))

@@ -98,6 +98,46 @@ class ValidationReport:
         }
 
 
+def report_to_json(report: ValidationReport) -> str:
+    return json.dumps(
+        {
+            "results": report.results,
+            "failures": [vars(failure) for failure in report.failures],
+            "evaluated": report.evaluated,
+        },
+        default=str,
+    )
+
+
+def report_from_json(text: str) -> ValidationReport:
+    data = json.loads(text)
+    return ValidationReport(
+        results=data["results"],
+        failures=[Failure(**failure) for failure in data["failures"]],
+        evaluated=data["evaluated"],
+    )
+
+
+def validate_landing_in_child(landing: Path, gx_root: Path) -> ValidationReport:
+    """Runs the landing suites in a child process, in the GX context at `gx_root`: Great
+    Expectations' memory is returned before dbt starts, so it never adds to the close's peak."""
+    import subprocess
+    import sys
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "automq_billing.validation", str(landing), str(gx_root)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(
+            f"the landing validation process failed ({completed.returncode}):\n"
+            f"{completed.stderr[-4000:]}"
+        )
+    return report_from_json(completed.stdout.strip().splitlines()[-1])
+
+
 def expect(name: str, blocking: bool = True, **kwargs: Any) -> Any:
     """An expectation by class name, tagged blocking or not."""
     cls = getattr(_gx().expectations, name)
@@ -105,19 +145,21 @@ def expect(name: str, blocking: bool = True, **kwargs: Any) -> Any:
 
 
 class Validator:
-    """A Great Expectations file context in a private temporary folder; Data Docs are copied out
-    with `export`."""
+    """A Great Expectations file context in a temporary folder; Data Docs are copied out with
+    `export`. Given `root`, it reopens the context another process started there (the landing
+    suites run in a child process), so one Data Docs site holds every suite of a close."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path | None = None, source: str = "automq_billing") -> None:
         gx = _gx()
-        self._root = Path(tempfile.mkdtemp(prefix="automq-billing-gx-"))
+        self._owned = root is None
+        self._root = root or Path(tempfile.mkdtemp(prefix="automq-billing-gx-"))
         self._context = gx.get_context(mode="file", project_root_dir=str(self._root))
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self._context.variables.progress_bars = ProgressBarsConfig(
             globally=False, metric_calculations=False
         )
-        self._source = self._context.data_sources.add_pandas("automq_billing")
+        self._source = self._context.data_sources.add_or_update_pandas(source)
 
     def run(self, suites: Iterable[Suite]) -> ValidationReport:
         gx = _gx()
@@ -174,7 +216,8 @@ class Validator:
         }
 
     def close(self) -> None:
-        shutil.rmtree(self._root, ignore_errors=True)
+        if self._owned:
+            shutil.rmtree(self._root, ignore_errors=True)
 
     def __enter__(self) -> Validator:
         return self
@@ -593,3 +636,21 @@ def mart_suites(con: duckdb.DuckDBPyConnection, month: Any) -> list[Suite]:
         frame = con.sql(sql, params=params).to_arrow_table().to_pandas()
         suites.append(Suite(name, frame, expectations[name], key=_MART_KEYS[name]))
     return suites
+
+
+def _child_main(argv: Sequence[str]) -> int:
+    """`python -m automq_billing.validation LANDING GX_ROOT`: the landing suites, as JSON."""
+    from automq_billing.landing import survey_landing
+
+    landing, gx_root = Path(argv[0]), Path(argv[1])
+    files, _ = survey_landing(landing)
+    validator = Validator(root=gx_root, source="landing")
+    report = validator.run(landing_suites(files, landing))
+    print(report_to_json(report))
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(_child_main(sys.argv[1:]))
