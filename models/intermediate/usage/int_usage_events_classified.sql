@@ -15,22 +15,24 @@
     Performance: almost every valid row is alone with its event_id and its measurement, and then
     it is simply rated. Two hash aggregates find the event ids and measurements that more than one
     valid row shares; only those rows (a few percent) go through the window functions. This is
-    exact: a row that shares neither has no peer in either window. -#}
+    exact: a row that shares neither has no peer in either window.
+    Memory: the CTEs over every landed row are `not materialized` (DuckDB would otherwise
+    materialize a CTE used twice, holding every row at once); only the two small key sets are. -#}
 with
 
-validated as (
+validated as not materialized (
 
     select * from {{ ref('int_usage_events_validated') }}
 
 ),
 
-valid as (
+valid as not materialized (
 
     select * from validated where validated.validation_failure is null
 
 ),
 
-shared_event_ids as (
+shared_event_ids as materialized (
 
     select valid.event_id
     from valid
@@ -39,7 +41,7 @@ shared_event_ids as (
 
 ),
 
-shared_measurements as (
+shared_measurements as materialized (
 
     select
         valid.instance_id,
@@ -51,7 +53,7 @@ shared_measurements as (
 
 ),
 
-flagged as (
+flagged as not materialized (
 
     select
         validated.*,
