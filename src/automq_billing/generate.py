@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from automq_billing.landing import METERS
+from automq_billing.landing import ALWAYS_REQUIRED_USAGE_COLUMNS, METERS
 
 __all__ = [
     "REQUIRED_COLUMNS",
@@ -103,19 +103,7 @@ MIB = 2**20
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 # bits of the "nulls" column: which required columns are null in a row (cluster_tier uses code -1)
-_NULLABLE = (
-    "event_id",
-    "organization_id",
-    "environment_id",
-    "instance_id",
-    "cloud_provider",
-    "region",
-    "pricing_mode",
-    "meter",
-    "hour_start",
-    "quantity",
-    "emitted_at",
-)
+_NULLABLE = ALWAYS_REQUIRED_USAGE_COLUMNS
 _NULL_BIT = {name: 1 << i for i, name in enumerate(_NULLABLE)}
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)

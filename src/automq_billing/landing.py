@@ -120,6 +120,12 @@ LICENSE_ALLOCATIONS = Dataset(
 
 DATASETS: tuple[Dataset, ...] = (USAGE_EVENTS, LICENSES, LICENSE_ALLOCATIONS)
 
+# The usage columns that may never be null (cluster_tier is required only for usage-based
+# uptime rows: SPEC 1.1).
+ALWAYS_REQUIRED_USAGE_COLUMNS: tuple[str, ...] = tuple(
+    column for column in USAGE_EVENTS.columns if column != "cluster_tier"
+)
+
 
 @dataclass(frozen=True)
 class LandedFile:

@@ -10,23 +10,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from automq_billing.landing import ALWAYS_REQUIRED_USAGE_COLUMNS
 from conftest import USAGE_SCHEMA, dbt_build, hour, usage_row, write_usage
 
 pytestmark = pytest.mark.slow
 
-REQUIRED = [
-    "event_id",
-    "organization_id",
-    "environment_id",
-    "instance_id",
-    "cloud_provider",
-    "region",
-    "pricing_mode",
-    "meter",
-    "hour_start",
-    "quantity",
-    "emitted_at",
-]
+REQUIRED = list(ALWAYS_REQUIRED_USAGE_COLUMNS)
 
 
 def case(name: str, **overrides) -> dict:
