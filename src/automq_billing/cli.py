@@ -100,7 +100,6 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     docs = _path(args.docs, "AUTOMQ_BILLING_VALIDATION_DOCS", project_dir / "validation")
     _progress(f"Validating the landing zone {landing}")
     files, problems = survey_landing(landing)
-    problems += [problem for f in files for problem in f.problems]
     with Validator() as validator:
         report = validator.run(landing_suites(files, landing)) if files else ValidationReport()
         shutil.rmtree(docs / "landing", ignore_errors=True)

@@ -179,7 +179,6 @@ def _run_close_locked(options: CloseOptions, progress: Progress) -> CloseResult:
     month_label = format_month(options.month)
     progress(f"Close {month_label}: checking the landing zone {options.landing}")
     landed, problems = survey_landing(options.landing)
-    problems += [problem for f in landed for problem in f.problems]
     progress(
         f"  {len(landed)} file(s), {sum(f.rows for f in landed):,} row(s) in "
         f"{', '.join(sorted({f.dataset for f in landed})) or 'no dataset'}"

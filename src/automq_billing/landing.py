@@ -193,8 +193,9 @@ def inspect_file(path: Path, dataset: Dataset) -> LandedFile:
 def survey_landing(
     landing_root: Path, datasets: Iterable[Dataset] = DATASETS
 ) -> tuple[list[LandedFile], list[str]]:
-    """Every landed file with its footer facts, and the landing-level problems (a required
-    dataset with no file). Raises BillingError only when the landing folder itself is missing."""
+    """Every landed file with its footer facts, and every problem found: a required dataset
+    with no file, and each file's own problems (unreadable, missing or badly typed column, no
+    rows). Raises BillingError only when the landing folder itself is missing."""
     if not landing_root.is_dir():
         raise BillingError(
             f"The landing folder {landing_root} does not exist.",
@@ -211,27 +212,19 @@ def survey_landing(
                 "is required)"
             )
         files.extend(inspect_file(path, dataset) for path in paths)
+    problems += [problem for f in files for problem in f.problems]
     return files, problems
 
 
-def landing_error(landing_root: Path, problems: list[str], extra: str = "") -> BillingError:
+def landing_error(landing_root: Path, problems: list[str]) -> BillingError:
     shown = "\n".join(f"  - {p}" for p in problems[:25])
     more = f"\n  ... and {len(problems) - 25} more" if len(problems) > 25 else ""
     return BillingError(
         f"The landing zone {landing_root} has {len(problems)} problem(s); nothing was "
-        f"written:\n{shown}{more}{extra}",
+        f"written:\n{shown}{more}",
         hint="fix or remove the named files (landed files are immutable: land a corrected "
         "copy under a new name and move the bad one out of the landing folder), then run again",
     )
-
-
-def inspect_landing(landing_root: Path, datasets: Iterable[Dataset] = DATASETS) -> list[LandedFile]:
-    """Lists and checks the landed files; raises BillingError naming every bad file and column."""
-    files, problems = survey_landing(landing_root, datasets)
-    problems = problems + [problem for f in files for problem in f.problems]
-    if problems:
-        raise landing_error(landing_root, problems)
-    return files
 
 
 def sha256_file(path: Path, chunk_size: int = 1 << 20) -> str:
