@@ -18,3 +18,17 @@
     {%- set result = run_query("select count(*) from glob('" ~ pattern.replace("'", "''") ~ "')") -%}
     {{- return(result.columns[0].values()[0] > 0) -}}
 {%- endmacro %}
+
+{#- The rows of an optional landing dataset: its source when files have landed, else an empty
+    relation with the given column names (staging casts every column to its type anyway). -#}
+{% macro optional_landing_source(table_name, columns) -%}
+    {%- if landing_has_files(table_name) %}
+    select * from {{ source('usage_exports', table_name) }}
+    {%- else %}
+    select
+        {%- for column in columns %}
+        null as {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+    where false
+    {%- endif %}
+{%- endmacro %}

@@ -4,18 +4,14 @@ with
 
 source as (
 
-    {% if landing_has_files('license_allocations') %}
-    select * from {{ source('usage_exports', 'license_allocations') }}
-    {% else %}
-    select
-        null::varchar as license_id,
-        null::varchar as environment_id,
-        null::integer as aku_allocated,
-        null::timestamptz as valid_from,
-        null::timestamptz as valid_to,
-        null::varchar as source_file
-    where false
-    {% endif %}
+    {{ optional_landing_source('license_allocations', [
+        'license_id',
+        'environment_id',
+        'aku_allocated',
+        'valid_from',
+        'valid_to',
+        'source_file'
+    ]) }}
 
 ),
 

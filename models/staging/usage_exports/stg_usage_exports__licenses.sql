@@ -5,24 +5,20 @@ with
 
 source as (
 
-    {% if landing_has_files('licenses') %}
-    select * from {{ source('usage_exports', 'licenses') }}
-    {% else %}
-    select
-        null::varchar as license_id,
-        null::varchar as organization_id,
-        null::varchar as channel,
-        null::varchar as term,
-        null::integer as aku_quota,
-        null::date as start_date,
-        null::date as end_date,
-        null::decimal(18, 6) as price_per_aku,
-        null::varchar as currency,
-        null::varchar as product_secret,
-        null::timestamptz as purchased_at,
-        null::varchar as source_file
-    where false
-    {% endif %}
+    {{ optional_landing_source('licenses', [
+        'license_id',
+        'organization_id',
+        'channel',
+        'term',
+        'aku_quota',
+        'start_date',
+        'end_date',
+        'price_per_aku',
+        'currency',
+        'product_secret',
+        'purchased_at',
+        'source_file'
+    ]) }}
 
 ),
 
