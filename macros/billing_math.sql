@@ -58,3 +58,13 @@
     ((cast({{ numerator }} as hugeint) + cast({{ denominator }} as hugeint) - 1)
         // cast({{ denominator }} as hugeint))
 {%- endmacro %}
+
+{#- The unit a billing item is measured in (SPEC 5). -#}
+{% macro billing_unit(billing_item) -%}
+    case {{ billing_item }}
+        when 'data_retention' then 'GiB-month'
+        when 'cluster_uptime' then 'hour'
+        when 'aku_subscription' then 'AKU'
+        else 'GiB'
+    end
+{%- endmacro %}

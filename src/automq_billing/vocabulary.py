@@ -66,7 +66,12 @@ class LandedDataset:
 @dataclass(frozen=True)
 class Vocabulary:
     vars: dict[str, Any]
-    datasets: tuple[LandedDataset, ...]
+    tables: tuple[LandedDataset, ...]  # every source table loaded before dbt runs
+
+    @property
+    def datasets(self) -> tuple[LandedDataset, ...]:
+        """The landing datasets (schema `landing`)."""
+        return tuple(t for t in self.tables if t.schema == "landing")
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -88,8 +93,8 @@ def load_vocabulary(project_dir: Path) -> Vocabulary:
 @functools.cache
 def _load(project_dir: Path) -> Vocabulary:
     project = _read_yaml(project_dir / "dbt_project.yml")
-    datasets = tuple(_landed_datasets(project_dir))
-    return Vocabulary(vars=dict(project.get("vars") or {}), datasets=datasets)
+    tables = tuple(_source_tables(project_dir))
+    return Vocabulary(vars=dict(project.get("vars") or {}), tables=tables)
 
 
 def _read_yaml(path: Path) -> dict:
@@ -102,12 +107,11 @@ def _read_yaml(path: Path) -> dict:
         ) from error
 
 
-def _landed_datasets(project_dir: Path) -> Iterator[LandedDataset]:
-    """Every source table in the `landing` schema, in the order the YAML files declare them."""
+def _source_tables(project_dir: Path) -> Iterator[LandedDataset]:
+    """Every source table (all are loaded by automq-billing), in the order the YAML files
+    declare them."""
     for path in sorted((project_dir / "models" / "staging").glob("*/_*__sources.yml")):
         for source in _read_yaml(path).get("sources") or []:
-            if source.get("schema") != "landing":
-                continue
             source_meta = (source.get("config") or {}).get("meta") or {}
             for table in source.get("tables") or []:
                 meta = {**source_meta, **((table.get("config") or {}).get("meta") or {})}

@@ -1,7 +1,9 @@
 {#- One row per problem found in the AKU reference seeds; the build fails unless this is empty.
-    aku_list_prices: known term, a non-negative price, a trial price of 0, one price per term
-    and effective_from. aku_capacity_specs: known combine rule, positive per-AKU rates,
-    1 <= min_aku <= max_aku, one spec per effective_from and per version. -#}
+    aku_list_prices: effective_from on the first day of a month (SPEC 2), a known term, a
+    non-negative price, a trial price of 0, one price per term and effective_from.
+    aku_capacity_specs: effective_from on the first day of a month (a spec never takes effect
+    mid-month), a known combine rule, positive per-AKU rates, 1 <= min_aku <= max_aku, one spec
+    per effective_from and per version. -#}
 with
 
 list_prices as (
@@ -24,7 +26,10 @@ price_problems as (
         list_prices.term as item,
         case
             when list_prices.effective_from is null then 'effective_from is missing'
-            when list_prices.term is null or list_prices.term not in ('monthly', 'yearly', 'trial')
+            when day(list_prices.effective_from) != 1
+                then 'effective_from is not the first day of a month'
+            when list_prices.term is null
+                or list_prices.term not in {{ sql_list(var('license_terms')) }}
                 then 'unknown term ' || coalesce(list_prices.term, 'null')
             when list_prices.price_per_aku is null or list_prices.price_per_aku < 0
                 then 'price_per_aku missing or negative'
@@ -48,7 +53,10 @@ spec_problems as (
         case
             when specs.spec_version is null or specs.effective_from is null
                 then 'spec_version or effective_from is missing'
-            when specs.combine is null or specs.combine not in ('sum', 'max')
+            when day(specs.effective_from) != 1
+                then 'effective_from is not the first day of a month'
+            when specs.combine is null
+                or specs.combine not in {{ sql_list(var('capacity_combine_rules')) }}
                 then 'unknown combine rule ' || coalesce(specs.combine, 'null')
             when not (specs.write_micro_mib_per_s_per_aku > 0 and specs.read_micro_mib_per_s_per_aku > 0)
                 then 'per-AKU write and read rates must be positive'

@@ -2,8 +2,10 @@
     Checks: tiers contiguous from 0 without gaps or overlaps, numbered 1..n, only the last tier
     unbounded, prices that never rise with the tier, one tier_mode per version and item, a known
     billing item and tier mode, effective_from on the first day of a month, one effective_from per
-    version, and one version per item and effective_from; for uptime, known cluster tiers and one
-    price per version and tier. -#}
+    version, one version per effective_from, and every version complete (SPEC 2: a version prices
+    all three data items, an uptime version all three cluster tiers; a missing item never falls
+    back to an older version); for uptime, known cluster tiers and one price per version and
+    tier. -#}
 with
 
 tiers as (
@@ -49,10 +51,10 @@ tier_problems as (
         tiers_ordered.tier,
         case
             when tiers_ordered.billing_item is null
-                or tiers_ordered.billing_item not in ('data_ingress', 'data_egress', 'data_retention')
+                or tiers_ordered.billing_item not in {{ sql_list(var('data_billing_items')) }}
                 then 'unknown billing_item ' || coalesce(tiers_ordered.billing_item, 'null')
             when tiers_ordered.tier_mode is null
-                or tiers_ordered.tier_mode not in ('graduated', 'volume')
+                or tiers_ordered.tier_mode not in {{ sql_list(var('tier_modes')) }}
                 then 'unknown tier_mode ' || coalesce(tiers_ordered.tier_mode, 'null')
             when tiers_ordered.effective_from is null
                 or day(tiers_ordered.effective_from) != 1
@@ -101,6 +103,42 @@ version_clashes as (
 
 ),
 
+tier_versions_incomplete as (
+
+    select
+        'rate_card_tiers' as seed_name,
+        versions.rate_card_version,
+        items.billing_item as item,
+        null::integer as tier,
+        'the version does not price ' || items.billing_item as problem
+    from (select distinct tiers.rate_card_version from tiers) as versions
+    cross join {{ values_relation(var('data_billing_items'), 'billing_item') }} as items
+    where not exists (
+        select 1 from tiers
+        where tiers.rate_card_version = versions.rate_card_version
+            and tiers.billing_item = items.billing_item
+    )
+
+),
+
+uptime_versions_incomplete as (
+
+    select
+        'rate_card_uptime' as seed_name,
+        versions.rate_card_version,
+        cluster_tiers.cluster_tier as item,
+        null::integer as tier,
+        'the version does not price cluster tier ' || cluster_tiers.cluster_tier as problem
+    from (select distinct uptime.rate_card_version from uptime) as versions
+    cross join {{ values_relation(var('cluster_tiers'), 'cluster_tier') }} as cluster_tiers
+    where not exists (
+        select 1 from uptime
+        where uptime.rate_card_version = versions.rate_card_version
+            and uptime.cluster_tier = cluster_tiers.cluster_tier
+    )
+
+),
+
 uptime_problems as (
 
     select
@@ -110,7 +148,7 @@ uptime_problems as (
         null::integer as tier,
         case
             when uptime.cluster_tier is null
-                or uptime.cluster_tier not in {{ sql_list(cluster_tiers()) }}
+                or uptime.cluster_tier not in {{ sql_list(var('cluster_tiers')) }}
                 then 'unknown cluster_tier ' || coalesce(uptime.cluster_tier, 'null')
             when uptime.effective_from is null or day(uptime.effective_from) != 1
                 then 'effective_from is not the first day of a month'
@@ -135,7 +173,11 @@ final as (
     union all
     select * from version_clashes
     union all
+    select * from tier_versions_incomplete
+    union all
     select * from uptime_problems where problem is not null
+    union all
+    select * from uptime_versions_incomplete
 
 )
 

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ month_incremental_config() }}
 
 {#- One row per organization, instance, month, billing item and (for cluster_uptime) cluster tier:
     the exact integer measure behind the usage-based charges (SPEC 3), from rated rows of
@@ -11,7 +11,9 @@ with
 rated as (
 
     select * from {{ ref('int_usage_events_classified') }}
-    where outcome = 'rated' and pricing_mode = 'usage_based'
+    where outcome = 'rated'
+        and pricing_mode = 'usage_based'
+        and {{ in_affected_months('usage_month') }}
 
 ),
 
@@ -23,10 +25,9 @@ measured as (
         rated.instance_id,
         rated.usage_month,
         case rated.meter
-            when 'ingress_bytes' then 'data_ingress'
-            when 'egress_bytes' then 'data_egress'
-            when 'retained_bytes' then 'data_retention'
-            when 'uptime_seconds' then 'cluster_uptime'
+            {%- for meter, item in var('meter_billing_items').items() %}
+            when '{{ meter }}' then '{{ item }}'
+            {%- endfor %}
         end as billing_item,
         case when rated.meter = 'uptime_seconds' then rated.cluster_tier end as cluster_tier,
         case
@@ -35,7 +36,7 @@ measured as (
             else rated.quantity
         end as measure
     from rated
-    where rated.meter in ('ingress_bytes', 'egress_bytes', 'retained_bytes', 'uptime_seconds')
+    where rated.meter in {{ sql_list(var('meter_billing_items').keys() | list) }}
 
 ),
 
@@ -57,6 +58,12 @@ aggregated as (
         measured.billing_item,
         measured.cluster_tier
 
+),
+
+final as (
+
+    select * from aggregated
+
 )
 
-select * from aggregated
+select * from final

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#- One row per organization, month, billing item and (for cluster_uptime) cluster tier: the
     billable quantity of SPEC 3, exact to 6 decimals.
     - data_ingress / data_egress (GiB) = round6(bytes / 2^30);
@@ -39,11 +41,7 @@ final as (
         summed.measure,
         {{ billable_quantity('summed.billing_item', 'summed.measure', 'summed.usage_month') }}
             as quantity,
-        case summed.billing_item
-            when 'data_retention' then 'GiB-month'
-            when 'cluster_uptime' then 'hour'
-            else 'GiB'
-        end as unit
+        {{ billing_unit('summed.billing_item') }} as unit
     from summed
 
 )

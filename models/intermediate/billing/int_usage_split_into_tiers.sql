@@ -3,14 +3,14 @@
     - graduated: every tier k with lower_k < Q gets slice_k = min(Q, upper_k) - lower_k;
     - volume: the one tier with lower_k <= Q < upper_k gets all of Q;
     amount = round2(slice * unit_price), half away from zero. The rate card version is the one in
-    force for the month (greatest effective_from on or before the first day of the month), chosen
-    per billing item. A quantity with no version in force keeps a null version (a test fails). -#}
+    force for the month. A month with no version in force gets no line here: it is listed in
+    int_usage_unpriced and its close is refused, while every other month closes. -#}
 with
 
 quantities as (
 
     select * from {{ ref('int_usage_quantities_monthly') }}
-    where billing_item in ('data_ingress', 'data_egress', 'data_retention')
+    where billing_item in {{ sql_list(var('data_billing_items')) }}
         and quantity > 0
 
 ),
@@ -21,68 +21,33 @@ tiers as (
 
 ),
 
-versions as (
-
-    select distinct
-        tiers.rate_card_version,
-        tiers.effective_from,
-        tiers.billing_item,
-        tiers.tier_mode
-    from tiers
-
-),
-
-versions_in_force as (
+sliced as (
 
     select
         quantities.organization_id,
         quantities.usage_month,
         quantities.billing_item,
-        quantities.quantity,
         quantities.unit,
-        versions.rate_card_version,
-        versions.tier_mode
-    from quantities
-    left join versions
-        on quantities.billing_item = versions.billing_item
-        and versions.effective_from <= quantities.usage_month
-    qualify row_number() over (
-        partition by quantities.organization_id, quantities.usage_month, quantities.billing_item
-        order by versions.effective_from desc nulls last
-    ) = 1
-
-),
-
-sliced as (
-
-    select
-        versions_in_force.organization_id,
-        versions_in_force.usage_month,
-        versions_in_force.billing_item,
-        versions_in_force.rate_card_version,
-        versions_in_force.tier_mode,
-        versions_in_force.unit,
-        versions_in_force.quantity as month_quantity,
+        quantities.quantity as month_quantity,
+        tiers.rate_card_version,
+        tiers.tier_mode,
         tiers.tier,
         tiers.unit_price,
         case
-            when versions_in_force.tier_mode = 'volume' then versions_in_force.quantity
-            else least(versions_in_force.quantity, coalesce(tiers.upper_bound, versions_in_force.quantity))
+            when tiers.tier_mode = 'volume' then quantities.quantity
+            else least(quantities.quantity, coalesce(tiers.upper_bound, quantities.quantity))
                 - tiers.lower_bound
         end as quantity
-    from versions_in_force
-    left join tiers
-        on versions_in_force.rate_card_version = tiers.rate_card_version
-        and versions_in_force.billing_item = tiers.billing_item
+    from quantities
+    inner join tiers
+        on quantities.billing_item = tiers.billing_item
+        and {{ in_force('tiers', 'quantities.usage_month') }}
         and (
-            (
-                versions_in_force.tier_mode = 'graduated'
-                and tiers.lower_bound < versions_in_force.quantity
-            )
+            (tiers.tier_mode = 'graduated' and tiers.lower_bound < quantities.quantity)
             or (
-                versions_in_force.tier_mode = 'volume'
-                and tiers.lower_bound <= versions_in_force.quantity
-                and (tiers.upper_bound is null or versions_in_force.quantity < tiers.upper_bound)
+                tiers.tier_mode = 'volume'
+                and tiers.lower_bound <= quantities.quantity
+                and (tiers.upper_bound is null or quantities.quantity < tiers.upper_bound)
             )
         )
 

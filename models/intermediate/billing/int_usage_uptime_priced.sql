@@ -1,6 +1,6 @@
 {#- One row per organization, month and cluster tier with billable hours (SPEC 3,
     cluster_uptime): amount = round2(hours * hourly_price) with the uptime rate card version in
-    force for the month, chosen per cluster tier. -#}
+    force for the month. A month with no version in force gets no line (see int_usage_unpriced). -#}
 with
 
 quantities as (
@@ -29,13 +29,9 @@ priced as (
         prices.rate_card_version,
         prices.hourly_price as unit_price
     from quantities
-    left join prices
+    inner join prices
         on quantities.cluster_tier = prices.cluster_tier
-        and prices.effective_from <= quantities.usage_month
-    qualify row_number() over (
-        partition by quantities.organization_id, quantities.usage_month, quantities.cluster_tier
-        order by prices.effective_from desc nulls last
-    ) = 1
+        and {{ in_force('prices', 'quantities.usage_month') }}
 
 ),
 

@@ -1,32 +1,37 @@
 {#- One row per allocation and hour in which it provides capacity: the hour starts inside the
-    allocation (valid_from <= hour < valid_to) and inside its valid licence's term. An open
-    allocation ends with the term. Allocations of unknown or quarantined licences, and the parts
-    of an allocation outside the term, provide nothing (rpt_license_compliance reports them). -#}
+    allocation (valid_from <= hour < valid_to) and inside its licence's term, the licence is valid
+    and priced, and the allocation row is valid (SPEC 1.3). An open allocation ends with the term.
+    Only the months with rated usage are expanded, so a yearly licence does not fill future months
+    with hours. Everything that provides nothing is reported by rpt_license_compliance. -#}
 with
 
 allocations as (
 
-    select * from {{ ref('stg_usage_exports__license_allocations') }}
-    where license_id is not null
-        and environment_id is not null
-        and aku_allocated is not null
-        and valid_from is not null
+    select * from {{ ref('int_license_allocations_checked') }}
+    where not is_invalid_allocation
 
 ),
 
 licenses as (
 
-    select * from {{ ref('dim_licenses') }}
+    select * from {{ ref('int_licenses_priced') }}
+    where not has_no_list_price
+
+),
+
+outcomes as (
+
+    select * from {{ ref('int_usage_outcomes_counted') }}
 
 ),
 
 usage_coverage as (
 
     select
-        cast(min(classified.usage_month) as timestamptz) as covered_from,
-        cast(max(classified.usage_month) + interval 1 month as timestamptz) as covered_to
-    from {{ ref('int_usage_events_classified') }} as classified
-    where classified.outcome = 'rated'
+        cast(min(outcomes.usage_month) as timestamptz) as covered_from,
+        cast(max(outcomes.usage_month) + interval 1 month as timestamptz) as covered_to
+    from outcomes
+    where outcomes.outcome = 'rated'
 
 ),
 

@@ -1,5 +1,7 @@
 {#- One row per landed licence row with its outcome: `valid`, `duplicate` (an identical copy of
-    a valid row) or `quarantined` with the first rule it breaks (see the licence rules). -#}
+    a valid row, from any file) or `quarantined` with the first rule it breaks (see the licence
+    rules); rows sharing a license_id with different contents are all `license_id_conflict`.
+    Values are compared, never hashes. -#}
 with
 
 licenses as (
@@ -23,13 +25,16 @@ checked as (
                 or licenses.end_date is null
                 or licenses.currency is null
                 then 'missing_field'
-            when licenses.channel not in {{ sql_list(license_channels()) }}
+            when not {{ is_valid_id('licenses.license_id') }}
+                or not {{ is_valid_id('licenses.organization_id') }}
+                then 'invalid_id'
+            when licenses.channel not in {{ sql_list(var('license_channels')) }}
                 then 'unknown_channel'
-            when licenses.term not in ('monthly', 'yearly', 'trial')
+            when licenses.term not in {{ sql_list(var('license_terms')) }}
                 then 'unknown_term'
             when licenses.aku_quota < 1
                 then 'invalid_quota'
-            when licenses.currency != 'USD'
+            when licenses.currency not in {{ sql_list(var('currencies')) }}
                 then 'unknown_currency'
             when licenses.price_per_aku < 0
                 then 'negative_price'
@@ -46,28 +51,34 @@ checked as (
                     or coalesce(licenses.price_per_aku, 0) != 0
                 )
                 then 'invalid_term'
-        end as validation_failure,
-        hash(
-            licenses.license_id, licenses.organization_id, licenses.channel, licenses.term,
-            licenses.aku_quota, licenses.start_date, licenses.end_date, licenses.price_per_aku,
-            licenses.currency, licenses.product_secret_sha256, licenses.purchased_at
-        ) as content_hash
+        end as validation_failure
     from licenses
+
+),
+
+contents as (
+
+    select
+        checked.*,
+        {{ content_row([
+            'license_id', 'source_file', 'file_row_number', 'term_days', 'validation_failure'
+        ]) }} as content
+    from checked
 
 ),
 
 copies_numbered as (
 
     select
-        checked.*,
-        checked.validation_failure is null and (
-            min(checked.content_hash) over license_window
-            != max(checked.content_hash) over license_window
-        ) as has_license_id_conflict,
-        row_number() over (license_window order by checked.source_file) as copy_number
-    from checked
+        contents.* exclude (content),
+        contents.validation_failure is null
+        and {{ differs_within('contents.content', 'license_window') }} as has_license_id_conflict,
+        row_number() over (
+            license_window order by contents.source_file, contents.file_row_number
+        ) as copy_number
+    from contents
     window license_window as (
-        partition by checked.validation_failure is null, checked.license_id
+        partition by contents.validation_failure is null, contents.license_id
     )
 
 ),
@@ -75,9 +86,7 @@ copies_numbered as (
 final as (
 
     select
-        copies_numbered.* exclude (
-            validation_failure, content_hash, has_license_id_conflict, copy_number
-        ),
+        copies_numbered.* exclude (validation_failure, has_license_id_conflict, copy_number),
         case
             when copies_numbered.validation_failure is not null then 'quarantined'
             when copies_numbered.has_license_id_conflict then 'quarantined'

@@ -30,12 +30,17 @@ validated as (
                     and usage_events.meter = 'uptime_seconds'
                 )
                 then 'missing_field'
-            when usage_events.meter not in {{ sql_list(usage_meters()) }}
+            when not {{ is_valid_id('usage_events.event_id') }}
+                or not {{ is_valid_id('usage_events.organization_id') }}
+                or not {{ is_valid_id('usage_events.environment_id') }}
+                or not {{ is_valid_id('usage_events.instance_id') }}
+                then 'invalid_id'
+            when usage_events.meter not in {{ sql_list(var('usage_meters')) }}
                 then 'unknown_meter'
-            when usage_events.pricing_mode not in {{ sql_list(pricing_modes()) }}
+            when usage_events.pricing_mode not in {{ sql_list(var('pricing_modes')) }}
                 then 'unknown_pricing_mode'
             when usage_events.cluster_tier is not null
-                and usage_events.cluster_tier not in {{ sql_list(cluster_tiers()) }}
+                and usage_events.cluster_tier not in {{ sql_list(var('cluster_tiers')) }}
                 then 'unknown_cluster_tier'
             when usage_events.quantity < 0
                 then 'negative_quantity'
@@ -46,9 +51,14 @@ validated as (
             when usage_events.hour_start > usage_events.emitted_at
                 then 'future_hour'
         end as validation_failure
-
     from usage_events
+
+),
+
+final as (
+
+    select * from validated
 
 )
 
-select * from validated
+select * from final

@@ -1,10 +1,14 @@
+{{ month_incremental_config() }}
+
 {#- One row per usage month (null for rows without hour_start), meter (as landed, null kept),
-    outcome and quarantine reason: the number of landed rows and the sum of their quantity. -#}
+    outcome and quarantine reason: the number of landed rows and the sum of their quantity. The
+    close manifest's conservation counts come from here. -#}
 with
 
 classified as (
 
     select * from {{ ref('int_usage_events_classified') }}
+    where {{ in_affected_months('usage_month') }}
 
 ),
 
@@ -24,6 +28,12 @@ counted as (
         classified.outcome,
         classified.quarantine_reason
 
+),
+
+final as (
+
+    select * from counted
+
 )
 
-select * from counted
+select * from final

@@ -1,99 +1,26 @@
-{#- One row per charge line of a monthly statement (SPEC 5), identified by statement_month,
-    organization_id, line_type, billing_item, tier, cluster_tier and license_id. Usage lines come
-    from the tiered data items and from cluster uptime; subscription lines from the prepaid AKU
-    licences starting in the month (invoiced in advance, SPEC 4.1). Lines whose quantity is 0 are
-    not emitted. -#}
+{#- One row per charge line of a monthly statement (SPEC 5, 8), identified by statement_month,
+    organization_id, line_type, billing_item, tier, cluster_tier, license_id and adjusted_month:
+    the usage and subscription lines of every month as the current landing rates them, and the
+    adjustment lines that the running close books for the final months it re-rated. -#}
 with
 
-tier_lines as (
+rated as (
 
-    select * from {{ ref('int_usage_split_into_tiers') }}
-
-),
-
-uptime_lines as (
-
-    select * from {{ ref('int_usage_uptime_priced') }}
+    select * from {{ ref('int_statement_lines_rated') }}
 
 ),
 
-licenses as (
+adjustments as (
 
-    select * from {{ ref('dim_licenses') }}
-
-),
-
-all_lines as (
-
-    select
-        tier_lines.usage_month as statement_month,
-        tier_lines.organization_id,
-        'usage' as line_type,
-        tier_lines.billing_item,
-        tier_lines.tier,
-        cast(null as varchar) as cluster_tier,
-        cast(null as varchar) as license_id,
-        tier_lines.quantity,
-        tier_lines.unit,
-        tier_lines.unit_price,
-        tier_lines.amount,
-        tier_lines.rate_card_version
-    from tier_lines
-
-    union all
-
-    select
-        uptime_lines.usage_month as statement_month,
-        uptime_lines.organization_id,
-        'usage' as line_type,
-        uptime_lines.billing_item,
-        cast(null as integer) as tier,
-        uptime_lines.cluster_tier,
-        cast(null as varchar) as license_id,
-        uptime_lines.quantity,
-        uptime_lines.unit,
-        uptime_lines.unit_price,
-        uptime_lines.amount,
-        uptime_lines.rate_card_version
-    from uptime_lines
-
-    union all
-
-    select
-        licenses.invoice_month as statement_month,
-        licenses.organization_id,
-        'subscription' as line_type,
-        'aku_subscription' as billing_item,
-        cast(null as integer) as tier,
-        cast(null as varchar) as cluster_tier,
-        licenses.license_id,
-        licenses.aku_quota as quantity,
-        'AKU' as unit,
-        licenses.unit_price,
-        licenses.amount,
-        licenses.rate_card_version
-    from licenses
+    select * from {{ ref('int_statement_adjustments') }}
 
 ),
 
 final as (
 
-    select
-        cast(all_lines.statement_month as date) as statement_month,
-        cast(all_lines.organization_id as varchar) as organization_id,
-        cast(all_lines.line_type as varchar) as line_type,
-        cast(all_lines.billing_item as varchar) as billing_item,
-        cast(all_lines.tier as integer) as tier,
-        cast(all_lines.cluster_tier as varchar) as cluster_tier,
-        cast(all_lines.license_id as varchar) as license_id,
-        cast(all_lines.quantity as decimal(38, 6)) as quantity,
-        cast(all_lines.unit as varchar) as unit,
-        cast(all_lines.unit_price as decimal(38, 6)) as unit_price,
-        cast(all_lines.amount as decimal(38, 2)) as amount,
-        cast('USD' as varchar) as currency,
-        cast(all_lines.rate_card_version as varchar) as rate_card_version
-    from all_lines
-    where all_lines.quantity != 0
+    select * from rated
+    union all by name
+    select * from adjustments
 
 )
 

@@ -1,64 +1,19 @@
-{#- One row per valid licence: its term, the price it is invoiced at (negotiated, or the list
-    price for its term in force on start_date) and the amount (SPEC 4.1). -#}
+{#- One row per valid, priced licence: its term, the price it is invoiced at and the amount
+    (SPEC 4.1). Licences quarantined by the licence rules or for `no_list_price` are in
+    fct_license_quarantine. -#}
 with
 
 licenses as (
 
-    select * from {{ ref('int_licenses_validated') }}
-    where outcome = 'valid'
-
-),
-
-list_prices as (
-
-    select * from {{ ref('stg_billing_config__aku_list_prices') }}
-
-),
-
-priced as (
-
-    select
-        licenses.*,
-        list_prices.price_per_aku as list_price_per_aku,
-        list_prices.effective_from as list_price_effective_from
-    from licenses
-    left join list_prices
-        on licenses.term = list_prices.term
-        and list_prices.effective_from <= licenses.start_date
-    qualify row_number() over (
-        partition by licenses.license_id
-        order by list_prices.effective_from desc nulls last
-    ) = 1
+    select * from {{ ref('int_licenses_priced') }}
+    where not has_no_list_price
 
 ),
 
 final as (
 
-    select
-        priced.license_id,
-        priced.organization_id,
-        priced.channel,
-        priced.term,
-        priced.aku_quota,
-        priced.start_date,
-        priced.end_date,
-        priced.term_days,
-        cast(date_trunc('month', priced.start_date) as date) as invoice_month,
-        priced.price_per_aku as negotiated_price_per_aku,
-        priced.list_price_per_aku,
-        cast(coalesce(priced.price_per_aku, priced.list_price_per_aku) as decimal(38, 6))
-            as unit_price,
-        case
-            when priced.price_per_aku is not null then 'contract'
-            else strftime(priced.list_price_effective_from, '%Y-%m-%d')
-        end as rate_card_version,
-        {{ round2('priced.aku_quota * coalesce(priced.price_per_aku, priced.list_price_per_aku)') }}
-            as amount,
-        priced.currency,
-        priced.product_secret_sha256,
-        priced.purchased_at,
-        priced.source_file
-    from priced
+    select licenses.* exclude (has_no_list_price, file_row_number)
+    from licenses
 
 )
 

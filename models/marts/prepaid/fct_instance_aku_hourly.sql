@@ -1,5 +1,8 @@
-{#- One row per prepaid instance and hour with rated usage: the write and read peaks and the AKU
-    the hour required under the capacity spec in force on that hour's date (SPEC 4.3), computed
+{{ month_incremental_config() }}
+
+{#- One row per prepaid instance and hour in which it ran (rated uptime_seconds > 0: a stopped
+    instance needs no capacity, SPEC 4.3): the write and read peaks (a missing peak meter counts
+    as 0) and the AKU the hour required under the capacity spec in force for that hour, computed
     exactly in integers. {{ doc('capacity_rules') }} -#}
 with
 
@@ -7,6 +10,8 @@ hours as (
 
     select * from {{ ref('fct_usage_hourly') }}
     where pricing_mode = 'prepaid'
+        and uptime_seconds > 0
+        and {{ in_affected_months('usage_month') }}
 
 ),
 
@@ -38,8 +43,8 @@ specified as (
         specs.write_micro_mib_per_s_per_aku * 16384 as write_denominator,
         specs.read_micro_mib_per_s_per_aku * 16384 as read_denominator
     from hours
-    asof left join specs
-        on cast(hours.hour_start as date) >= specs.effective_from
+    left join specs
+        on {{ in_force('specs', 'hours.usage_month') }}
 
 ),
 

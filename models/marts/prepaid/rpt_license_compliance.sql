@@ -1,35 +1,44 @@
-{#- One row per licence breach interval (SPEC 1.3, 4.3). Breaches are reported, never
-    quarantined:
+{#- One row per licence breach (SPEC 1.3, 4.3, 6), reported, never quarantined or charged:
     - `over_quota`: between two consecutive allocation boundaries of a licence, its allocations
       sum to more than its aku_quota (interval_end null = open-ended);
-    - `before_term` / `after_term`: the part of an allocation that lies outside its licence's
-      term (an open allocation ends with the term and is not reported after it);
-    - `unknown_license`: an allocation of a licence that did not land or was quarantined. -#}
+    - `outside_term`: the part of an allocation that lies before its licence's start or after its
+      end (an open allocation ends with the term and is not reported after it);
+    - `unknown_license`: an allocation of a licence that did not land, or was quarantined;
+    - `invalid_allocation`: an allocation row that breaks SPEC 1.3 (a null license_id,
+      environment_id or valid_from, aku_allocated < 1, valid_to <= valid_from), with the reason.
+    Identical allocation rows count once. -#}
 with
 
 allocations as (
 
-    select * from {{ ref('stg_usage_exports__license_allocations') }}
-    where license_id is not null and valid_from is not null
+    select * from {{ ref('int_license_allocations_checked') }}
 
 ),
 
 licenses as (
 
-    select * from {{ ref('dim_licenses') }}
+    select * from {{ ref('int_licenses_priced') }}
+    where not has_no_list_price
+
+),
+
+valid_allocations as (
+
+    select * from allocations
+    where not allocations.is_invalid_allocation
 
 ),
 
 known as (
 
     select
-        allocations.*,
+        valid_allocations.*,
         licenses.organization_id,
         licenses.aku_quota,
         cast(licenses.start_date as timestamptz) as term_start,
         cast(licenses.end_date as timestamptz) as term_end
-    from allocations
-    inner join licenses on allocations.license_id = licenses.license_id
+    from valid_allocations
+    inner join licenses on valid_allocations.license_id = licenses.license_id
 
 ),
 
@@ -79,11 +88,13 @@ over_quota as (
         covered.license_id,
         covered.organization_id,
         covered.environments as environment_id,
-        'over_quota' as breach_type,
+        'over_quota' as kind,
         covered.interval_start,
         covered.interval_end,
         covered.allocated_aku,
-        covered.aku_quota
+        covered.aku_quota,
+        covered.allocated_aku - covered.aku_quota as excess_aku,
+        cast(null as varchar) as detail
     from covered
     where covered.allocated_aku > covered.aku_quota
 
@@ -95,11 +106,13 @@ before_term as (
         known.license_id,
         known.organization_id,
         known.environment_id,
-        'before_term' as breach_type,
+        'outside_term' as kind,
         known.valid_from as interval_start,
         least(coalesce(known.valid_to, known.term_start), known.term_start) as interval_end,
         known.aku_allocated as allocated_aku,
-        known.aku_quota
+        known.aku_quota,
+        cast(null as integer) as excess_aku,
+        'before the licence term starts' as detail
     from known
     where known.valid_from < known.term_start
 
@@ -111,11 +124,13 @@ after_term as (
         known.license_id,
         known.organization_id,
         known.environment_id,
-        'after_term' as breach_type,
+        'outside_term' as kind,
         greatest(known.valid_from, known.term_end) as interval_start,
         known.valid_to as interval_end,
         known.aku_allocated as allocated_aku,
-        known.aku_quota
+        known.aku_quota,
+        cast(null as integer) as excess_aku,
+        'after the licence term ends' as detail
     from known
     where known.valid_to > known.term_end
 
@@ -124,16 +139,37 @@ after_term as (
 unknown_license as (
 
     select
-        allocations.license_id,
+        valid_allocations.license_id,
         cast(null as varchar) as organization_id,
+        valid_allocations.environment_id,
+        'unknown_license' as kind,
+        valid_allocations.valid_from as interval_start,
+        valid_allocations.valid_to as interval_end,
+        valid_allocations.aku_allocated as allocated_aku,
+        cast(null as integer) as aku_quota,
+        cast(null as integer) as excess_aku,
+        'the licence did not land or was quarantined' as detail
+    from valid_allocations
+    anti join licenses on valid_allocations.license_id = licenses.license_id
+
+),
+
+invalid_allocation as (
+
+    select
+        allocations.license_id,
+        licenses.organization_id,
         allocations.environment_id,
-        'unknown_license' as breach_type,
+        'invalid_allocation' as kind,
         allocations.valid_from as interval_start,
         allocations.valid_to as interval_end,
         allocations.aku_allocated as allocated_aku,
-        cast(null as integer) as aku_quota
+        licenses.aku_quota,
+        cast(null as integer) as excess_aku,
+        allocations.invalid_reason as detail
     from allocations
-    anti join licenses on allocations.license_id = licenses.license_id
+    left join licenses on allocations.license_id = licenses.license_id
+    where allocations.is_invalid_allocation
 
 ),
 
@@ -146,12 +182,9 @@ final as (
     select * from after_term
     union all
     select * from unknown_license
+    union all
+    select * from invalid_allocation
 
 )
 
-select
-    final.*,
-    case
-        when final.breach_type = 'over_quota' then final.allocated_aku - final.aku_quota
-    end as excess_aku
-from final
+select * from final

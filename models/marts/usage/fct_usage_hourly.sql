@@ -1,3 +1,5 @@
+{{ month_incremental_config() }}
+
 {#- One row per instance and hour with rated usage: the rated measurement of each meter as a
     column (0 when the meter has no rated row that hour). Attributes are the instance's as
     exported that hour; cluster_tier is the tier of the uptime row (the one uptime is billed at). -#}
@@ -7,6 +9,7 @@ rated as (
 
     select * from {{ ref('int_usage_events_classified') }}
     where outcome = 'rated'
+        and {{ in_affected_months('usage_month') }}
 
 ),
 
@@ -25,7 +28,7 @@ pivoted as (
             max(rated.cluster_tier) filter (where rated.meter = 'uptime_seconds'),
             max(rated.cluster_tier)
         ) as cluster_tier,
-        {%- for meter in usage_meters() %}
+        {%- for meter in var('usage_meters') %}
         cast(coalesce(sum(rated.quantity) filter (where rated.meter = '{{ meter }}'), 0) as bigint)
             as {{ meter }},
         {%- endfor %}
@@ -33,6 +36,12 @@ pivoted as (
     from rated
     group by rated.instance_id, rated.hour_start, rated.usage_month
 
+),
+
+final as (
+
+    select * from pivoted
+
 )
 
-select * from pivoted
+select * from final

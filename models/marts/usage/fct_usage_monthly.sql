@@ -11,7 +11,7 @@ quantities as (
 
 lines as (
 
-    select * from {{ ref('fct_statement_lines') }}
+    select * from {{ ref('int_statement_lines_rated') }}
     where line_type = 'usage'
 
 ),

@@ -1,11 +1,15 @@
+{{ month_incremental_config() }}
+
 {#- One row per quarantined landed usage row: every landed column, the reason (SPEC 1.1) and the
-    file it came from. Rows with a null hour_start have a null usage_month and are reported by
-    every close. -#}
+    row's key (source_file, file_row_number). Rows with a null hour_start have a null usage_month
+    and are reported by every close. -#}
 with
 
 classified as (
 
     select * from {{ ref('int_usage_events_classified') }}
+    where outcome = 'quarantined'
+        and {{ in_affected_months('usage_month') }}
 
 ),
 
@@ -26,9 +30,9 @@ final as (
         classified.emitted_at,
         classified.quarantine_reason as reason,
         classified.source_file,
+        classified.file_row_number,
         classified.usage_month
     from classified
-    where classified.outcome = 'quarantined'
 
 )
 

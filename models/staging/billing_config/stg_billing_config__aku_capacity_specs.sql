@@ -1,4 +1,5 @@
-{#- One row per capacity spec version. The per-AKU rates are also given in integer millionths
+{#- One row per capacity spec version, in force from effective_from to the next version's
+    (`effective_to`, null for the latest). The per-AKU rates are also given in integer millionths
     of a MiB/s, so the AKU quotient can be computed exactly in integers. -#}
 with
 
@@ -24,6 +25,15 @@ renamed as (
         cast(source.max_aku as integer) as max_aku
     from source
 
+),
+
+final as (
+
+    select
+        renamed.*,
+        {{ next_effective_from('renamed.effective_from') }} as effective_to
+    from renamed
+
 )
 
-select * from renamed
+select * from final

@@ -1,4 +1,5 @@
-{#- One row per effective_from and licence term: the list price per AKU for the whole term. -#}
+{#- One row per effective_from and licence term: the list price per AKU for the whole term, in
+    force from effective_from to the term's next price (`effective_to`, null for the latest). -#}
 with
 
 source as (
@@ -15,6 +16,16 @@ renamed as (
         cast(source.price_per_aku as decimal(38, 6)) as price_per_aku
     from source
 
+),
+
+final as (
+
+    select
+        renamed.*,
+        {{ next_effective_from('renamed.effective_from', partition_by='renamed.term') }}
+            as effective_to
+    from renamed
+
 )
 
-select * from renamed
+select * from final

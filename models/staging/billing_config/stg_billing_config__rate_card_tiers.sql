@@ -1,4 +1,6 @@
-{#- One row per rate card version, billing item and tier, with exact decimal bounds and price. -#}
+{#- One row per rate card version, billing item and tier, with exact decimal bounds and price.
+    A version is in force from its effective_from to the next version's (`effective_to`, null for
+    the latest): the version in force for month M is the one whose range holds M's first day. -#}
 with
 
 source as (
@@ -20,6 +22,15 @@ renamed as (
         cast(source.unit_price as decimal(38, 6)) as unit_price
     from source
 
+),
+
+final as (
+
+    select
+        renamed.*,
+        {{ next_effective_from('renamed.effective_from') }} as effective_to
+    from renamed
+
 )
 
-select * from renamed
+select * from final

@@ -1,4 +1,5 @@
-{#- One row per rate card version and cluster tier, with the exact hourly price. -#}
+{#- One row per rate card version and cluster tier, with the exact hourly price; in force from
+    effective_from to the next version's (`effective_to`, null for the latest). -#}
 with
 
 source as (
@@ -16,6 +17,15 @@ renamed as (
         cast(source.hourly_price as decimal(38, 6)) as hourly_price
     from source
 
+),
+
+final as (
+
+    select
+        renamed.*,
+        {{ next_effective_from('renamed.effective_from') }} as effective_to
+    from renamed
+
 )
 
-select * from renamed
+select * from final

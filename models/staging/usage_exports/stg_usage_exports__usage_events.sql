@@ -1,7 +1,6 @@
-{#- One row per landed usage row, exactly as landed (nothing filtered), with every column cast
-    explicitly: files written by different tools (int32 quantities, naive timestamps, reordered or
-    extra columns) all arrive here with the contract types of SPEC 1.1. Naive timestamps are read
-    as UTC (the session time zone is UTC). -#}
+{#- One row per landed usage row, exactly as loaded (nothing filtered): the contract columns of
+    SPEC 1.1 (the load cast every file's columns to them; naive timestamps were read as UTC), the
+    landed row's key (source_file, file_row_number), the load it came with and its usage month. -#}
 with
 
 source as (
@@ -13,23 +12,30 @@ source as (
 renamed as (
 
     select
-        cast(source.event_id as varchar) as event_id,
-        cast(source.organization_id as varchar) as organization_id,
-        cast(source.environment_id as varchar) as environment_id,
-        cast(source.instance_id as varchar) as instance_id,
-        cast(source.cloud_provider as varchar) as cloud_provider,
-        cast(source.region as varchar) as region,
-        cast(source.pricing_mode as varchar) as pricing_mode,
-        cast(source.cluster_tier as varchar) as cluster_tier,
-        cast(source.meter as varchar) as meter,
-        cast(source.hour_start as timestamptz) as hour_start,
-        cast(source.quantity as bigint) as quantity,
-        cast(source.emitted_at as timestamptz) as emitted_at,
-        cast(source.source_file as varchar) as source_file,
-        cast(date_trunc('month', cast(source.hour_start as timestamptz)) as date) as usage_month
-
+        source.event_id,
+        source.organization_id,
+        source.environment_id,
+        source.instance_id,
+        source.cloud_provider,
+        source.region,
+        source.pricing_mode,
+        source.cluster_tier,
+        source.meter,
+        source.hour_start,
+        source.quantity,
+        source.emitted_at,
+        source.source_file,
+        source.file_row_number,
+        source.load_id,
+        cast(date_trunc('month', source.hour_start) as date) as usage_month
     from source
+
+),
+
+final as (
+
+    select * from renamed
 
 )
 
-select * from renamed
+select * from final

@@ -1,0 +1,34 @@
+{{ config(materialized='table') }}
+
+{#- One row per measurement (instance_id, hour_start, meter) this build re-resolves: those of
+    the valid rows whose event id it re-resolved (their rows may have become, or stopped being,
+    candidates), which include the measurements of every valid pending row. -#}
+with
+
+validated as (
+
+    select * from {{ ref('int_usage_events_validated') }}
+    where validation_failure is null
+
+),
+
+affected_event_ids as (
+
+    select * from {{ ref('int_usage_event_ids_affected') }}
+
+),
+
+final as (
+
+    select distinct
+        validated.instance_id,
+        validated.hour_start,
+        validated.meter,
+        validated.usage_month
+    from validated
+    semi join affected_event_ids
+        on validated.event_id = affected_event_ids.event_id
+
+)
+
+select * from final

@@ -1,0 +1,570 @@
+"""Loading the landing zone into the warehouse (SPEC 1, 9.1): each landed file exactly once.
+
+Every file the run's survey listed is compared with `control.loaded_files`, the warehouse's
+register of what earlier runs loaded:
+- a file never loaded is loaded now, all its rows, with its path relative to the landing root
+  (`source_file`), its row number in the file (`file_row_number`) and this run's `load_id`;
+- a file loaded before is not read again (landed files are immutable): its size and
+  modification time must be unchanged, or its sha256 must be;
+- a file loaded before that is gone, or whose content changed, stops the run: a full refresh
+  (`--full-refresh`) rebuilds the warehouse from the landing as it is now.
+Nothing is ever written into the landing zone. The whole load is one transaction: a file that
+cannot be loaded (a value that does not fit its column's type, text that is not UTF-8, a corrupt
+data page) stops it, naming the file and the column, and nothing of it remains.
+
+No path becomes SQL text or a file pattern: paths are bound parameters, and DuckDB's glob
+characters in them are escaped, so `land[1]/x.parquet` reads exactly that file. No landed value
+is echoed in a message about a licence file (a licence holds the product secret, which is hashed
+here and never enters the warehouse).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import re
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from automq_billing.errors import BillingError
+from automq_billing.landing.survey import LandedFile, LandingSurvey, landing_error
+from automq_billing.vocabulary import Column, LandedDataset, Vocabulary
+
+Progress = Callable[[str], None]
+
+REGISTER_TABLE = "control.loaded_files"
+_GLOB_CHARACTERS = re.compile(r"([\[*?])")
+_INTEGER = re.compile(r"[+-]?\d+")
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """A landed file as the warehouse knows it after this run."""
+
+    dataset: str
+    relative: str
+    size_bytes: int
+    mtime_ns: int
+    sha256: str
+    rows: int
+    load_id: int
+    new: bool
+
+
+@dataclass
+class LoadResult:
+    load_id: int
+    files: list[LoadedFile] = field(default_factory=list)
+    seconds: float = 0.0
+    full_refresh: bool = False
+
+    @property
+    def new_files(self) -> list[LoadedFile]:
+        return [f for f in self.files if f.new]
+
+    def rows_loaded(self, dataset: str | None = None) -> int:
+        return sum(f.rows for f in self.new_files if dataset in (None, f.dataset))
+
+
+def glob_escaped(path: Path) -> str:
+    """The path as DuckDB must be given it to read exactly that file: DuckDB expands `*`, `?`
+    and `[...]` in every path it reads, so each is wrapped in a one-character class."""
+    return _GLOB_CHARACTERS.sub(r"[\1]", str(path))
+
+
+def sha256_file(path: Path, chunk_size: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables
+
+
+def create_loaded_tables(con: duckdb.DuckDBPyConnection, vocabulary: Vocabulary) -> None:
+    """The landing tables and the register, with the columns the sources' YAML declares (the
+    same statements dbt's on-run-start hook runs)."""
+    for table in vocabulary.tables:
+        columns = ", ".join(f'"{c.name}" {c.data_type}' for c in table.columns)
+        con.execute(f'create schema if not exists "{table.schema}"')
+        con.execute(f'create table if not exists "{table.schema}"."{table.name}" ({columns})')
+
+
+def _registered(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dict[str, Any]]:
+    rows = con.execute(
+        f"select dataset, path, size_bytes, mtime_ns, sha256, rows, load_id from {REGISTER_TABLE}"
+    ).fetchall()
+    keys = ("size_bytes", "mtime_ns", "sha256", "rows", "load_id")
+    return {(r[0], r[1]): dict(zip(keys, r[2:], strict=True)) for r in rows}
+
+
+# ---------------------------------------------------------------------------------------------
+# The load
+
+
+def load_landing(
+    con: duckdb.DuckDBPyConnection,
+    survey: LandingSurvey,
+    vocabulary: Vocabulary,
+    *,
+    full_refresh: bool = False,
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Loads every file of the survey that the warehouse has not loaded yet (all of them with
+    `full_refresh`), in one transaction; raises BillingError naming the files that cannot be."""
+    started = time.monotonic()
+    say = progress or (lambda message: None)
+    create_loaded_tables(con, vocabulary)
+    con.execute("begin transaction")
+    try:
+        if full_refresh:
+            for dataset in vocabulary.datasets:
+                con.execute(f'delete from landing."{dataset.name}"')
+            con.execute(f"delete from {REGISTER_TABLE}")
+        registered = _registered(con)
+        load_id = 1 + (con.execute(f"select max(load_id) from {REGISTER_TABLE}").fetchone()[0] or 0)
+        result = LoadResult(load_id=load_id, full_refresh=full_refresh)
+        new, known_files = _compare_with_register(survey, registered, load_id)
+        result.files.extend(known_files)
+        if new:
+            say(
+                f"  loading {len(new)} new file(s) "
+                f"({sum(f.rows or 0 for f in new):,} row(s) declared) into the warehouse"
+            )
+            result.files.extend(_load_new_files(con, survey.root, new, vocabulary, load_id, say))
+            result.files.sort(key=lambda f: (f.dataset, f.relative))
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _compare_with_register(
+    survey: LandingSurvey, registered: dict[tuple[str, str], dict[str, Any]], load_id: int
+) -> tuple[list[LandedFile], list[LoadedFile]]:
+    """(files to load, files already loaded) or BillingError for files that changed or went."""
+    new: list[LandedFile] = []
+    known: list[LoadedFile] = []
+    problems: list[str] = []
+    listed = set()
+    for landed in survey.files:
+        key = (landed.dataset, landed.relative)
+        listed.add(key)
+        entry = registered.get(key)
+        if entry is None:
+            new.append(landed)
+            continue
+        sha256 = entry["sha256"]
+        if (landed.size_bytes, landed.mtime_ns) != (entry["size_bytes"], entry["mtime_ns"]):
+            if sha256_file(landed.path) != sha256:
+                problems.append(
+                    f"{landed.path}: its content changed since it was loaded (load "
+                    f"{entry['load_id']}); landed files are immutable"
+                )
+                continue
+        known.append(
+            LoadedFile(
+                landed.dataset,
+                landed.relative,
+                landed.size_bytes,
+                landed.mtime_ns,
+                sha256,
+                int(entry["rows"]),
+                int(entry["load_id"]),
+                new=False,
+            )
+        )
+    for dataset, relative in sorted(set(registered) - listed):
+        problems.append(
+            f"{survey.root / relative}: loaded by an earlier run (load "
+            f"{registered[(dataset, relative)]['load_id']}) but no longer in the landing"
+        )
+    if problems:
+        raise BillingError(
+            f"The landing zone {survey.root} no longer matches what the warehouse loaded "
+            f"({len(problems)} file(s)); nothing was written:\n"
+            + "\n".join(f"  - {p}" for p in problems[:25]),
+            hint="put the original files back (landed files are never edited or removed: land "
+            "corrections as new files), or rebuild the warehouse from the landing as it is with "
+            "--full-refresh, or use another --warehouse for another landing",
+        )
+    return new, known
+
+
+def _load_new_files(
+    con: duckdb.DuckDBPyConnection,
+    root: Path,
+    files: list[LandedFile],
+    vocabulary: Vocabulary,
+    load_id: int,
+    say: Progress,
+) -> list[LoadedFile]:
+    datasets = {d.name: d for d in vocabulary.datasets}
+    loaded: list[LoadedFile] = []
+    problems: list[str] = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # hashing reads the bytes while DuckDB decodes them: neither waits for the other
+        hashes = {f.path: pool.submit(sha256_file, f.path) for f in files}
+        for index, landed in enumerate(files, 1):
+            dataset = datasets[landed.dataset]
+            try:
+                rows = _load_file(con, landed, dataset, load_id)
+            except _LoadProblem as problem:
+                problems.append(str(problem))
+                continue
+            _check_unchanged(landed)
+            if landed.rows is not None and rows != landed.rows:
+                problems.append(
+                    f"{landed.path}: {rows} row(s) loaded where its footer declares {landed.rows}"
+                )
+                continue
+            loaded.append(
+                LoadedFile(
+                    landed.dataset,
+                    landed.relative,
+                    landed.size_bytes,
+                    landed.mtime_ns,
+                    hashes[landed.path].result(),
+                    rows,
+                    load_id,
+                    new=True,
+                )
+            )
+            if index % 50 == 0 or (landed.rows or 0) > 1_000_000:
+                say(f"  loaded {index}/{len(files)}: {landed.relative} ({rows:,} rows)")
+    if problems:
+        raise landing_error(root, problems)
+    now = dt.datetime.now(dt.UTC)
+    con.executemany(
+        f"insert into {REGISTER_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [f.dataset, f.relative, f.size_bytes, f.mtime_ns, f.sha256, f.rows, f.load_id, now]
+            for f in loaded
+        ],
+    )
+    return loaded
+
+
+def _check_unchanged(landed: LandedFile) -> None:
+    stat = landed.path.stat()
+    if (stat.st_size, stat.st_mtime_ns) != (landed.size_bytes, landed.mtime_ns):
+        raise BillingError(
+            f"{landed.path} changed while it was being loaded; nothing was written.",
+            hint="land files by writing them elsewhere and moving them into the landing zone "
+            "when complete, then run again",
+        )
+
+
+class _LoadProblem(Exception):
+    """A file that cannot be loaded; the message names the file and the column."""
+
+
+def _load_file(
+    con: duckdb.DuckDBPyConnection, landed: LandedFile, dataset: LandedDataset, load_id: int
+) -> int:
+    if dataset.format == "csv":
+        return _insert_arrow(con, dataset, _read_csv(landed, dataset), landed, load_id)
+    needs_arrow = any(c.transform for c in dataset.columns) or "file_row_number" in landed.columns
+    if needs_arrow:
+        return _insert_arrow(con, dataset, _read_parquet_arrow(landed, dataset), landed, load_id)
+    _check_decimal_scales(con, landed, dataset)
+    relation = "read_parquet($path, file_row_number = true)"
+    try:
+        return _insert(con, dataset, relation, {"path": glob_escaped(landed.path)}, landed, load_id)
+    except duckdb.Error as error:
+        raise _LoadProblem(_diagnose(con, landed, dataset, error)) from None
+
+
+def _cast(column: Column) -> str:
+    return f'cast("{column.landed_name}" as {column.data_type}) as "{column.name}"'
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    dataset: LandedDataset,
+    relation: str,
+    params: dict[str, Any],
+    landed: LandedFile,
+    load_id: int,
+) -> int:
+    columns = dataset.landed_columns
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    casts = ", ".join(_cast(c) for c in columns)
+    inserted = con.execute(
+        f'insert into landing."{dataset.name}" ({names}, source_file, file_row_number, load_id) '
+        f"select {casts}, $source_file, file_row_number, $load_id from {relation}",
+        {**params, "source_file": landed.relative, "load_id": load_id},
+    ).fetchone()
+    return int(inserted[0])
+
+
+def _insert_arrow(
+    con: duckdb.DuckDBPyConnection,
+    dataset: LandedDataset,
+    table: pa.Table,
+    landed: LandedFile,
+    load_id: int,
+) -> int:
+    con.register("landed_arrow", table)
+    try:
+        return _insert(con, dataset, "landed_arrow", {}, landed, load_id)
+    except duckdb.Error as error:
+        raise _LoadProblem(_diagnose_arrow(con, landed, dataset, error)) from None
+    finally:
+        con.unregister("landed_arrow")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading through Arrow: licence files (their secret is hashed before anything else sees it),
+# files holding a column named file_row_number, and CSV feeds
+
+
+def _read_parquet_arrow(landed: LandedFile, dataset: LandedDataset) -> pa.Table:
+    names = [c.landed_name for c in dataset.landed_columns]
+    try:
+        table = pq.read_table(landed.path, columns=names)
+    except (OSError, pa.ArrowException, ValueError):
+        raise _LoadProblem(
+            f"{landed.path}: its data cannot be read (a corrupt page behind a valid footer?)"
+        ) from None
+    arrays, fields = [], []
+    for column in dataset.landed_columns:
+        array = table.column(column.landed_name).combine_chunks()
+        if column.transform == "sha256":
+            array = _sha256_array(array)
+        elif _is_text(array.type):
+            _check_utf8(array, landed, column)
+        arrays.append(array)
+        fields.append(column.landed_name)
+    arrays.append(pa.array(range(table.num_rows), pa.int64()))
+    fields.append("file_row_number")
+    return pa.table(arrays, names=fields)
+
+
+def _is_text(data_type: pa.DataType) -> bool:
+    if pa.types.is_dictionary(data_type):
+        return _is_text(data_type.value_type)
+    return pa.types.is_string(data_type) or pa.types.is_large_string(data_type)
+
+
+def _check_utf8(array: pa.Array, landed: LandedFile, column: Column) -> None:
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary
+    try:
+        array.validate(full=True)
+    except pa.ArrowInvalid:
+        raise _LoadProblem(
+            f"{landed.path}: column '{column.landed_name}' holds text that is not valid UTF-8"
+        ) from None
+
+
+def _sha256_array(array: pa.Array) -> pa.Array:
+    """sha256 (hex) of every value's bytes; the values themselves go no further."""
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
+    if pa.types.is_null(array.type):
+        return pa.nulls(len(array), pa.string())
+    raw = array.cast(pa.large_binary()) if _is_text(array.type) else array
+    return pa.array(
+        [None if value is None else hashlib.sha256(value).hexdigest() for value in raw.to_pylist()],
+        pa.string(),
+    )
+
+
+def _read_csv(landed: LandedFile, dataset: LandedDataset) -> pa.Table:
+    """A CSV feed as AWS delivers it: a header row, quoted fields, empty strings for nulls, ISO
+    dates and timestamps, decimals with up to 6 places (exact, never a float)."""
+    columns = dataset.landed_columns
+    values: dict[str, list[Any]] = {c.landed_name: [] for c in columns}
+    problems: list[str] = []
+    try:
+        with landed.path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle, strict=True)
+            header = [name.strip() for name in next(reader)]
+            positions = {c.landed_name: header.index(c.landed_name) for c in columns}
+            for line_number, record in enumerate(reader, start=2):
+                if len(record) != len(header):
+                    problems.append(
+                        f"line {line_number} has {len(record)} field(s), the header {len(header)}"
+                    )
+                    continue
+                for column in columns:
+                    text = record[positions[column.landed_name]]
+                    try:
+                        values[column.landed_name].append(_parse(text, column.data_type))
+                    except ValueError as error:
+                        problems.append(
+                            f"line {line_number}, column '{column.landed_name}': {error}"
+                        )
+                if len(problems) >= 10:
+                    break
+    except UnicodeDecodeError:
+        raise _LoadProblem(f"{landed.path}: not UTF-8 text") from None
+    except csv.Error as error:
+        raise _LoadProblem(f"{landed.path}: not a well-formed CSV file ({error})") from None
+    if problems:
+        raise _LoadProblem(f"{landed.path}: " + "; ".join(problems[:10]))
+    rows = len(next(iter(values.values()))) if values else 0
+    arrays = {name: pa.array(v, _arrow_type(c)) for c, (name, v) in zip(columns, values.items())}
+    arrays["file_row_number"] = pa.array(range(rows), pa.int64())
+    return pa.table(arrays)
+
+
+def _arrow_type(column: Column) -> pa.DataType:
+    data_type = column.data_type
+    if data_type in ("bigint", "integer"):
+        return pa.int64()
+    if data_type.startswith("decimal"):
+        return pa.decimal128(38, 6)
+    if data_type == "date":
+        return pa.date32()
+    if data_type.startswith("timestamp"):
+        return pa.timestamp("us", tz="UTC")
+    return pa.string()
+
+
+def _parse(text: str, data_type: str) -> Any:
+    if text == "":
+        return None
+    if data_type == "varchar":
+        return text
+    shown = repr(text[:40])
+    if data_type in ("bigint", "integer"):
+        if not _INTEGER.fullmatch(text.strip()):
+            raise ValueError(f"{shown} is not an integer")
+        return int(text)
+    if data_type.startswith("decimal"):
+        if not _DECIMAL.fullmatch(text.strip()):
+            raise ValueError(f"{shown} is not a decimal number")
+        try:
+            value = Decimal(text.strip())
+        except InvalidOperation:
+            raise ValueError(f"{shown} is not a decimal number") from None
+        if value != value.quantize(Decimal("0.000001")):
+            raise ValueError(f"{shown} has more than 6 decimal places")
+        if abs(value) >= Decimal(10) ** 32:
+            raise ValueError(f"{shown} is out of range")
+        return value
+    moment = _parse_moment(text.strip(), shown)
+    return moment.date() if data_type == "date" else moment
+
+
+def _parse_moment(text: str, shown: str) -> dt.datetime:
+    """An ISO 8601 date or timestamp; naive ones are UTC."""
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{shown} is not an ISO 8601 date or timestamp") from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
+# ---------------------------------------------------------------------------------------------
+# Saying what is wrong with a file that DuckDB could not load, without echoing its values
+
+
+def _check_decimal_scales(
+    con: duckdb.DuckDBPyConnection, landed: LandedFile, dataset: LandedDataset
+) -> None:
+    schema = pq.read_schema(landed.path)
+    for column in dataset.landed_columns:
+        if not column.data_type.startswith("decimal"):
+            continue
+        data_type = schema.field(column.landed_name).type
+        if pa.types.is_decimal(data_type) and data_type.scale > 6:
+            name = column.landed_name
+            count = con.execute(
+                f'select count(*) from read_parquet($path) where "{name}" != '
+                f'cast("{name}" as decimal(38, 6))',
+                {"path": glob_escaped(landed.path)},
+            ).fetchone()[0]
+            if count:
+                raise _LoadProblem(
+                    f"{landed.path}: column '{name}' holds {count} value(s) with more than 6 "
+                    "decimal places"
+                )
+
+
+def _diagnose(
+    con: duckdb.DuckDBPyConnection,
+    landed: LandedFile,
+    dataset: LandedDataset,
+    error: duckdb.Error,
+) -> str:
+    text = str(error)
+    if "string encoding" in text or "UTF8" in text or "UTF-8" in text:
+        for column in dataset.landed_columns:
+            try:
+                array = pq.read_table(landed.path, columns=[column.landed_name]).column(0)
+            except (OSError, pa.ArrowException):
+                continue
+            if _is_text(array.type):
+                for chunk in array.chunks:
+                    try:
+                        _check_utf8(chunk, landed, column)
+                    except _LoadProblem as problem:
+                        return str(problem)
+        return f"{landed.path}: holds text that is not valid UTF-8"
+    if isinstance(error, duckdb.ConversionException | duckdb.OutOfRangeException):
+        bad = _columns_that_do_not_fit(con, "read_parquet($path)", landed, dataset)
+        if bad:
+            return f"{landed.path}: " + "; ".join(bad)
+    return f"{landed.path}: its data cannot be read ({type(error).__name__}; a corrupt page?)"
+
+
+def _diagnose_arrow(
+    con: duckdb.DuckDBPyConnection,
+    landed: LandedFile,
+    dataset: LandedDataset,
+    error: duckdb.Error,
+) -> str:
+    bad = _columns_that_do_not_fit(con, "landed_arrow", landed, dataset)
+    if bad:
+        return f"{landed.path}: " + "; ".join(bad)
+    return f"{landed.path}: its data cannot be loaded ({type(error).__name__})"
+
+
+def _columns_that_do_not_fit(
+    con: duckdb.DuckDBPyConnection, relation: str, landed: LandedFile, dataset: LandedDataset
+) -> list[str]:
+    params = {"path": glob_escaped(landed.path)} if "$path" in relation else {}
+    bad = []
+    for column in dataset.landed_columns:
+        name = column.landed_name
+        try:
+            count = con.execute(
+                f'select count(*) from {relation} where "{name}" is not null and '
+                f'try_cast("{name}" as {column.data_type}) is null',
+                params,
+            ).fetchone()[0]
+        except duckdb.Error:
+            continue
+        if count:
+            bad.append(
+                f"column '{name}' holds {count} value(s) that do not fit {column.data_type.upper()}"
+            )
+    return bad
+
+
+def loaded_paths(files: Iterable[LoadedFile], dataset: str) -> list[str]:
+    return [f.relative for f in files if f.dataset == dataset]
