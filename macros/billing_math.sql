@@ -68,3 +68,12 @@
         else 'GiB'
     end
 {%- endmacro %}
+
+{#- The billing item a usage meter is charged as (null for the peak meters and unknown ones). -#}
+{% macro billable_item(meter) -%}
+    case {{ meter }}
+        {%- for meter_name, item in var('meter_billing_items').items() %}
+        when '{{ meter_name }}' then '{{ item }}'
+        {%- endfor %}
+    end
+{%- endmacro %}

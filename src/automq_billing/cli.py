@@ -1,10 +1,10 @@
-"""`automq-billing`: the command line. Thin: it parses, resolves paths and calls the library."""
+"""`automq-billing`: the command line. Thin: it parses, resolves paths and calls the library.
+Exit codes: 0 done, 2 refused (one sentence saying why and what to do), 130 interrupted."""
 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
+import errno
 import signal
 import sys
 from collections.abc import Sequence
@@ -13,49 +13,29 @@ from pathlib import Path
 from automq_billing import __version__
 from automq_billing.errors import BillingError
 from automq_billing.months import parse_month
+from automq_billing.paths import option_path, resolve_project_dir
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-
-
-def _repository_root() -> Path | None:
-    """The checkout this package was installed from (editable install), if it is one."""
-    candidate = Path(__file__).resolve().parents[2]
-    return candidate if (candidate / "dbt_project.yml").is_file() else None
-
-
-def resolve_project_dir(given: str | None) -> Path:
-    if given:
-        project_dir = Path(given).expanduser().resolve()
-    else:
-        project_dir = _repository_root() or Path.cwd().resolve()
-    if not (project_dir / "dbt_project.yml").is_file():
-        raise BillingError(
-            f"{project_dir} is not the billing project (no dbt_project.yml there).",
-            hint="pass --project-dir pointing at a copy of the automq-billing repository",
-        )
-    return project_dir
-
-
-def _path(given: str | None, env_name: str, default: Path) -> Path:
-    """An explicit flag, else the environment variable, else the default under the project;
-    relative paths are taken from the current folder. Always returned absolute."""
-    value = given or os.environ.get(env_name)
-    path = Path(value).expanduser() if value else default
-    return path.resolve()
-
-
-def _check_safe_path(path: Path, option: str) -> Path:
-    text = str(path)
-    if any(ch in text for ch in ("'", "\n", "\r", "\x00")):
-        raise BillingError(
-            f"{option} {text!r} contains a quote or a control character.",
-            hint=f"use a {option} path without quotes or line breaks",
-        )
-    return path
+EXIT_OK, EXIT_REFUSED, EXIT_INTERRUPTED = 0, 2, 130
 
 
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def _quiet(message: str) -> None:
+    pass
+
+
+def _paths(args: argparse.Namespace, project_dir: Path, *names: str) -> dict[str, Path]:
+    defaults = {
+        "landing": ("AUTOMQ_BILLING_LANDING", project_dir / "data" / "landing"),
+        "output": ("AUTOMQ_BILLING_OUTPUT", project_dir / "output"),
+        "warehouse": ("AUTOMQ_BILLING_WAREHOUSE", project_dir / "warehouse" / "billing.duckdb"),
+    }
+    return {
+        name: option_path(getattr(args, name), defaults[name][0], defaults[name][1], f"--{name}")
+        for name in names
+    }
 
 
 def _cmd_close(args: argparse.Namespace) -> int:
@@ -64,60 +44,64 @@ def _cmd_close(args: argparse.Namespace) -> int:
 
     month = parse_month(args.month)
     project_dir = resolve_project_dir(args.project_dir)
+    paths = _paths(args, project_dir, "landing", "output", "warehouse")
     options = CloseOptions(
         month=month,
-        landing=_check_safe_path(
-            _path(args.landing, "AUTOMQ_BILLING_LANDING", project_dir / "data" / "landing"),
-            "--landing",
-        ),
-        output=_check_safe_path(
-            _path(args.output, "AUTOMQ_BILLING_OUTPUT", project_dir / "output"), "--output"
-        ),
-        warehouse=_check_safe_path(
-            _path(
-                args.warehouse,
-                "AUTOMQ_BILLING_WAREHOUSE",
-                project_dir / "warehouse" / "billing.duckdb",
-            ),
-            "--warehouse",
-        ),
-        project_dir=_check_safe_path(project_dir, "--project-dir"),
+        project_dir=project_dir,
+        full_refresh=args.full_refresh,
+        documents=not args.no_documents,
+        **paths,
     )
-    result = run_close(options, progress=(lambda message: None) if args.quiet else _progress)
-    print_close_summary(result)
+    result = run_close(options, progress=_quiet if args.quiet else _progress)
+    print_close_summary(result, timings=args.timings)
+    return EXIT_OK
+
+
+def _cmd_finalize(args: argparse.Namespace) -> int:
+    from automq_billing.ledger import finalize
+    from automq_billing.locks import command_line, run_locks
+    from automq_billing.paths import check_output_folder
+
+    month = parse_month(args.month)
+    project_dir = resolve_project_dir(args.project_dir)
+    output = _paths(args, project_dir, "output")["output"]
+    check_output_folder(output)
+    if not output.is_dir():
+        raise BillingError(
+            f"The output folder {output} does not exist; nothing has been closed there.",
+            hint="pass the --output of your closes",
+        )
+    with run_locks(command_line(), output=output):
+        path, final = finalize(output, month, args.version)
+    print(
+        f"Finalized {final['month']} v{final['version']} at {final['finalized_at']}: "
+        f"{final['totals']['statements']} statement(s), {final['totals']['lines']} line(s), "
+        f"total {final['totals']['total_amount']} USD"
+    )
+    print(f"  {path}")
+    return EXIT_OK
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from automq_billing.ledger import read_output, status_lines
+
+    project_dir = resolve_project_dir(args.project_dir)
+    output = _paths(args, project_dir, "output")["output"]
+    print(f"Output folder {output}")
+    for line in status_lines(read_output(output)):
+        print(f"  {line}")
     return EXIT_OK
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from automq_billing.landing import landing_error, survey_landing
-    from automq_billing.validation import ValidationReport, Validator, landing_suites
+    from automq_billing.validate import validate_landing
 
     project_dir = resolve_project_dir(args.project_dir)
-    landing = _check_safe_path(
-        _path(args.landing, "AUTOMQ_BILLING_LANDING", project_dir / "data" / "landing"),
-        "--landing",
+    landing = _paths(args, project_dir, "landing")["landing"]
+    docs = option_path(
+        args.docs, "AUTOMQ_BILLING_VALIDATION_DOCS", project_dir / "validation", "--docs"
     )
-    docs = _path(args.docs, "AUTOMQ_BILLING_VALIDATION_DOCS", project_dir / "validation")
-    _progress(f"Validating the landing zone {landing}")
-    files, problems = survey_landing(landing)
-    with Validator() as validator:
-        report = validator.run(landing_suites(files, landing)) if files else ValidationReport()
-        shutil.rmtree(docs / "landing", ignore_errors=True)
-        entry = validator.export(docs / "landing", report)
-    print(
-        f"{len(files)} file(s), {sum(f.rows for f in files):,} row(s); "
-        f"{entry['expectations']} expectation(s) evaluated, {len(report.blocking)} blocking "
-        f"failure(s), {len(report.warnings)} warning(s)"
-    )
-    for warning in report.warnings:
-        print(f"  warning: {warning.describe()}")
-    print(f"Data Docs: {docs / 'landing' / 'data_docs' / 'index.html'}")
-    if problems or report.blocking:
-        raise landing_error(
-            landing, problems or [failure.describe() for failure in report.blocking]
-        )
-    print("The landing zone is ready for a close.")
-    return EXIT_OK
+    return validate_landing(landing, docs, project_dir, progress=_progress)
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -138,60 +122,85 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_paths(parser: argparse.ArgumentParser, *names: str) -> None:
+    helps = {
+        "landing": "landing root holding usage_events/ (env AUTOMQ_BILLING_LANDING; "
+        "default <project-dir>/data/landing)",
+        "output": "where closes are written (env AUTOMQ_BILLING_OUTPUT; "
+        "default <project-dir>/output)",
+        "warehouse": "DuckDB file (env AUTOMQ_BILLING_WAREHOUSE; "
+        "default <project-dir>/warehouse/billing.duckdb)",
+    }
+    for name in names:
+        parser.add_argument(f"--{name}", help=helps[name])
+    parser.add_argument("--project-dir", help="the dbt project (default: this repository's root)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="automq-billing",
-        description="AutoMQ BYOC billing warehouse: monthly close and demo data.",
+        description="AutoMQ BYOC billing warehouse: monthly close, issued months, demo data.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     close = commands.add_parser(
         "close",
-        help="build and test the warehouse, then freeze one month's statements",
-        description="Reads the landing zone, runs `dbt build` (models and tests), and writes "
-        "<output>/<YYYY-MM>/v<N>/ with statement_lines, statements (Parquet and CSV), "
-        "quarantine.parquet and manifest.json, all or nothing.",
+        help="load, build and test the warehouse, then publish one month's draft statements",
+        description="Loads the new landed files, runs `dbt build` (models and data tests), "
+        "validates the month and writes <output>/<YYYY-MM>/v<N>/ (statements, lines, "
+        "quarantines, corrections, documents, manifest), all or nothing.",
     )
     close.add_argument("--month", required=True, help="billing month, YYYY-MM (e.g. 2026-10)")
+    _add_paths(close, "landing", "output", "warehouse")
     close.add_argument(
-        "--landing",
-        help="landing root holding usage_events/ (env AUTOMQ_BILLING_LANDING; "
-        "default <project-dir>/data/landing)",
+        "--full-refresh",
+        action="store_true",
+        help="reload every landed file and rebuild every table (same statements, slower)",
     )
+    close.add_argument("--timings", action="store_true", help="print the time of each stage")
     close.add_argument(
-        "--output",
-        help="where closes are written (env AUTOMQ_BILLING_OUTPUT; default <project-dir>/output)",
+        "--no-documents", action="store_true", help="skip the PDF/HTML statements and the report"
     )
-    close.add_argument(
-        "--warehouse",
-        help="DuckDB file (env AUTOMQ_BILLING_WAREHOUSE; "
-        "default <project-dir>/warehouse/billing.duckdb)",
-    )
-    close.add_argument("--project-dir", help="the dbt project (default: this repository's root)")
     close.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
     close.set_defaults(handler=_cmd_close)
 
+    finalize = commands.add_parser(
+        "finalize",
+        help="issue a month: freeze one version as final (SPEC 8)",
+        description="Writes <output>/<YYYY-MM>/final.json for the version (default: the latest) "
+        "after checking its files, that earlier months are final, no later month is, and the "
+        "version is not stale. An issued month never changes.",
+    )
+    finalize.add_argument("--month", required=True, help="billing month, YYYY-MM")
+    finalize.add_argument("--version", type=int, help="version number N of v<N> (default: latest)")
+    _add_paths(finalize, "output")
+    finalize.set_defaults(handler=_cmd_finalize)
+
+    status = commands.add_parser(
+        "status",
+        help="list the months of the output folder: versions, totals, which one is final",
+    )
+    _add_paths(status, "output")
+    status.set_defaults(handler=_cmd_status)
+
     validate = commands.add_parser(
         "validate",
-        help="run the landing suites alone (Great Expectations), before a close",
-        description="Checks every landed file (readable, required columns and types, rows, "
-        "per-file summaries, a sample of rows) and writes Great Expectations Data Docs. "
-        "Exit 0 when a close could start, 2 when a blocking expectation fails.",
+        help="check the landing zone before a close (load into a scratch warehouse + suites)",
+        description="Checks every landed file as a close would (footer, types, values) in a "
+        "scratch warehouse, runs the landing suites and writes their results. Exit 0 when a "
+        "close could start, 2 when it could not.",
     )
-    validate.add_argument("--landing", help="landing root (as for close)")
+    _add_paths(validate, "landing")
     validate.add_argument(
-        "--docs",
-        help="where to write the results and Data Docs (default <project-dir>/validation)",
+        "--docs", help="where to write the results (default <project-dir>/validation)"
     )
-    validate.add_argument("--project-dir", help="the dbt project (default: this repository)")
     validate.set_defaults(handler=_cmd_validate)
 
     generate = commands.add_parser(
         "generate",
         help="write realistic demo landing data",
-        description="Writes deterministic demo usage exports (Parquet) into an empty landing "
-        "folder: traffic shapes, tier crossings, duplicates, restatements and bad rows.",
+        description="Writes deterministic demo landing data into a landing folder.",
     )
     generate.add_argument("--out", required=True, help="landing root to create")
     generate.add_argument("--months", required=True, help="YYYY-MM or YYYY-MM:YYYY-MM (inclusive)")
@@ -206,19 +215,42 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    signal.signal(signal.SIGTERM, _interrupt)  # a terminated close cleans up like Ctrl-C
+    signal.signal(signal.SIGTERM, _interrupt)  # a terminated run cleans up like Ctrl-C
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
     except BillingError as error:
         print(f"automq-billing {args.command}: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_REFUSED
     except KeyboardInterrupt:
         print(
             f"automq-billing {args.command}: interrupted; nothing was published.", file=sys.stderr
         )
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader of the summary went away (e.g. `| head`): the work is done
+        _silence_stdout()
+        return EXIT_OK
+    except OSError as error:
+        if error.errno == errno.ENOSPC:
+            print(
+                f"automq-billing {args.command}: error: the disk is full ({error.filename}); "
+                "nothing was published.\n  What to do: free space and run again",
+                file=sys.stderr,
+            )
+            return EXIT_REFUSED
+        raise
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":

@@ -1,5 +1,10 @@
 """Runs dbt as a child process (so it alone holds the warehouse file while it writes), shows
-progress from its structured log, and turns failures into one clear error."""
+progress from its structured log, and turns failures into one clear error that shows the first
+failing rows of a failing test.
+
+dbt's working files (`target/`, logs) live beside the warehouse (`<warehouse folder>/.dbt/`), so
+each warehouse keeps its own partial parse: a close re-parses only what changed.
+"""
 
 from __future__ import annotations
 
@@ -21,9 +26,9 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _DBT_MAIN = "import sys; from dbt.cli.main import cli; sys.exit(cli())"
 
 
-def _die_with_parent() -> None:
-    """Runs in the dbt child before exec: Linux kills it when the close process dies, however
-    it dies, so a killed close never leaves dbt holding the warehouse's write lock."""
+def die_with_parent() -> None:
+    """Runs in a child before exec: Linux kills it when the close process dies, however it dies,
+    so a killed close never leaves dbt holding the warehouse or a worker running."""
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -38,21 +43,23 @@ class DbtResult:
     warned: list[str] = field(default_factory=list)
     nodes: int = 0
     seconds: float = 0.0
-    log_path: Path | None = None
 
 
-def dbt_environment(landing: Path, warehouse: Path, extra: dict[str, str] | None = None) -> dict:
+def work_dir_for(warehouse: Path) -> Path:
+    return warehouse.parent / ".dbt"
+
+
+def dbt_environment(warehouse: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
-            "AUTOMQ_BILLING_LANDING": str(landing),
             "AUTOMQ_BILLING_WAREHOUSE": str(warehouse),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DBT_VERSION_CHECK": "false",
             "DBT_PARTIAL_PARSE": "true",
+            "TZ": "UTC",
         }
     )
-    env.update(extra or {})
     return env
 
 
@@ -60,12 +67,11 @@ def run_dbt(
     args: Sequence[str],
     *,
     project_dir: Path,
-    landing: Path,
     warehouse: Path,
-    work_dir: Path,
     progress: Callable[[str], None] | None = None,
 ) -> DbtResult:
     """Runs `dbt <args>` on the project; raises BillingError when any node errors or fails."""
+    work_dir = work_dir_for(warehouse)
     work_dir.mkdir(parents=True, exist_ok=True)
     log_path = work_dir / "dbt-run.jsonl"
     command = [
@@ -84,7 +90,7 @@ def run_dbt(
         "--log-format",
         "json",
     ]
-    result = DbtResult(log_path=log_path)
+    result = DbtResult()
     errors: list[str] = []
     started = time.monotonic()
     with (
@@ -92,13 +98,13 @@ def run_dbt(
         subprocess.Popen(
             command,
             cwd=project_dir,
-            env=dbt_environment(landing, warehouse),
+            env=dbt_environment(warehouse),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
             encoding="utf-8",
             errors="replace",
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
         ) as process,
     ):
         assert process.stdout is not None
@@ -112,20 +118,84 @@ def run_dbt(
             raise
     result.seconds = time.monotonic() - started
     if returncode != 0 or result.failed:
-        # the failing nodes first, then dbt's own error lines (the database's message,
-        # e.g. a conversion error, is only there)
-        details = list(dict.fromkeys(result.failed + errors)) or [
-            f"dbt exited with code {returncode}"
-        ]
-        shown = "\n".join(f"  - {d}" for d in details[:20])
-        more = f"\n  ... and {len(details) - 20} more" if len(details) > 20 else ""
-        raise BillingError(
-            f"dbt {args[0]} failed ({len(details)} problem(s)); nothing was written:\n"
-            f"{shown}{more}",
-            hint=f"read the failing tests' descriptions in the docs (`make docs`), fix the landing "
-            f"data or the seeds they name, and run again; dbt's full log is {log_path}",
-        )
+        raise _failure(args, result, errors, returncode, warehouse, log_path)
     return result
+
+
+def _failure(
+    args: Sequence[str],
+    result: DbtResult,
+    errors: list[str],
+    returncode: int,
+    warehouse: Path,
+    log_path: Path,
+) -> BillingError:
+    # the failing nodes first, then dbt's own error lines (the database's message, e.g. a
+    # conversion error or a full disk, is only there)
+    details = list(dict.fromkeys(result.failed + errors)) or [f"dbt exited with code {returncode}"]
+    text = "\n".join(details)
+    if "No space left on device" in text or "disk is full" in text.lower():
+        return BillingError(
+            f"The disk holding the warehouse {warehouse} is full; nothing was written.",
+            hint="free space (or pass a --warehouse on a disk with room) and run again",
+        )
+    shown = "\n".join(f"  - {d}" for d in details[:20])
+    more = f"\n  ... and {len(details) - 20} more" if len(details) > 20 else ""
+    samples = failing_rows(warehouse, work_dir_for(warehouse) / "target")
+    return BillingError(
+        f"dbt {args[0]} failed ({len(details)} problem(s)); nothing was written:\n"
+        f"{shown}{more}{samples}",
+        hint="each failing test's description (`make docs`) says what it checks; fix the landing "
+        f"data or the seeds it names and run again; dbt's full log is {log_path}",
+    )
+
+
+def failing_rows(warehouse: Path, target: Path, limit: int = 5) -> str:
+    """The first rows each failing test returns, read from the warehouse (read-only) with the
+    compiled test SQL in run_results.json, so a refusal shows what is wrong, not only where."""
+    try:
+        results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    failing = [
+        r
+        for r in results.get("results", [])
+        if r.get("status") in ("fail", "error")
+        and r.get("unique_id", "").startswith("test.")
+        and r.get("compiled_code")
+    ]
+    if not failing:
+        return ""
+    import duckdb  # only when a test failed
+
+    blocks = []
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return ""
+    try:
+        con.execute("set TimeZone = 'UTC'").fetchall()
+        for result in failing[:5]:
+            try:
+                relation = con.sql(f"select * from ({result['compiled_code']}) limit {limit}")  # noqa: S608
+                names = relation.columns
+                rows = relation.fetchall()
+            except duckdb.Error:
+                continue
+            name = result["unique_id"].split(".")[-1]
+            lines = [
+                "    " + ", ".join(f"{n}={_short(v)}" for n, v in zip(names, row, strict=True))
+                for row in rows
+            ]
+            blocks.append(f"\n  first failing rows of {name}:\n" + "\n".join(lines))
+    finally:
+        con.close()
+    return "".join(blocks)
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _handle_line(
@@ -137,9 +207,9 @@ def _handle_line(
     try:
         event = json.loads(line)
     except json.JSONDecodeError:
-        text = line.strip()
+        text = _ANSI.sub("", line).strip()
         if text:
-            errors.append(_ANSI.sub("", text))
+            errors.append(text)
         return
     info = event.get("info", {})
     data = event.get("data", {})

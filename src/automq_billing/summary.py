@@ -5,38 +5,48 @@ from __future__ import annotations
 from automq_billing.close import CloseResult
 
 
-def print_close_summary(result: CloseResult) -> None:
+def print_close_summary(result: CloseResult, *, timings: bool = False) -> None:
     manifest = result.manifest
-    totals = manifest["totals"]
-    rows = manifest["usage_events"]["rows"]
-    scope = manifest["usage_events_scope"]
-    print(f"Closed {manifest['month']} as v{result.version}: {result.folder}")
+    totals = manifest.totals
+    rows = manifest.usage_events.rows
+    print(f"Closed {manifest.month} as v{result.version}: {result.folder}")
     print(
-        f"  {totals['organizations']} organization(s), {totals['statement_lines']} line(s); "
-        f"usage {totals['usage_amount']} + subscription {totals['subscription_amount']} + "
-        f"adjustment {totals['adjustment_amount']} = total {totals['total_amount']} "
-        f"{totals['currency']}"
+        f"  {totals.organizations} organization(s), {totals.statement_lines} line(s); "
+        f"usage {totals.usage_amount:.2f} + subscription {totals.subscription_amount:.2f} + "
+        f"adjustment {totals.adjustment_amount:.2f} = total {totals.total_amount:.2f} "
+        f"{totals.currency}"
     )
-    quarantined = sum(rows["quarantined"].values())
     print(
-        f"  usage rows: {rows['landed']:,} landed = {rows['rated']:,} rated + "
-        f"{rows['duplicate']:,} duplicate + {rows['superseded']:,} superseded + "
-        f"{quarantined:,} quarantined"
+        f"  usage rows: {rows.landed:,} landed = {rows.rated:,} rated + "
+        f"{rows.duplicate:,} duplicate + {rows.superseded:,} superseded + "
+        f"{sum(rows.quarantined.values()):,} quarantined"
     )
-    if scope["rows_without_month"]:
+    if manifest.usage_events.rows_without_month:
         print(
-            f"  {scope['rows_without_month']:,} row(s) have no hour_start (no month): counted "
-            "above and listed in quarantine.parquet"
+            f"  {manifest.usage_events.rows_without_month:,} row(s) have no hour_start (no "
+            "month): counted above and listed in quarantine.parquet"
         )
-    for reason, count in rows["quarantined"].items():
+    for reason, count in sorted(rows.quarantined.items()):
         print(f"    quarantined {reason}: {count:,}")
-    licenses = manifest["licenses"]
-    prepaid = manifest["prepaid"]
+    for month, correction in manifest.corrections.by_month.items():
+        print(f"  Corrections: {month}: {correction['lines']} line(s), {correction['amount']} USD")
+    if manifest.corrections.outside_window:
+        print(
+            f"  warning: {len(manifest.corrections.outside_window)} difference(s) in final months "
+            f"before {manifest.corrections.window[0]} are outside the correction window and not "
+            "corrected (manifest: corrections.outside_window)"
+        )
+    licenses, prepaid = manifest.licenses, manifest.prepaid
     print(
         f"  licences: {licenses['landed']} landed, {licenses['valid']} valid, "
         f"{sum(licenses['quarantined'].values())} quarantined"
         + "".join(f" ({reason}: {n})" for reason, n in licenses["quarantined"].items())
     )
+    if manifest.license_compliance:
+        print(
+            "  licence compliance: "
+            + ", ".join(f"{n} {kind}" for kind, n in manifest.license_compliance.items())
+        )
     print(
         f"  subscriptions: {prepaid['subscription_lines']} line(s), "
         f"{prepaid['subscription_amount']} USD invoiced; revenue recognised this month "
@@ -44,13 +54,15 @@ def print_close_summary(result: CloseResult) -> None:
     )
     over = prepaid["environments_over_capacity"]
     if over:
-        print(f"  {len(over)} environment(s) ran over their allocated AKU:")
-        for env in over:
-            print(
-                f"    {env['organization_id']} / {env['environment_id']}: "
-                f"{env['hours_over_capacity']} hour(s) over, peak required "
-                f"{env['peak_required_aku']} AKU vs {env['peak_allocated_aku']} allocated"
-            )
-    elif prepaid["environments_with_capacity"]:
-        print("  no environment ran over its allocated AKU")
+        print(f"  {len(over)} environment(s) ran over their allocated AKU")
+    if manifest.marketplace:
+        statuses = manifest.marketplace.get("status", {})
+        print("  Marketplace: " + ", ".join(f"{n} {status}" for status, n in statuses.items()))
+    for warning in manifest.warnings[:10]:
+        print(f"  warning: {warning}")
+    if timings:
+        print("  timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in manifest.timings.items()))
     print(f"  statements: {result.folder / 'statements.csv'}")
+    documents = manifest.documents
+    if documents:
+        print(f"  documents: {result.folder / documents['folder']}")

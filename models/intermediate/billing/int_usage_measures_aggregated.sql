@@ -24,11 +24,7 @@ measured as (
         rated.environment_id,
         rated.instance_id,
         rated.usage_month,
-        case rated.meter
-            {%- for meter, item in var('meter_billing_items').items() %}
-            when '{{ meter }}' then '{{ item }}'
-            {%- endfor %}
-        end as billing_item,
+        {{ billable_item('rated.meter') }} as billing_item,
         case when rated.meter = 'uptime_seconds' then rated.cluster_tier end as cluster_tier,
         case
             when rated.meter = 'uptime_seconds'

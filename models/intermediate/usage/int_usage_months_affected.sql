@@ -1,9 +1,8 @@
 {{ config(materialized='table') }}
 
 {#- One row per usage month (null: rows without hour_start) whose month-level models this build
-    rewrites: the months of the pending rows, of every row whose event id or measurement it
-    re-resolved, and the month the running close produces (whose price-dependent models follow
-    the reference data in force). -#}
+    rewrites: the months of the pending rows and of every row whose event id or measurement it
+    re-resolved. -#}
 with
 
 validated as (
@@ -21,12 +20,6 @@ pending_loads as (
 affected_event_ids as (
 
     select * from {{ ref('int_usage_event_ids_affected') }}
-
-),
-
-run_context as (
-
-    select * from {{ ref('stg_control__run_context') }}
 
 ),
 
@@ -54,8 +47,6 @@ final as (
     select pending_months.usage_month from pending_months
     union
     select regrouped_months.usage_month from regrouped_months
-    union
-    select run_context.close_month from run_context
 
 )
 

@@ -1,4 +1,4 @@
-{{ month_incremental_config() }}
+{{ month_incremental_config(repriced=true) }}
 
 {#- One row per prepaid instance and hour in which it ran (rated uptime_seconds > 0: a stopped
     instance needs no capacity, SPEC 4.3): the write and read peaks (a missing peak meter counts
@@ -11,7 +11,7 @@ hours as (
     select * from {{ ref('fct_usage_hourly') }}
     where pricing_mode = 'prepaid'
         and uptime_seconds > 0
-        and {{ in_affected_months('usage_month') }}
+        and {{ in_affected_months('usage_month', repriced=true) }}
 
 ),
 

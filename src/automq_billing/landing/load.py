@@ -12,7 +12,9 @@ Nothing is ever written into the landing zone. The whole load is one transaction
 cannot be loaded (a value that does not fit its column's type, text that is not UTF-8, a corrupt
 data page) stops it, naming the file and the column, and nothing of it remains.
 
-No path becomes SQL text or a file pattern: paths are bound parameters, and DuckDB's glob
+SQL here is built only from identifiers and types the project's YAML declares (never from a
+landed value or a path: those are bound parameters; hence the `noqa: S608` marks). No path
+becomes SQL text or a file pattern: paths are bound parameters, and DuckDB's glob
 characters in them are escaped, so `land[1]/x.parquet` reads exactly that file. No landed value
 is echoed in a message about a licence file (a licence holds the product secret, which is hashed
 here and never enters the warehouse).
@@ -100,13 +102,15 @@ def create_loaded_tables(con: duckdb.DuckDBPyConnection, vocabulary: Vocabulary)
     same statements dbt's on-run-start hook runs)."""
     for table in vocabulary.tables:
         columns = ", ".join(f'"{c.name}" {c.data_type}' for c in table.columns)
-        con.execute(f'create schema if not exists "{table.schema}"')
-        con.execute(f'create table if not exists "{table.schema}"."{table.name}" ({columns})')
+        con.execute(f'create schema if not exists "{table.schema}"').fetchall()
+        con.execute(
+            f'create table if not exists "{table.schema}"."{table.name}" ({columns})'
+        ).fetchall()
 
 
 def _registered(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dict[str, Any]]:
     rows = con.execute(
-        f"select dataset, path, size_bytes, mtime_ns, sha256, rows, load_id from {REGISTER_TABLE}"
+        f"select dataset, path, size_bytes, mtime_ns, sha256, rows, load_id from {REGISTER_TABLE}"  # noqa: S608
     ).fetchall()
     keys = ("size_bytes", "mtime_ns", "sha256", "rows", "load_id")
     return {(r[0], r[1]): dict(zip(keys, r[2:], strict=True)) for r in rows}
@@ -129,14 +133,16 @@ def load_landing(
     started = time.monotonic()
     say = progress or (lambda message: None)
     create_loaded_tables(con, vocabulary)
-    con.execute("begin transaction")
+    con.execute("begin transaction").fetchall()
     try:
         if full_refresh:
             for dataset in vocabulary.datasets:
-                con.execute(f'delete from landing."{dataset.name}"')
-            con.execute(f"delete from {REGISTER_TABLE}")
+                con.execute(f'delete from landing."{dataset.name}"').fetchall()  # noqa: S608
+            con.execute(f"delete from {REGISTER_TABLE}").fetchall()  # noqa: S608
         registered = _registered(con)
-        load_id = 1 + (con.execute(f"select max(load_id) from {REGISTER_TABLE}").fetchone()[0] or 0)
+        load_id = 1 + (
+            con.execute(f"select max(load_id) from {REGISTER_TABLE}").fetchall()[0][0] or 0
+        )  # noqa: S608
         result = LoadResult(load_id=load_id, full_refresh=full_refresh)
         new, known_files = _compare_with_register(survey, registered, load_id)
         result.files.extend(known_files)
@@ -147,9 +153,9 @@ def load_landing(
             )
             result.files.extend(_load_new_files(con, survey.root, new, vocabulary, load_id, say))
             result.files.sort(key=lambda f: (f.dataset, f.relative))
-        con.execute("commit")
+        con.execute("commit").fetchall()
     except BaseException:
-        con.execute("rollback")
+        con.execute("rollback").fetchall()
         raise
     result.seconds = time.monotonic() - started
     return result
@@ -252,12 +258,12 @@ def _load_new_files(
         raise landing_error(root, problems)
     now = dt.datetime.now(dt.UTC)
     con.executemany(
-        f"insert into {REGISTER_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?)",
+        f"insert into {REGISTER_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
         [
             [f.dataset, f.relative, f.size_bytes, f.mtime_ns, f.sha256, f.rows, f.load_id, now]
             for f in loaded
         ],
-    )
+    ).fetchall()
     return loaded
 
 
@@ -307,10 +313,10 @@ def _insert(
     names = ", ".join(f'"{c.name}"' for c in columns)
     casts = ", ".join(_cast(c) for c in columns)
     inserted = con.execute(
-        f'insert into landing."{dataset.name}" ({names}, source_file, file_row_number, load_id) '
+        f'insert into landing."{dataset.name}" ({names}, source_file, file_row_number, load_id) '  # noqa: S608
         f"select {casts}, $source_file, file_row_number, $load_id from {relation}",
         {**params, "source_file": landed.relative, "load_id": load_id},
-    ).fetchone()
+    ).fetchall()[0]
     return int(inserted[0])
 
 
@@ -421,7 +427,10 @@ def _read_csv(landed: LandedFile, dataset: LandedDataset) -> pa.Table:
     if problems:
         raise _LoadProblem(f"{landed.path}: " + "; ".join(problems[:10]))
     rows = len(next(iter(values.values()))) if values else 0
-    arrays = {name: pa.array(v, _arrow_type(c)) for c, (name, v) in zip(columns, values.items())}
+    arrays = {
+        name: pa.array(v, _arrow_type(c))
+        for c, (name, v) in zip(columns, values.items(), strict=True)
+    }
     arrays["file_row_number"] = pa.array(range(rows), pa.int64())
     return pa.table(arrays)
 
@@ -494,10 +503,10 @@ def _check_decimal_scales(
         if pa.types.is_decimal(data_type) and data_type.scale > 6:
             name = column.landed_name
             count = con.execute(
-                f'select count(*) from read_parquet($path) where "{name}" != '
+                f'select count(*) from read_parquet($path) where "{name}" != '  # noqa: S608
                 f'cast("{name}" as decimal(38, 6))',
                 {"path": glob_escaped(landed.path)},
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             if count:
                 raise _LoadProblem(
                     f"{landed.path}: column '{name}' holds {count} value(s) with more than 6 "
@@ -553,10 +562,10 @@ def _columns_that_do_not_fit(
         name = column.landed_name
         try:
             count = con.execute(
-                f'select count(*) from {relation} where "{name}" is not null and '
+                f'select count(*) from {relation} where "{name}" is not null and '  # noqa: S608
                 f'try_cast("{name}" as {column.data_type}) is null',
                 params,
-            ).fetchone()[0]
+            ).fetchall()[0][0]
         except duckdb.Error:
             continue
         if count:

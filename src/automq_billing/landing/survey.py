@@ -105,7 +105,9 @@ def _dataset_files(root: Path, dataset: LandedDataset, warnings: list[str]) -> I
             else:
                 warnings.append(f"{path}: not a regular file, skipped")
     if skipped:
-        shown = ", ".join(skipped[:3]) + (f" and {len(skipped) - 3} more" if len(skipped) > 3 else "")
+        shown = ", ".join(skipped[:3]) + (
+            f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+        )
         warnings.append(
             f"{folder}: {len(skipped)} file(s) that are not *{dataset.suffix} were not read "
             f"({shown})"

@@ -1,0 +1,539 @@
+"""The monthly close (SPEC 6, 8): load what landed, build and test the warehouse, validate the
+month, and publish `<output>/<YYYY-MM>/v<N>/` whole or not at all.
+
+The steps, in order (each timed; `--timings` prints the table, the manifest keeps it):
+1. refuse at once what cannot work: paths that overlap the landing, an unwritable output or
+   warehouse, a month that is final or has a later final month;
+2. take the locks (beside the warehouse and beside the output folder);
+3. survey the landing (the files this run reads are fixed here) and refuse a bad file;
+4. load the new files into the warehouse, write the run's context and the ledger of issued
+   lines; refuse a month with nothing to close, before dbt runs;
+5. run `dbt build` (unit tests excluded: they test code, not data) while the validation worker
+   checks the landing;
+6. read the month (read-only) and refuse an unpriced month or edited prices of issued months;
+7. validate the month's marts; 8. publish.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from automq_billing import __version__, ledger, warehouse
+from automq_billing.close import queries
+from automq_billing.close.export import publishing, remove_own_temporaries, write_table
+from automq_billing.close.manifest import Conservation, Corrections, Manifest, Totals, money
+from automq_billing.dbt_runner import DbtResult, run_dbt
+from automq_billing.errors import BillingError
+from automq_billing.landing import (
+    LandingSurvey,
+    LoadResult,
+    landing_error,
+    load_landing,
+    survey_landing,
+)
+from automq_billing.landing.load import sha256_file
+from automq_billing.locks import command_line, run_locks
+from automq_billing.months import format_month
+from automq_billing.paths import check_close_paths
+from automq_billing.validation import Suite, ValidationReport, ValidationWorker
+from automq_billing.validation.landing_suites import landing_suites
+from automq_billing.validation.mart_suites import mart_suites
+from automq_billing.vocabulary import Vocabulary, load_vocabulary
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CloseOptions:
+    month: dt.date
+    landing: Path
+    output: Path
+    warehouse: Path
+    project_dir: Path
+    full_refresh: bool = False
+    documents: bool = True
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    folder: Path
+    version: int
+    manifest: Manifest
+
+
+@dataclass
+class Timings:
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(self.seconds.get(name, 0) + time.monotonic() - started, 3)
+
+
+@dataclass
+class MonthData:
+    """What a close publishes, read from the warehouse once dbt has finished writing it."""
+
+    tables: dict[str, pa.Table]
+    conservation: Conservation
+    licenses: dict
+    quarantine_value: dict[str, dict]
+    corrections_by_month: dict[str, dict]
+    outside_window: list[dict[str, str]]
+    suites: list[Suite]
+
+
+def run_close(options: CloseOptions, progress: Progress = lambda message: None) -> CloseResult:
+    timings = Timings()
+    started = time.monotonic()
+    label = format_month(options.month)
+    vocabulary = load_vocabulary(options.project_dir)
+    with timings.stage("checks"):
+        check_close_paths(options.landing, options.output, options.warehouse)
+        warehouse.check_writable(options.warehouse)
+    with run_locks(command_line(), warehouse=options.warehouse, output=options.output):
+        with timings.stage("checks"):
+            remove_own_temporaries(options.output)
+            months = ledger.read_output(options.output)
+            ledger.refuse_if_issued(months, options.month)
+        progress(f"Close {label}: checking the landing zone {options.landing}")
+        with timings.stage("survey"):
+            survey = survey_landing(options.landing, vocabulary)
+        progress(
+            f"  {len(survey.files)} file(s) in "
+            f"{', '.join(sorted({f.dataset for f in survey.files})) or 'no dataset'}"
+        )
+        for warning in survey.warnings:
+            progress(f"  warning: {warning}")
+        if survey.problems:
+            raise landing_error(options.landing, survey.problems)
+        with timings.stage("ledger"):
+            final_rows, issued_lines = ledger.issued_ledger(months, options.month)
+            basis = ledger.issued_basis(months, options.month)
+        with ValidationWorker() as worker, ThreadPoolExecutor(max_workers=1) as pool:
+            load, suites = _load(
+                options, vocabulary, survey, final_rows, issued_lines, timings, progress
+            )
+            landing_report = pool.submit(worker.run, suites)
+            dbt_result = _build(options, timings, progress)
+            with timings.stage("read"), warehouse.connect(options.warehouse, read_only=True) as con:
+                data = _read_month(con, options, vocabulary, load)
+            with timings.stage("validate"):
+                report = landing_report.result()
+                if report.blocking:
+                    raise landing_error(options.landing, [f.describe() for f in report.blocking])
+                progress("Validating the month (Great Expectations mart suites)")
+                report.extend(worker.run(data.suites))
+            if report.blocking:
+                raise _validation_refusal(options, report)
+        return _publish(
+            options,
+            vocabulary,
+            survey,
+            load,
+            dbt_result,
+            data,
+            report,
+            basis,
+            timings,
+            started,
+            progress,
+        )
+
+
+def _load(
+    options: CloseOptions,
+    vocabulary: Vocabulary,
+    survey: LandingSurvey,
+    final_rows: list[tuple],
+    issued_lines: pa.Table,
+    timings: Timings,
+    progress: Progress,
+) -> tuple[LoadResult, list[Suite]]:
+    options.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with warehouse.connect(options.warehouse) as con:
+        with timings.stage("load"):
+            load = load_landing(
+                con, survey, vocabulary, full_refresh=options.full_refresh, progress=progress
+            )
+            if options.full_refresh:
+                warehouse.reset_processed_loads(con)
+            warehouse.write_run_context(con, options.month, uuid.uuid4().hex)
+            warehouse.write_ledger(con, final_rows, issued_lines)
+        progress(
+            f"  loaded {len(load.new_files)} new file(s), {load.rows_loaded():,} row(s) in "
+            f"{load.seconds:.1f}s; {len(load.files) - len(load.new_files)} already loaded"
+        )
+        _refuse_empty_month(con, options, final_rows)
+        with timings.stage("validate"):
+            suites = landing_suites(survey, con, load.load_id, vocabulary)
+    return load, suites
+
+
+def _refuse_empty_month(
+    con: duckdb.DuckDBPyConnection, options: CloseOptions, final_rows: list[tuple]
+) -> None:
+    """SPEC 6: a month with no usage row, no subscription and nothing to correct is refused
+    before dbt runs."""
+    usage_rows, licences = con.execute(
+        queries.MONTH_HAS_INPUTS, {"month": options.month}
+    ).fetchall()[0]
+    if usage_rows or licences or final_rows:
+        return
+    label = format_month(options.month)
+    raise BillingError(
+        f"Nothing landed for {label} in {options.landing}: no usage row, no licence starting in "
+        "the month and no issued month to correct; a close would publish empty statements.",
+        hint="check --month and --landing; land the month's usage exports first",
+    )
+
+
+def _build(options: CloseOptions, timings: Timings, progress: Progress) -> DbtResult:
+    progress(f"Building and testing the warehouse {options.warehouse} (dbt build)")
+    args = ["build", "--exclude", "test_type:unit"]
+    if options.full_refresh:
+        args.append("--full-refresh")
+    with timings.stage("dbt"):
+        result = run_dbt(
+            args, project_dir=options.project_dir, warehouse=options.warehouse, progress=progress
+        )
+    with warehouse.connect(options.warehouse) as con:
+        warehouse.mark_loads_processed(con)
+    progress(f"  dbt build passed: {result.passed} node(s) in {result.seconds:.1f}s")
+    return result
+
+
+def _read_month(
+    con: duckdb.DuckDBPyConnection, options: CloseOptions, vocabulary: Vocabulary, load: LoadResult
+) -> MonthData:
+    params = {"month": options.month}
+    label = format_month(options.month)
+    unpriced = con.execute(queries.UNPRICED, params).fetchall()
+    if unpriced:
+        items = ", ".join(f"{item}{f' ({tier})' if tier else ''}" for item, tier, _, _ in unpriced)
+        seeds = ", ".join(sorted({f"seeds/{seed}.csv" for _, _, seed, _ in unpriced}))
+        raise BillingError(
+            f"{label} has billable usage that no rate card prices: {items}; nothing was written.",
+            hint=f"add a version in force for {label} to {seeds} (effective_from on or before "
+            f"{options.month}), or check the rows dated {label} in the landing",
+        )
+    changes = con.execute(queries.PRICE_CHANGES).fetchall()
+    if changes:
+        described = "; ".join(
+            f"{seed}: {format_month(month)} {item}"
+            f"{f' tier {tier}' if tier else ''}{f' {cluster}' if cluster else ''} "
+            f"issued at {issued} and now priced {now}"
+            for month, item, tier, cluster, seed, issued, now, _ in changes[:10]
+        )
+        raise BillingError(
+            f"The prices of an issued month were edited: {described}. An issued month never "
+            "changes, so its corrections cannot be computed; nothing was written.",
+            hint="restore the issued versions in the seeds named above and add new prices as a new "
+            "version from the next open month",
+        )
+    tables = {
+        name: con.sql(sql, params=params if "$month" in sql else None).to_arrow_table()
+        for name, sql in queries.OUTPUT_TABLES.items()
+    }
+    conservation = Conservation.from_outcomes(con.execute(queries.OUTCOMES, params).fetchall())
+    if conservation.month_rows == 0 and tables["statement_lines"].num_rows == 0:
+        raise BillingError(
+            f"{label} has no usage row and no statement line; a close would publish empty "
+            "statements.",
+            hint="check --month and --landing; land the month's usage exports first",
+        )
+    licenses: dict = {"landed": 0, "valid": 0, "duplicate": 0, "quarantined": {}}
+    for outcome, reason, count in con.execute(queries.LICENSE_OUTCOMES).fetchall():
+        licenses["landed"] += count
+        if outcome == "quarantined":
+            licenses["quarantined"][reason] = count
+        else:
+            licenses[outcome] += count
+    licenses["quarantined"] = dict(sorted(licenses["quarantined"].items()))
+    licenses["no_list_price"] = int(
+        sum(
+            1
+            for row in tables["license_quarantine"].column("reason").to_pylist()
+            if row == "no_list_price"
+        )
+    )
+    quarantine_value = {
+        reason: {"rows": int(rows), "estimated_value": money(value)}
+        for reason, rows, value in con.execute(queries.QUARANTINE_VALUE, params).fetchall()
+    }
+    corrections_by_month = {
+        format_month(month): {"lines": int(lines), "amount": money(amount)}
+        for month, lines, amount in con.execute(queries.CORRECTIONS_BY_MONTH, params).fetchall()
+    }
+    outside_window = [
+        {
+            "month": format_month(month),
+            "organization_id": organization_id,
+            "billing_item": item,
+            "quantity": f"{quantity:.6f}",
+            "amount": money(amount),
+        }
+        for month, organization_id, item, quantity, amount in con.execute(
+            queries.OUTSIDE_WINDOW
+        ).fetchall()
+    ]
+    suites = mart_suites(
+        con,
+        options.month,
+        units=list(vocabulary.billing_units),
+        line_types=list(vocabulary.line_types),
+    )
+    return MonthData(
+        tables,
+        conservation,
+        licenses,
+        quarantine_value,
+        corrections_by_month,
+        outside_window,
+        suites,
+    )
+
+
+def _validation_refusal(options: CloseOptions, report: ValidationReport) -> BillingError:
+    label = format_month(options.month)
+    diagnosis = options.warehouse.parent / ".validation" / f"{label}-refused.json"
+    diagnosis.parent.mkdir(parents=True, exist_ok=True)
+    diagnosis.write_text(report.to_json(), encoding="utf-8")
+    lines = "\n".join(f"  - expectation {f.describe()}" for f in report.blocking[:25])
+    return BillingError(
+        f"Validation refused to publish {label}: {len(report.blocking)} blocking expectation(s) "
+        f"failed; nothing was written.\n{lines}",
+        hint=f"read {diagnosis} for the failing values, fix their cause, and run the close again",
+    )
+
+
+def _publish(
+    options: CloseOptions,
+    vocabulary: Vocabulary,
+    survey: LandingSurvey,
+    load: LoadResult,
+    dbt_result: DbtResult,
+    data: MonthData,
+    report: ValidationReport,
+    basis: dict[str, int],
+    timings: Timings,
+    started: float,
+    progress: Progress,
+) -> CloseResult:
+    label = format_month(options.month)
+    number = ledger.next_version_number(options.output, options.month)
+    temporary = options.output / f".{label}-v{number}.tmp-{os.getpid()}"
+    final = options.output / label / f"v{number}"
+    progress(f"Publishing {final}")
+    with timings.stage("publish"), publishing(temporary, final, f"{label} v{number}") as folder:
+        outputs: dict[str, dict] = {}
+        for name, table in data.tables.items():
+            outputs.update(write_table(folder, name, table))
+        (folder / "validation").mkdir()
+        (folder / "validation" / "results.json").write_text(report.to_json() + "\n", "utf-8")
+        manifest = _manifest(
+            options, vocabulary, survey, load, dbt_result, data, report, basis, outputs, number
+        )
+        if options.documents:
+            with timings.stage("documents"):
+                manifest.documents = _render_documents(folder, manifest, options, progress)
+        timings.seconds["total"] = round(time.monotonic() - started, 3)
+        manifest.timings = dict(timings.seconds)
+        (folder / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
+        _pause_for_tests(progress)
+    return CloseResult(final, number, manifest)
+
+
+def _render_documents(
+    folder: Path, manifest: Manifest, options: CloseOptions, progress: Progress
+) -> dict:
+    try:
+        from automq_billing.documents import render_documents
+    except ImportError:  # the documents package is optional until it is installed
+        return {}
+    (folder / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
+    progress("Rendering the statements and the close report")
+    result = render_documents(folder, folder / "documents", output_root=options.output)
+    return {"folder": "documents", "files": len(result.paths)}
+
+
+def _pause_for_tests(progress: Progress) -> None:
+    """Lets the kill tests stop a close between writing its files and publishing them. Set only
+    by the test suite (AUTOMQ_BILLING_TEST_PAUSE_BEFORE_PUBLISH seconds)."""
+    seconds = float(os.environ.get("AUTOMQ_BILLING_TEST_PAUSE_BEFORE_PUBLISH", "0") or 0)
+    if seconds > 0:
+        progress(f"(test) pausing {seconds:g}s before publishing")
+        time.sleep(seconds)
+
+
+def _manifest(
+    options: CloseOptions,
+    vocabulary: Vocabulary,
+    survey: LandingSurvey,
+    load: LoadResult,
+    dbt_result: DbtResult,
+    data: MonthData,
+    report: ValidationReport,
+    basis: dict[str, int],
+    outputs: dict[str, dict],
+    number: int,
+) -> Manifest:
+    label = format_month(options.month)
+    lookback = int(vocabulary.correction_lookback_months)
+    window_start = _add_months(options.month, -lookback)
+    loaded = {(f.dataset, f.relative): f for f in load.files}
+    warnings = list(survey.warnings) + [f.describe() for f in report.warnings]
+    if data.outside_window:
+        warnings.append(
+            f"{len(data.outside_window)} difference(s) in final months before "
+            f"{format_month(window_start)} are outside the correction window and not corrected"
+        )
+    statements, lines = data.tables["statements"], data.tables["statement_lines"]
+    compliance = data.tables["license_compliance"].column("kind").to_pylist()
+    return Manifest(
+        month=label,
+        version=number,
+        closed_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        project={"name": "automq-billing", "version": __version__},
+        tools=_tool_versions(),
+        paths={
+            "landing": str(options.landing),
+            "warehouse": str(options.warehouse),
+            "project_dir": str(options.project_dir),
+        },
+        inputs=[
+            {
+                "dataset": f.dataset,
+                "path": f.relative,
+                "bytes": f.size_bytes,
+                "rows": loaded[(f.dataset, f.relative)].rows,
+                "sha256": loaded[(f.dataset, f.relative)].sha256,
+                "load_id": loaded[(f.dataset, f.relative)].load_id,
+            }
+            for f in survey.files
+        ],
+        reference_data=[
+            {"path": str(p.relative_to(options.project_dir)), "sha256": sha256_file(p)}
+            for p in sorted((options.project_dir / "seeds").glob("*.csv"))
+        ],
+        usage_events=data.conservation,
+        outputs=outputs,
+        totals=_totals(statements, lines),
+        licenses=data.licenses,
+        license_compliance={kind: compliance.count(kind) for kind in sorted(set(compliance))},
+        prepaid=_prepaid_summary(
+            lines, data.tables["revenue_schedule"], data.tables["aku_utilization"]
+        ),
+        quarantine={
+            "rows": data.tables["quarantine"].num_rows,
+            "by_reason": data.quarantine_value,
+        },
+        corrections=Corrections(
+            window=[format_month(window_start), format_month(_add_months(options.month, -1))],
+            issued_basis=basis,
+            by_month=data.corrections_by_month,
+            outside_window=data.outside_window,
+        ),
+        marketplace=None,
+        validation={
+            **report.summary(),
+            "results": "validation/results.json",
+        },
+        dbt={
+            "nodes": dbt_result.nodes,
+            "passed": dbt_result.passed,
+            "warnings": dbt_result.warned,
+            "seconds": round(dbt_result.seconds, 3),
+        },
+        load={
+            "load_id": load.load_id,
+            "new_files": len(load.new_files),
+            "rows": load.rows_loaded(),
+            "seconds": round(load.seconds, 3),
+            "full_refresh": load.full_refresh,
+        },
+        warnings=warnings,
+        timings={},
+    )
+
+
+def _add_months(month: dt.date, count: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + count
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _sum(table: pa.Table, column: str, where: Callable[[dict], bool] = lambda row: True) -> Decimal:
+    return sum(
+        (row[column] for row in table.to_pylist() if row[column] is not None and where(row)),
+        Decimal("0"),
+    )
+
+
+def _totals(statements: pa.Table, lines: pa.Table) -> Totals:
+    return Totals(
+        organizations=statements.num_rows,
+        statement_lines=lines.num_rows,
+        usage_amount=_sum(statements, "usage_amount"),
+        subscription_amount=_sum(statements, "subscription_amount"),
+        adjustment_amount=_sum(statements, "adjustment_amount"),
+        total_amount=_sum(statements, "total_amount"),
+        line_amount=_sum(lines, "amount"),
+    )
+
+
+def _prepaid_summary(lines: pa.Table, revenue: pa.Table, utilization: pa.Table) -> dict:
+    subscription = [row for row in lines.to_pylist() if row["line_type"] == "subscription"]
+    over = [
+        {
+            "organization_id": row["organization_id"],
+            "environment_id": row["environment_id"],
+            "hours_over_capacity": row["hours_over_capacity"],
+            "peak_required_aku": row["peak_required_aku"],
+            "peak_allocated_aku": row["peak_allocated_aku"],
+        }
+        for row in utilization.to_pylist()
+        if row["hours_over_capacity"]
+    ]
+    return {
+        "subscription_lines": len(subscription),
+        "subscription_amount": money(sum((r["amount"] for r in subscription), Decimal(0))),
+        "recognized_revenue": money(_sum(revenue, "recognized_amount")),
+        "environments_with_capacity": utilization.num_rows,
+        "environments_over_capacity": over,
+    }
+
+
+def _tool_versions() -> dict[str, str]:
+    def package(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    return {
+        "python": platform.python_version(),
+        "dbt-core": package("dbt-core"),
+        "dbt-duckdb": package("dbt-duckdb"),
+        "duckdb": duckdb.__version__,
+        "pyarrow": pa.__version__,
+        "platform": sys.platform,
+    }

@@ -1,0 +1,92 @@
+"""Where things are: the project, the landing, the output folder, the warehouse, and the rules
+that keep them apart (the landing zone is never written to)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from automq_billing.errors import BillingError
+
+
+def repository_root() -> Path | None:
+    """The checkout this package was installed from (editable install), if it is one."""
+    candidate = Path(__file__).resolve().parents[2]
+    return candidate if (candidate / "dbt_project.yml").is_file() else None
+
+
+def resolve_project_dir(given: str | None) -> Path:
+    project_dir = Path(given).expanduser().resolve() if given else (repository_root() or Path.cwd())
+    if not (project_dir / "dbt_project.yml").is_file():
+        raise BillingError(
+            f"{project_dir} is not the billing project (no dbt_project.yml there).",
+            hint="pass --project-dir pointing at a copy of the automq-billing repository",
+        )
+    return project_dir
+
+
+def option_path(given: str | None, env_name: str, default: Path, option: str) -> Path:
+    """An explicit flag, else the environment variable, else the default under the project;
+    relative paths are taken from the current folder. Always absolute. Any character a file
+    system allows is accepted (paths never become SQL text or file patterns), except line
+    breaks and NUL, which no sane path holds."""
+    value = given or os.environ.get(env_name)
+    path = (Path(value).expanduser() if value else default).resolve()
+    if any(ch in str(path) for ch in ("\n", "\r", "\x00")):
+        raise BillingError(
+            f"{option} {str(path)!r} contains a line break or a NUL character.",
+            hint=f"use a {option} path without control characters",
+        )
+    return path
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def check_close_paths(landing: Path, output: Path, warehouse: Path) -> None:
+    """The close never writes into the landing zone, and its paths must not overlap."""
+    for option, path in (("--output", output), ("--warehouse", warehouse)):
+        if _inside(path, landing):
+            raise BillingError(
+                f"{option} {path} lies inside the landing zone {landing}; landed data is "
+                "immutable and nothing is ever written there.",
+                hint=f"choose an {option} outside the landing folder",
+            )
+    if _inside(landing, output):
+        raise BillingError(
+            f"The landing zone {landing} lies inside --output {output}.",
+            hint="keep the landing zone and the output folder apart",
+        )
+    if warehouse.is_dir():
+        raise BillingError(
+            f"--warehouse {warehouse} is a folder; it must name a DuckDB file.",
+            hint="pass e.g. --warehouse warehouse/billing.duckdb",
+        )
+    check_output_folder(output)
+
+
+def check_output_folder(output: Path) -> None:
+    if output.exists() and not output.is_dir():
+        raise BillingError(
+            f"--output {output} is a file; it must be a folder.",
+            hint="pass a folder (it is created when missing)",
+        )
+    existing = output
+    while not existing.exists():
+        existing = existing.parent
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise BillingError(
+            f"The output folder {output} cannot be created or written by this user.",
+            hint="make it writable, or pass another --output",
+        )
+
+
+def check_docs_folder(docs: Path, landing: Path) -> None:
+    """`validate --docs` writes there: never inside the landing, never holding it."""
+    if _inside(docs, landing) or _inside(landing, docs):
+        raise BillingError(
+            f"--docs {docs} and the landing zone {landing} overlap; nothing is ever written into "
+            "the landing zone, and a docs folder holding it could lose it.",
+            hint="choose a --docs folder outside the landing zone (e.g. the default validation/)",
+        )

@@ -1,0 +1,58 @@
+"""`automq-billing validate`: would a close accept this landing? The files are checked and
+loaded exactly as a close loads them, into a scratch warehouse that is deleted afterwards, and
+the landing suites run on what was loaded. Nothing is written into the landing zone; the results
+go to `<docs>/landing-results.json`."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from automq_billing import warehouse
+from automq_billing.errors import BillingError
+from automq_billing.landing import landing_error, load_landing, survey_landing
+from automq_billing.paths import check_docs_folder
+from automq_billing.validation import ValidationWorker
+from automq_billing.validation.landing_suites import landing_suites
+from automq_billing.vocabulary import load_vocabulary
+
+
+def validate_landing(
+    landing: Path, docs: Path, project_dir: Path, progress: Callable[[str], None]
+) -> int:
+    check_docs_folder(docs, landing)
+    vocabulary = load_vocabulary(project_dir)
+    progress(f"Validating the landing zone {landing}")
+    survey = survey_landing(landing, vocabulary)
+    for warning in survey.warnings:
+        print(f"  warning: {warning}")
+    if survey.problems:
+        raise landing_error(landing, survey.problems)
+    with (
+        ValidationWorker() as worker,
+        tempfile.TemporaryDirectory(prefix="automq-validate-") as tmp,
+    ):
+        with warehouse.connect(Path(tmp) / "scratch.duckdb") as con:
+            load = load_landing(con, survey, vocabulary, progress=progress)
+            suites = landing_suites(survey, con, load.load_id, vocabulary)
+        report = worker.run(suites)
+    docs.mkdir(parents=True, exist_ok=True)
+    results = docs / "landing-results.json"
+    results.write_text(report.to_json() + "\n", encoding="utf-8")
+    print(
+        f"{len(survey.files)} file(s), {load.rows_loaded():,} row(s) loaded as a close would; "
+        f"{report.evaluated} expectation(s) evaluated, {len(report.blocking)} blocking "
+        f"failure(s), {len(report.warnings)} warning(s)"
+    )
+    for warning in report.warnings:
+        print(f"  warning: {warning.describe()}")
+    print(f"Results: {results}")
+    if report.blocking:
+        raise BillingError(
+            f"The landing zone {landing} would be refused: "
+            + "; ".join(f.describe() for f in report.blocking[:10]),
+            hint="fix or remove the named files, then validate again",
+        )
+    print("The landing zone is ready for a close.")
+    return 0

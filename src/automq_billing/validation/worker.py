@@ -1,0 +1,127 @@
+"""The validation worker: a child process that imports Great Expectations once, while the close
+loads the landing and runs dbt, then validates the suites the close hands it.
+
+Protocol: the close writes, per batch of suites, one line to the worker's stdin naming a folder
+(each suite a Parquet frame plus `suites.json`); the worker answers one line on stdout with the
+report (JSON). The worker dies with the close (Linux kills it when its parent dies, however).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+
+from automq_billing.dbt_runner import die_with_parent
+from automq_billing.errors import BillingError
+from automq_billing.validation.specs import ExpectationSpec, Suite, ValidationReport
+
+
+class ValidationWorker:
+    def __init__(self) -> None:
+        self._folder = Path(tempfile.mkdtemp(prefix="automq-billing-validation-"))
+        self._batches = 0
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "automq_billing.validation.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
+        )
+
+    def run(self, suites: list[Suite]) -> ValidationReport:
+        if not suites:
+            return ValidationReport()
+        self._batches += 1
+        batch = self._folder / f"batch-{self._batches}"
+        write_suites(batch, suites)
+        assert self._process.stdin is not None and self._process.stdout is not None
+        try:
+            self._process.stdin.write(str(batch) + "\n")
+            self._process.stdin.flush()
+            answer = self._process.stdout.readline()
+        except (BrokenPipeError, OSError):
+            answer = ""
+        if not answer.strip():
+            raise self._failed()
+        return ValidationReport.from_json(answer)
+
+    def _failed(self) -> BillingError:
+        self._process.kill()
+        _, error = self._process.communicate(timeout=30)
+        last = (error or "").strip().splitlines()[-1:] or ["no message"]
+        return BillingError(
+            f"The validation process failed ({last[0][:300]}); nothing was written.",
+            hint="run the command again; if it fails again, report it with the message above",
+        )
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            try:
+                assert self._process.stdin is not None
+                self._process.stdin.close()
+                self._process.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self._process.kill()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def __enter__(self) -> ValidationWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def write_suites(folder: Path, suites: list[Suite]) -> None:
+    folder.mkdir(parents=True)
+    specs = []
+    for index, suite in enumerate(suites):
+        frame_path = folder / f"{index}.parquet"
+        suite.frame.to_parquet(frame_path, index=False)
+        specs.append(
+            {
+                "name": suite.name,
+                "description": suite.description,
+                "frame": frame_path.name,
+                "key": suite.key,
+                "expectations": [asdict(e) for e in suite.expectations],
+            }
+        )
+    (folder / "suites.json").write_text(json.dumps(specs), encoding="utf-8")
+
+
+def read_suites(folder: Path) -> list[Suite]:
+    specs = json.loads((folder / "suites.json").read_text(encoding="utf-8"))
+    return [
+        Suite(
+            name=spec["name"],
+            frame=pd.read_parquet(folder / spec["frame"]),
+            expectations=[ExpectationSpec(**e) for e in spec["expectations"]],
+            key=spec["key"],
+            description=spec["description"],
+        )
+        for spec in specs
+    ]
+
+
+def main() -> int:
+    from automq_billing.validation.engine import Engine
+
+    engine = Engine()
+    for line in sys.stdin:
+        folder = Path(line.strip())
+        report = engine.run(read_suites(folder))
+        sys.stdout.write(report.to_json().replace("\n", " ") + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""The DuckDB warehouse file: connections in UTC, and what a run writes into it before dbt runs
+(the run's context, the ledger of issued lines) and after (the loads a build has processed).
+
+Only one process may write the file at a time: these connections are opened and closed around
+dbt, never while it runs. Readers open it read-only once dbt has exited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from automq_billing.errors import BillingError
+
+MEMORY_LIMIT = os.environ.get("AUTOMQ_BILLING_MEMORY_LIMIT", "1500MB")
+THREADS = os.environ.get("AUTOMQ_BILLING_THREADS", "2")
+
+
+def _configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    con.execute("set TimeZone = 'UTC'").fetchall()
+    con.execute(f"set memory_limit = '{MEMORY_LIMIT.replace(chr(39), '')}'").fetchall()
+    con.execute(f"set threads = {int(THREADS)}").fetchall()
+    con.execute("set preserve_insertion_order = false").fetchall()
+    return con
+
+
+@contextmanager
+def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection in UTC with the project's memory settings, or BillingError saying why the
+    file cannot be opened (held by another process, unwritable, not a DuckDB file)."""
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as error:
+        raise _open_error(path, error) from None
+    try:
+        yield _configure(con)
+    finally:
+        con.close()
+
+
+def _open_error(path: Path, error: duckdb.Error) -> BillingError:
+    text = str(error)
+    if "lock" in text.lower():
+        return BillingError(
+            f"The warehouse {path} is open in another process (DuckDB allows one writer at a "
+            "time).",
+            hint="close the other program that has it open (a DuckDB shell, a notebook, dbt) and "
+            "run again",
+        )
+    if "permission" in text.lower() or "read-only" in text.lower():
+        return BillingError(
+            f"The warehouse {path} cannot be written by this user.",
+            hint=f"make {path} and its folder writable, or pass another --warehouse",
+        )
+    return BillingError(
+        f"The warehouse {path} cannot be opened: {text.splitlines()[0][:200]}",
+        hint="pass --warehouse pointing at a DuckDB file this project created (or a new path)",
+    )
+
+
+def check_writable(path: Path) -> None:
+    """Refuses at once when the warehouse cannot be written (before any work is done)."""
+    folder = path.parent
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise BillingError(
+            f"The warehouse folder {folder} cannot be created or written by this user.",
+            hint="pass a --warehouse in a writable folder",
+        )
+    if path.exists() and not os.access(path, os.W_OK):
+        raise BillingError(
+            f"The warehouse {path} is read-only for this user.",
+            hint=f"make {path} writable, or pass another --warehouse",
+        )
+
+
+def write_run_context(
+    con: duckdb.DuckDBPyConnection, close_month: dt.date | None, run_id: str
+) -> None:
+    con.execute("delete from control.run_context").fetchall()
+    con.execute(
+        "insert into control.run_context values ($month, $run, now())",
+        {"month": close_month, "run": run_id},
+    ).fetchall()
+
+
+def write_ledger(
+    con: duckdb.DuckDBPyConnection, final_months: list[tuple], issued_lines: pa.Table
+) -> None:
+    """The final months before the month being closed, and the lines of their final versions."""
+    con.execute("delete from ledger.final_months").fetchall()
+    con.execute("delete from ledger.issued_statement_lines").fetchall()
+    if final_months:
+        con.executemany(
+            "insert into ledger.final_months values (?, ?, ?, ?)", final_months
+        ).fetchall()
+    if issued_lines.num_rows:
+        con.register("issued_lines", issued_lines)
+        try:
+            con.execute(
+                "insert into ledger.issued_statement_lines by name select * from issued_lines"
+            ).fetchall()
+        finally:
+            con.unregister("issued_lines")
+
+
+def mark_loads_processed(con: duckdb.DuckDBPyConnection) -> None:
+    """Every load is processed once a build has succeeded over it."""
+    con.execute(
+        """
+        insert into control.processed_loads
+        select distinct loaded.load_id, now()
+        from control.loaded_files as loaded
+        anti join control.processed_loads as processed on loaded.load_id = processed.load_id
+        """
+    ).fetchall()
+
+
+def reset_processed_loads(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("delete from control.processed_loads").fetchall()
