@@ -10,15 +10,38 @@
     ) }}
 {%- endmacro %}
 
-{#- A filter keeping the rows of the affected (or repriced) usage months, all rows on a full
-    build; nulls (rows without hour_start) match the null month. -#}
+{#- A filter keeping the rows of the affected (or repriced) usage months; every row on a full
+    build. -#}
 {% macro in_affected_months(column, repriced=false) -%}
     {%- set affected = ref('int_usage_months_repriced' if repriced else 'int_usage_months_affected') -%}
-    {%- if is_incremental() -%}
-    ({{ column }} in (select usage_month from {{ affected }} where usage_month is not null)
-        or ({{ column }} is null
-            and exists (select 1 from {{ affected }} where usage_month is null)))
+    {%- if execute and is_incremental() -%}
+        {{ affected_months_condition(column, affected) }}
     {%- else -%}
     true
     {%- endif -%}
+{%- endmacro %}
+
+{#- `column` is one of the months listed in the relation `affected`. The months are read when
+    the model (or test) runs and written as constants (dates the warehouse computed, never landed
+    text), so DuckDB skips the row groups of every other month; a null month (rows without
+    hour_start) matches when it is listed. -#}
+{% macro affected_months_condition(column, affected) -%}
+    {%- set months = run_query(
+        "select distinct strftime(usage_month, '%Y-%m-%d') from " ~ affected
+    ).columns[0].values() -%}
+    {%- set conditions = [] -%}
+    {%- set dates = [] -%}
+    {%- for month in months if month is not none -%}
+        {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', month) -%}
+            {{ exceptions.raise_compiler_error('unexpected month ' ~ month) }}
+        {%- endif -%}
+        {%- do dates.append("date '" ~ month ~ "'") -%}
+    {%- endfor -%}
+    {%- if dates -%}
+        {%- do conditions.append(column ~ ' in (' ~ dates | join(', ') ~ ')') -%}
+    {%- endif -%}
+    {%- if none in months -%}
+        {%- do conditions.append(column ~ ' is null') -%}
+    {%- endif -%}
+    ({{ conditions | join(' or ') if conditions else 'false' }})
 {%- endmacro %}

@@ -36,6 +36,7 @@ class Column:
     loaded: bool = True  # False: added by the load (source_file, file_row_number, load_id)
     landed_column: str | None = None  # the landed column it is computed from, when renamed
     transform: str | None = None  # how: `sha256`
+    month_of: str | None = None  # computed by the load: the month of this (loaded) column
 
     @property
     def landed_name(self) -> str:
@@ -133,6 +134,7 @@ def _column(spec: dict) -> Column:
         loaded=bool(meta.get("loaded", True)),
         landed_column=meta.get("landed_column"),
         transform=meta.get("transform"),
+        month_of=meta.get("month_of"),
     )
 
 

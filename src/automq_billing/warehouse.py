@@ -124,5 +124,37 @@ def mark_loads_processed(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
 
 
+def code_fingerprint(project_dir: Path) -> str:
+    """sha256 over the project's models, macros and dbt_project.yml: what a build computes with."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    files = [project_dir / "dbt_project.yml"] + sorted(
+        p
+        for folder in ("models", "macros")
+        for p in (project_dir / folder).rglob("*")
+        if p.is_file()
+    )
+    for path in files:
+        digest.update(str(path.relative_to(project_dir)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def needs_full_rebuild(con: duckdb.DuckDBPyConnection, fingerprint: str) -> bool:
+    """True when the last successful build ran other models than these (or none ran yet)."""
+    rows = con.execute(
+        "select fingerprint from control.builds order by built_at desc limit 1"
+    ).fetchall()
+    return not rows or rows[0][0] != fingerprint
+
+
+def record_build(con: duckdb.DuckDBPyConnection, fingerprint: str, full_refresh: bool) -> None:
+    con.execute(
+        "insert into control.builds values ($fingerprint, now(), $full)",
+        {"fingerprint": fingerprint, "full": full_refresh},
+    ).fetchall()
+
+
 def reset_processed_loads(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("delete from control.processed_loads").fetchall()

@@ -32,7 +32,8 @@ pivoted as (
         cast(coalesce(sum(rated.quantity) filter (where rated.meter = '{{ meter }}'), 0) as bigint)
             as {{ meter }},
         {%- endfor %}
-        count(*) as rated_measurements
+        count(*) as rated_measurements,
+        count(distinct rated.meter) as rated_meters
     from rated
     group by rated.instance_id, rated.hour_start, rated.usage_month
 

@@ -27,7 +27,7 @@ renamed as (
         source.source_file,
         source.file_row_number,
         source.load_id,
-        cast(date_trunc('month', source.hour_start) as date) as usage_month
+        source.usage_month
     from source
 
 ),

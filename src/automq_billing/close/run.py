@@ -130,11 +130,11 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
             final_rows, issued_lines = ledger.issued_ledger(months, options.month)
             basis = ledger.issued_basis(months, options.month)
         with ValidationWorker() as worker, ThreadPoolExecutor(max_workers=1) as pool:
-            load, suites = _load(
+            load, suites, rebuild = _load(
                 options, vocabulary, survey, final_rows, issued_lines, timings, progress
             )
             landing_report = pool.submit(worker.run, suites)
-            dbt_result = _build(options, timings, progress)
+            dbt_result = _build(options, rebuild or options.full_refresh, timings, progress)
             with timings.stage("read"), warehouse.connect(options.warehouse, read_only=True) as con:
                 data = _read_month(con, options, vocabulary, load)
             with timings.stage("validate"):
@@ -168,7 +168,7 @@ def _load(
     issued_lines: pa.Table,
     timings: Timings,
     progress: Progress,
-) -> tuple[LoadResult, list[Suite]]:
+) -> tuple[LoadResult, list[Suite], bool]:
     options.warehouse.parent.mkdir(parents=True, exist_ok=True)
     with warehouse.connect(options.warehouse) as con:
         with timings.stage("load"):
@@ -177,6 +177,9 @@ def _load(
             )
             if options.full_refresh:
                 warehouse.reset_processed_loads(con)
+            rebuild = warehouse.needs_full_rebuild(
+                con, warehouse.code_fingerprint(options.project_dir)
+            )
             warehouse.write_run_context(con, options.month, uuid.uuid4().hex)
             warehouse.write_ledger(con, final_rows, issued_lines)
         progress(
@@ -186,7 +189,9 @@ def _load(
         _refuse_empty_month(con, options, final_rows)
         with timings.stage("validate"):
             suites = landing_suites(survey, con, load.load_id, vocabulary)
-    return load, suites
+    if rebuild and not options.full_refresh and load.files != load.new_files:
+        progress("  the models changed since the last build: every table is rebuilt")
+    return load, suites, rebuild
 
 
 def _refuse_empty_month(
@@ -207,10 +212,12 @@ def _refuse_empty_month(
     )
 
 
-def _build(options: CloseOptions, timings: Timings, progress: Progress) -> DbtResult:
+def _build(
+    options: CloseOptions, full_refresh: bool, timings: Timings, progress: Progress
+) -> DbtResult:
     progress(f"Building and testing the warehouse {options.warehouse} (dbt build)")
     args = ["build", "--exclude", "test_type:unit"]
-    if options.full_refresh:
+    if full_refresh:
         args.append("--full-refresh")
     with timings.stage("dbt"):
         result = run_dbt(
@@ -218,6 +225,7 @@ def _build(options: CloseOptions, timings: Timings, progress: Progress) -> DbtRe
         )
     with warehouse.connect(options.warehouse) as con:
         warehouse.mark_loads_processed(con)
+        warehouse.record_build(con, warehouse.code_fingerprint(options.project_dir), full_refresh)
     progress(f"  dbt build passed: {result.passed} node(s) in {result.seconds:.1f}s")
     return result
 

@@ -98,14 +98,34 @@ def sha256_file(path: Path, chunk_size: int = 1 << 20) -> str:
 
 
 def create_loaded_tables(con: duckdb.DuckDBPyConnection, vocabulary: Vocabulary) -> None:
-    """The landing tables and the register, with the columns the sources' YAML declares (the
-    same statements dbt's on-run-start hook runs)."""
+    """The landing tables, the register and the control and ledger tables, with the columns the
+    sources' YAML declares (the same statements dbt's on-run-start hook runs). A warehouse made by
+    an earlier version of the project gets the columns it lacks (a month column is computed for
+    the rows already loaded)."""
     for table in vocabulary.tables:
         columns = ", ".join(f'"{c.name}" {c.data_type}' for c in table.columns)
+        name = f'"{table.schema}"."{table.name}"'
         con.execute(f'create schema if not exists "{table.schema}"').fetchall()
-        con.execute(
-            f'create table if not exists "{table.schema}"."{table.name}" ({columns})'
-        ).fetchall()
+        con.execute(f"create table if not exists {name} ({columns})").fetchall()
+        existing = {
+            row[0]
+            for row in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = $schema and table_name = $table",
+                {"schema": table.schema, "table": table.name},
+            ).fetchall()
+        }
+        for column in table.columns:
+            if column.name in existing:
+                continue
+            con.execute(
+                f'alter table {name} add column "{column.name}" {column.data_type}'
+            ).fetchall()
+            if column.month_of:
+                con.execute(
+                    f'update {name} set "{column.name}" = '  # noqa: S608
+                    f"cast(date_trunc('month', \"{column.month_of}\") as date)"
+                ).fetchall()
 
 
 def _registered(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dict[str, Any]]:
@@ -310,11 +330,18 @@ def _insert(
     load_id: int,
 ) -> int:
     columns = dataset.landed_columns
-    names = ", ".join(f'"{c.name}"' for c in columns)
-    casts = ", ".join(_cast(c) for c in columns)
+    computed = [c for c in dataset.columns if c.month_of]
+    names = ", ".join(f'"{c.name}"' for c in [*columns, *computed])
+    casts = ", ".join(
+        [_cast(c) for c in columns]
+        + [
+            f"cast(date_trunc('month', cast(\"{c.month_of}\" as timestamptz)) as date)"
+            for c in computed
+        ]
+    )
     inserted = con.execute(
-        f'insert into landing."{dataset.name}" ({names}, source_file, file_row_number, load_id) '  # noqa: S608
-        f"select {casts}, $source_file, file_row_number, $load_id from {relation}",
+        f'insert into landing."{dataset.name}" ({names}, source_file, file_row_number, load_id) '
+        f"select {casts}, $source_file, file_row_number, $load_id from {relation}",  # noqa: S608
         {**params, "source_file": landed.relative, "load_id": load_id},
     ).fetchall()[0]
     return int(inserted[0])
