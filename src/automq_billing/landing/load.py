@@ -161,7 +161,7 @@ def load_landing(
             con.execute(f"delete from {REGISTER_TABLE}").fetchall()  # noqa: S608
         registered = _registered(con)
         load_id = 1 + (
-            con.execute(f"select max(load_id) from {REGISTER_TABLE}").fetchall()[0][0] or 0
+            con.execute(f"select max(load_id) from {REGISTER_TABLE}").fetchall()[0][0] or 0  # noqa: S608
         )  # noqa: S608
         result = LoadResult(load_id=load_id, full_refresh=full_refresh)
         new, known_files = _compare_with_register(survey, registered, load_id)
@@ -340,7 +340,7 @@ def _insert(
         ]
     )
     inserted = con.execute(
-        f'insert into landing."{dataset.name}" ({names}, source_file, file_row_number, load_id) '
+        f'insert into landing."{dataset.name}" ({names}, source_file, file_row_number, load_id) '  # noqa: S608
         f"select {casts}, $source_file, file_row_number, $load_id from {relation}",  # noqa: S608
         {**params, "source_file": landed.relative, "load_id": load_id},
     ).fetchall()[0]
