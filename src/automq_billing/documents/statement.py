@@ -23,6 +23,7 @@ from automq_billing.documents.text import (
     money_sum,
     month_title,
     service_period,
+    service_period_bounds,
     short_decimal,
     statement_number,
     through_text,
@@ -104,6 +105,7 @@ class Statement:
     month_title: str
     month_label: str
     period: str
+    period_bounds: tuple[str, str]
     version: int
     closed_at: str
     closed_at_iso: str
@@ -179,6 +181,7 @@ def build_statement(
         month_title=month_title(context.month),
         month_label=f"{context.month:%Y-%m}",
         period=service_period(context.month),
+        period_bounds=service_period_bounds(context.month),
         version=context.version,
         closed_at=context.closed_at,
         closed_at_iso=context.closed_at_iso,

@@ -93,7 +93,13 @@ def next_month(month: dt.date) -> dt.date:
 
 def service_period(month: dt.date) -> str:
     """1 October 2026 00:00 UTC to 1 November 2026 00:00 UTC (the end is exclusive)."""
-    return f"{long_date(month)} 00:00 UTC to {long_date(next_month(month))} 00:00 UTC"
+    start, end = service_period_bounds(month)
+    return f"{start} to {end}"
+
+
+def service_period_bounds(month: dt.date) -> tuple[str, str]:
+    """The first instant of the month and the first instant after it, in words."""
+    return f"{long_date(month)} 00:00 UTC", f"{long_date(next_month(month))} 00:00 UTC"
 
 
 def parse_utc(text: str) -> dt.datetime:

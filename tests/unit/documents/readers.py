@@ -16,27 +16,25 @@ _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
 class _Cells(HTMLParser):
+    """Collects the text of every td and th; a cell holding a table counts with its own text
+    and each inner cell counts too."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.cells: list[str] = []
-        self._depth = 0
-        self._text: list[str] = []
+        self._open: list[list[str]] = []
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag in ("td", "th"):
-            self._depth += 1
-            if self._depth == 1:
-                self._text = []
+            self._open.append([])
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._depth:
-            self._depth -= 1
-            if self._depth == 0:
-                self.cells.append(" ".join("".join(self._text).split()))
+        if tag in ("td", "th") and self._open:
+            self.cells.append(" ".join("".join(self._open.pop()).split()))
 
     def handle_data(self, data: str) -> None:
-        if self._depth:
-            self._text.append(data)
+        for text in self._open:
+            text.append(data)
 
 
 def html_cells(text: str) -> list[str]:
