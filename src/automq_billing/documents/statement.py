@@ -22,12 +22,14 @@ from automq_billing.documents.text import (
     document_name,
     money_sum,
     month_title,
+    parse_utc,
     service_period,
     service_period_bounds,
     short_decimal,
     statement_number,
     through_text,
     tier_range_text,
+    utc_text,
 )
 from automq_billing.documents.version_folder import Row, VersionFolder
 
@@ -162,9 +164,19 @@ def statement_context(close: VersionFolder, closed_at: str, closed_at_iso: str) 
 
 def close_status(close: VersionFolder) -> str:
     """Whether finance has issued this version (SPEC 8) when the documents are rendered."""
-    if close.this_final is not None:
-        return f"Issued: final since {close.this_final.finalized_at}"
-    return "Draft: not yet issued"
+    final = close.month_final
+    if final is None:
+        return "Draft: not yet issued"
+    if final.version == close.version:
+        return f"Issued: final since {_moment_text(final.finalized_at)}"
+    return f"Draft, superseded: v{final.version} of this month was issued"
+
+
+def _moment_text(text: str) -> str:
+    try:
+        return utc_text(parse_utc(text))
+    except ValueError:
+        return text
 
 
 def build_statement(

@@ -62,7 +62,7 @@ class VersionFolder:
     reconciliation: list[Row] | None
     exceptions: list[Row] | None
     validation: dict | None
-    this_final: FinalMonth | None
+    month_final: FinalMonth | None  # this month's final.json, whichever version it names
     previous_finals: list[FinalMonth]
     previous_totals: PreviousTotals | None
     problems: list[str]
@@ -86,7 +86,7 @@ def read_version_folder(folder: Path, output_root: Path) -> VersionFolder:
     problems: list[str] = []
     finals = read_final_months(output_root, problems)
     previous = [final for final in finals if final.month < month]
-    this_final = next((f for f in finals if f.month == month and f.version == version), None)
+    month_final = next((f for f in finals if f.month == month), None)
     return VersionFolder(
         folder=folder,
         month=month,
@@ -108,7 +108,7 @@ def read_version_folder(folder: Path, output_root: Path) -> VersionFolder:
             columns=["organization_id", "status", "cause", "amount_difference"],
         ),
         validation=_read_json(folder / "validation" / "results.json", problems),
-        this_final=this_final,
+        month_final=month_final,
         previous_finals=previous,
         previous_totals=_previous_totals(previous[-1], problems) if previous else None,
         problems=problems,

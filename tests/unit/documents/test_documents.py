@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
+import json
 import os
 import re
 import subprocess
@@ -325,6 +326,23 @@ def test_render_again_writes_a_new_folder_and_leaves_the_data_alone(tmp_path):
     assert _tree_hashes(folder, skip="documents-") == before
     assert _tree_hashes(second) == _tree_hashes(third) == _tree_hashes(folder / "documents")
     assert not [path for path in folder.iterdir() if path.name.startswith(".")]
+
+
+def test_statements_say_whether_their_version_was_issued(tmp_path):
+    root = tmp_path / "output"
+    folder = _small_close(root)
+    write_version_folder(root / "2026-10" / "v2", OCTOBER, 2, [Org("org-a", ingress=Decimal(9))])
+    draft = render_documents_again(root, OCTOBER, 2)
+    assert "Draft: not yet issued" in (draft / "org-a.html").read_text(encoding="utf-8")
+    final = {"month": "2026-10", "version": 2, "finalized_at": "2026-12-01T09:00:00+00:00"}
+    (root / "2026-10" / "final.json").write_text(json.dumps(final), encoding="utf-8")
+    issued = render_documents_again(root, OCTOBER, 2)
+    assert issued.name == "documents-3"
+    text = (issued / "org-a.html").read_text(encoding="utf-8")
+    assert "Issued: final since 1 December 2026 09:00 UTC" in text
+    superseded = render_documents_again(root, OCTOBER, 1)
+    assert superseded.parent == folder
+    assert "v2 of this month was issued" in (superseded / "org-a.html").read_text("utf-8")
 
 
 def test_render_again_refuses_a_missing_month_or_version(tmp_path):
