@@ -1,0 +1,14 @@
+"""Documents people read, rendered from one close's version folder (GitHub issue 12).
+
+`render_documents` writes, from the files of `<output>/<YYYY-MM>/v<N>/` alone: one statement per
+organization (self-contained HTML and its PDF), `index.html`, `close_report.html` and
+`close.xlsx`. `render_documents_again` renders a closed version again into `documents-<k>/`.
+"""
+
+from automq_billing.documents.render import (
+    DocumentsResult,
+    render_documents,
+    render_documents_again,
+)
+
+__all__ = ["DocumentsResult", "render_documents", "render_documents_again"]

@@ -1,0 +1,586 @@
+"""The close report a controller reads to sign a month off, as the template prints it.
+
+Every figure comes from the version folder (manifest, Parquet files, validation results) or from
+the final months beside it; nothing is recomputed from the warehouse.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from automq_billing.documents import charts
+from automq_billing.documents.statement import Chart, close_status
+from automq_billing.documents.text import (
+    ITEM_ORDER,
+    ITEM_TITLES,
+    decimal_text,
+    document_name,
+    money_sum,
+    month_label,
+    month_title,
+    percent_change,
+    service_period,
+    signed_percent_text,
+    statement_number,
+)
+from automq_billing.documents.version_folder import Row, VersionFolder
+
+TOP_ORGANIZATIONS = 10
+MONTHS_IN_TREND = 12
+EXAMPLES_SHOWN = 20
+EXAMPLE_LENGTH = 300
+INPUTS_SHOWN = 10_000
+
+RECONCILIATION_AMOUNTS = (
+    "statement_usage_amount",
+    "expected_metered_amount",
+    "accepted_metered_amount",
+    "invoiced_amount",
+    "refunded_amount",
+    "listing_fee_amount",
+    "seller_net_amount",
+    "disbursed_amount",
+    "rating_variance",
+    "metering_variance",
+    "invoicing_variance",
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class OrganizationRow:
+    organization_id: str
+    link: str | None
+    statement_number: str
+    total: str
+    previous: str
+    change: str
+    percent: str
+    flag: str
+    flagged: bool
+
+
+@dataclass(frozen=True)
+class ConservationRow:
+    name: str
+    landed: int
+    rated: int
+    duplicate: int
+    superseded: int
+    quarantined: int
+    reasons: str
+    balanced: bool
+    difference: int
+
+
+@dataclass(frozen=True)
+class ExpectationRow:
+    expectation: str
+    target: str
+    kind: str
+    passed: bool
+    unexpected_count: str
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SuiteBlock:
+    suite: str
+    rows: str
+    expectations: tuple[ExpectationRow, ...]
+    failed: int
+
+
+@dataclass(frozen=True)
+class Table:
+    """A plain table of strings for the simpler sections."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class CloseReport:
+    month_title: str
+    month_label: str
+    period: str
+    version: int
+    closed_at: str
+    closed_at_iso: str
+    status: str
+    threshold: str
+    figures: tuple[Figure, ...]
+    line_counts: Table
+    problems: tuple[str, ...]
+    validation_success: bool | None
+    validation_summary: str
+    blocking_failures: tuple[str, ...]
+    warnings: tuple[str, ...]
+    previous_label: str | None
+    organizations: tuple[OrganizationRow, ...]
+    flagged: int
+    charts: tuple[Chart, ...]
+    conservation: tuple[ConservationRow, ...]
+    conservation_balanced: bool
+    quarantine: Table
+    quarantine_rows: str
+    suites: tuple[SuiteBlock, ...]
+    corrections: dict[str, Any] | None
+    corrections_by_month: Table
+    corrections_basis: Table
+    corrections_outside: Table
+    marketplace_present: bool
+    marketplace_status: Table
+    marketplace_causes: Table
+    marketplace_amounts: Table
+    marketplace_rows: Table
+    inputs: Table
+    inputs_hidden: int
+    outputs: Table
+
+
+def build_close_report(
+    close: VersionFolder, closed_at: str, closed_at_iso: str, threshold: Decimal
+) -> CloseReport:
+    manifest = close.manifest
+    validation = close.validation or {}
+    summary = validation.get("summary") or {}
+    organizations = _organization_rows(close, threshold)
+    conservation = _conservation_rows(manifest.get("usage_events") or {})
+    corrections = manifest.get("corrections")
+    return CloseReport(
+        month_title=month_title(close.month),
+        month_label=month_label(close.month),
+        period=service_period(close.month),
+        version=close.version,
+        closed_at=closed_at,
+        closed_at_iso=closed_at_iso,
+        status=close_status(close),
+        threshold=decimal_text(threshold),
+        figures=tuple(_figures(close)),
+        line_counts=_line_counts(close.lines),
+        problems=tuple(close.problems),
+        validation_success=summary.get("success") if summary else None,
+        validation_summary=_validation_summary(summary),
+        blocking_failures=tuple(str(f) for f in summary.get("blocking_failures") or []),
+        warnings=tuple(str(w) for w in summary.get("warnings") or []),
+        previous_label=(
+            month_title(close.previous_totals.final.month) if close.previous_totals else None
+        ),
+        organizations=tuple(organizations),
+        flagged=sum(1 for row in organizations if row.flagged),
+        charts=tuple(_charts(close)),
+        conservation=tuple(conservation),
+        conservation_balanced=all(row.balanced for row in conservation),
+        quarantine=_quarantine_table(manifest.get("quarantine") or {}),
+        quarantine_rows=str((manifest.get("quarantine") or {}).get("rows", "not recorded")),
+        suites=tuple(_suite_blocks(validation)),
+        corrections=corrections,
+        corrections_by_month=_corrections_by_month(corrections or {}),
+        corrections_basis=_corrections_basis(corrections or {}),
+        corrections_outside=_corrections_outside(corrections or {}),
+        marketplace_present=_marketplace_present(close),
+        marketplace_status=_count_table("Status", _marketplace_counts(close, "status")),
+        marketplace_causes=_count_table("Cause", _exception_counts(close)),
+        marketplace_amounts=_marketplace_amounts(close),
+        marketplace_rows=_reconciliation_table(close.reconciliation or []),
+        inputs=_inputs_table(manifest.get("inputs") or []),
+        inputs_hidden=max(0, len(manifest.get("inputs") or []) - INPUTS_SHOWN),
+        outputs=_outputs_table(manifest.get("outputs") or {}),
+    )
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _figures(close: VersionFolder) -> list[Figure]:
+    totals = close.manifest.get("totals") or {}
+    currency = totals.get("currency", "USD")
+    statement_sum = money_sum([row["total_amount"] for row in close.statements])
+    figures = [
+        Figure("Organizations", str(totals.get("organizations", len(close.statements)))),
+        Figure("Statement lines", str(totals.get("statement_lines", len(close.lines)))),
+        Figure("Usage", f"{totals.get('usage_amount', '')} {currency}"),
+        Figure("Subscriptions", f"{totals.get('subscription_amount', '')} {currency}"),
+        Figure("Adjustments", f"{totals.get('adjustment_amount', '')} {currency}"),
+        Figure(
+            "Total",
+            f"{totals.get('total_amount', decimal_text(statement_sum))} {currency}",
+            note=_total_check(totals.get("total_amount"), statement_sum),
+        ),
+    ]
+    return figures
+
+
+def _total_check(manifest_total: Any, statement_sum: Decimal) -> str:
+    total = _decimal(manifest_total)
+    if total is None:
+        return f"statements add up to {decimal_text(statement_sum)}"
+    if total == statement_sum:
+        return "equals the sum of the statements"
+    return f"the statements add up to {decimal_text(statement_sum)}: check the close"
+
+
+def _line_counts(lines: list[Row]) -> Table:
+    counts: dict[str, int] = Counter(line["line_type"] for line in lines)
+    amounts: dict[str, list[Decimal]] = defaultdict(list)
+    for line in lines:
+        amounts[line["line_type"]].append(line["amount"])
+    order = [kind for kind in ("usage", "subscription", "adjustment") if kind in counts]
+    order += sorted(set(counts) - set(order))
+    rows = tuple(
+        (kind, str(counts[kind]), decimal_text(money_sum(amounts[kind]))) for kind in order
+    )
+    total = ("all lines", str(len(lines)), decimal_text(money_sum([ln["amount"] for ln in lines])))
+    return Table(("Line type", "Lines", "Amount (USD)"), rows + (total,), numeric=(1, 2))
+
+
+def _organization_rows(close: VersionFolder, threshold: Decimal) -> list[OrganizationRow]:
+    previous = close.previous_totals.totals if close.previous_totals else None
+    current = {row["organization_id"]: row["total_amount"] for row in close.statements}
+    rows = [
+        _organization_row(close, org, current.get(org), previous, threshold)
+        for org in sorted(set(current) | set(previous or {}))
+    ]
+    return rows
+
+
+def _organization_row(
+    close: VersionFolder,
+    organization_id: str,
+    total: Decimal | None,
+    previous: dict[str, Decimal] | None,
+    threshold: Decimal,
+) -> OrganizationRow:
+    before = previous.get(organization_id) if previous is not None else None
+    change = percent = flag = ""
+    flagged = False
+    if previous is None:
+        flag = "no final month before"
+    elif before is None:
+        flag, flagged = "new", True
+    elif total is None:
+        flag, flagged = "no statement this month", True
+    if total is not None and before is not None:
+        change = decimal_text(total - before)
+        ratio = percent_change(total, before)
+        percent = signed_percent_text(ratio) if ratio is not None else "n/a"
+        if ratio is not None and abs(ratio) > threshold:
+            flag, flagged = f"above {decimal_text(threshold)} %", True
+        elif ratio is None and total != before:
+            flag, flagged = "was zero", True
+    return OrganizationRow(
+        organization_id=organization_id,
+        link=f"{document_name(organization_id)}.html" if total is not None else None,
+        statement_number=(
+            statement_number(close.month, organization_id, close.version)
+            if total is not None
+            else ""
+        ),
+        total=decimal_text(total) if total is not None else "",
+        previous=decimal_text(before) if before is not None else "",
+        change=change,
+        percent=percent,
+        flag=flag,
+        flagged=flagged,
+    )
+
+
+def _conservation_rows(usage_events: dict) -> list[ConservationRow]:
+    blocks: list[tuple[str, dict]] = []
+    if usage_events.get("rows"):
+        blocks.append(("all rows (count)", usage_events["rows"]))
+    for meter, block in (usage_events.get("quantity") or {}).items():
+        blocks.append((f"{meter} (quantity)", block))
+    return [_conservation_row(name, block) for name, block in blocks]
+
+
+def _conservation_row(name: str, block: dict) -> ConservationRow:
+    reasons = block.get("quarantined") or {}
+    quarantined = sum(int(value) for value in reasons.values())
+    landed = int(block.get("landed", 0))
+    accounted = (
+        int(block.get("rated", 0))
+        + int(block.get("duplicate", 0))
+        + int(block.get("superseded", 0))
+        + quarantined
+    )
+    return ConservationRow(
+        name=name,
+        landed=landed,
+        rated=int(block.get("rated", 0)),
+        duplicate=int(block.get("duplicate", 0)),
+        superseded=int(block.get("superseded", 0)),
+        quarantined=quarantined,
+        reasons=", ".join(f"{reason} {count:,}" for reason, count in sorted(reasons.items())),
+        balanced=landed == accounted,
+        difference=landed - accounted,
+    )
+
+
+def _quarantine_table(quarantine: dict) -> Table:
+    """Quarantined rows by reason with their estimated value (manifest `quarantine.by_reason`,
+    either {reason: n} or {reason: {"rows": n, "estimated_value": "<decimal>"}})."""
+    rows = []
+    for reason, entry in sorted((quarantine.get("by_reason") or {}).items()):
+        if isinstance(entry, dict):
+            value = entry.get("estimated_value")
+            rows.append((reason, f"{int(entry.get('rows', 0)):,}", "" if value is None else value))
+        else:
+            rows.append((reason, f"{int(entry):,}", "not estimated"))
+    return Table(("Reason", "Rows", "Estimated value (USD)"), tuple(rows), numeric=(1, 2))
+
+
+def _validation_summary(summary: dict) -> str:
+    if not summary:
+        return "No validation results in this version folder."
+    verdict = "passed" if summary.get("success") else "did not pass"
+    blocking = len(summary.get("blocking_failures") or [])
+    warnings = len(summary.get("warnings") or [])
+    return (
+        f"Validation {verdict}: {summary.get('expectations', '?')} expectation(s), "
+        f"{blocking} blocking failure(s), {warnings} warning(s)."
+    )
+
+
+def _suite_blocks(validation: dict) -> list[SuiteBlock]:
+    blocks = []
+    for suite in validation.get("suites") or []:
+        expectations = tuple(_expectation_row(e) for e in suite.get("expectations") or [])
+        blocks.append(
+            SuiteBlock(
+                suite=str(suite.get("suite", "")),
+                rows="" if suite.get("rows") is None else f"{int(suite['rows']):,}",
+                expectations=expectations,
+                failed=sum(1 for e in expectations if not e.passed),
+            )
+        )
+    return blocks
+
+
+def _expectation_row(expectation: dict) -> ExpectationRow:
+    examples = [str(example) for example in expectation.get("examples") or []]
+    shown = tuple(
+        example if len(example) <= EXAMPLE_LENGTH else example[:EXAMPLE_LENGTH] + "\u2026"
+        for example in examples[:EXAMPLES_SHOWN]
+    )
+    if len(examples) > EXAMPLES_SHOWN:
+        shown += (f"... and {len(examples) - EXAMPLES_SHOWN} more",)
+    count = expectation.get("unexpected_count")
+    return ExpectationRow(
+        expectation=str(expectation.get("expectation", "")),
+        target=str(expectation.get("target", "")),
+        kind="blocking" if expectation.get("blocking") else "warning",
+        passed=bool(expectation.get("success")),
+        unexpected_count="" if count is None else f"{int(count):,}",
+        examples=shown,
+    )
+
+
+def _corrections_by_month(corrections: dict) -> Table:
+    rows = tuple(
+        (month, str(entry.get("lines", "")), str(entry.get("amount", "")))
+        for month, entry in sorted((corrections.get("by_month") or {}).items())
+    )
+    return Table(("Corrected month", "Adjustment lines", "Amount (USD)"), rows, numeric=(1, 2))
+
+
+def _corrections_basis(corrections: dict) -> Table:
+    rows = tuple(
+        (month, f"v{version}")
+        for month, version in sorted((corrections.get("issued_basis") or {}).items())
+    )
+    return Table(("Final month", "Issued version compared against"), rows)
+
+
+def _corrections_outside(corrections: dict) -> Table:
+    rows = tuple(
+        (
+            str(entry.get("month", "")),
+            str(entry.get("organization_id", "")),
+            str(entry.get("billing_item", "")),
+            str(entry.get("quantity", "")),
+            str(entry.get("amount", "")),
+        )
+        for entry in corrections.get("outside_window") or []
+    )
+    return Table(
+        ("Month", "Organization", "Billing item", "Quantity", "Amount (USD)"),
+        rows,
+        numeric=(3, 4),
+    )
+
+
+def _marketplace_present(close: VersionFolder) -> bool:
+    return bool(
+        close.reconciliation is not None
+        or close.exceptions is not None
+        or close.manifest.get("marketplace")
+    )
+
+
+def _marketplace_counts(close: VersionFolder, key: str) -> dict[str, int]:
+    block = (close.manifest.get("marketplace") or {}).get(key)
+    if block:
+        return {str(name): int(count) for name, count in block.items()}
+    return dict(Counter(str(row.get(key)) for row in close.reconciliation or []))
+
+
+def _exception_counts(close: VersionFolder) -> dict[str, int]:
+    block = (close.manifest.get("marketplace") or {}).get("cause")
+    if block:
+        return {str(name): int(count) for name, count in block.items()}
+    return dict(Counter(str(row.get("cause")) for row in close.exceptions or []))
+
+
+def _count_table(title: str, counts: dict[str, int]) -> Table:
+    rows = tuple((name, f"{count:,}") for name, count in sorted(counts.items()))
+    return Table((title, "Count"), rows, numeric=(1,))
+
+
+def _marketplace_amounts(close: VersionFolder) -> Table:
+    amounts = (close.manifest.get("marketplace") or {}).get("amounts")
+    if not amounts:
+        amounts = {
+            column: decimal_text(
+                sum(
+                    (row[column] for row in close.reconciliation or [] if row.get(column)),
+                    Decimal("0.000000"),
+                )
+            )
+            for column in RECONCILIATION_AMOUNTS
+        }
+    rows = tuple((column, str(value)) for column, value in amounts.items())
+    return Table(("Amount", "Sum over organizations (USD)"), rows, numeric=(1,))
+
+
+def _reconciliation_table(rows: list[Row]) -> Table:
+    def cell(value: Any) -> str:
+        return "" if value is None else decimal_text(value)
+
+    body = tuple(
+        (
+            str(row.get("organization_id") or ""),
+            str(row.get("status") or ""),
+            str(row.get("customer_aws_account_id") or ""),
+            cell(row.get("statement_usage_amount")),
+            cell(row.get("expected_metered_amount")),
+            cell(row.get("accepted_metered_amount")),
+            cell(row.get("invoiced_amount")),
+            cell(row.get("rating_variance")),
+            cell(row.get("metering_variance")),
+            cell(row.get("invoicing_variance")),
+        )
+        for row in sorted(rows, key=lambda r: (str(r.get("status")), str(r["organization_id"])))
+    )
+    return Table(
+        (
+            "Organization",
+            "Status",
+            "AWS account",
+            "Statement usage",
+            "Expected metered",
+            "Accepted metered",
+            "Invoiced",
+            "Rating variance",
+            "Metering variance",
+            "Invoicing variance",
+        ),
+        body,
+        numeric=(3, 4, 5, 6, 7, 8, 9),
+    )
+
+
+def _inputs_table(inputs: list[dict]) -> Table:
+    rows = tuple(
+        (
+            str(entry.get("dataset", "")),
+            str(entry.get("path", "")),
+            f"{int(entry.get('rows', 0)):,}",
+            f"{int(entry.get('bytes', 0)):,}",
+            str(entry.get("sha256", "")),
+        )
+        for entry in inputs[:INPUTS_SHOWN]
+    )
+    return Table(("Dataset", "File", "Rows", "Bytes", "sha256"), rows, numeric=(2, 3))
+
+
+def _outputs_table(outputs: dict) -> Table:
+    rows = tuple(
+        (
+            name,
+            f"{int(entry.get('rows', 0)):,}",
+            f"{int(entry.get('bytes', 0)):,}",
+            str(entry.get("sha256", "")),
+        )
+        for name, entry in sorted(outputs.items())
+    )
+    return Table(("File", "Rows", "Bytes", "sha256"), rows, numeric=(1, 2))
+
+
+def _charts(close: VersionFolder) -> list[Chart]:
+    found = []
+    by_item = _revenue_by_item(close.lines)
+    if by_item:
+        labels, values = zip(*by_item, strict=True)
+        svg = charts.horizontal_bar_chart(
+            "report-items", "Revenue by billing item", labels, values, "USD"
+        )
+        found.append(Chart("Revenue by billing item (USD)", svg))
+    by_org = _revenue_by_organization(close.statements)
+    if by_org:
+        labels, values = zip(*by_org, strict=True)
+        title = f"Revenue by organization (top {TOP_ORGANIZATIONS})"
+        svg = charts.horizontal_bar_chart("report-orgs", title, labels, values, "USD")
+        found.append(Chart(f"{title} (USD)", svg))
+    trend = _month_over_month(close)
+    if len(trend) > 1:
+        labels, values = zip(*trend, strict=True)
+        svg = charts.month_over_month_chart("report-months", labels, values, "USD")
+        found.append(Chart("Statement totals, month over month (USD)", svg))
+    return found
+
+
+def _revenue_by_item(lines: list[Row]) -> list[tuple[str, float]]:
+    sums: dict[str, list[Decimal]] = defaultdict(list)
+    for line in lines:
+        key = "Corrections" if line["line_type"] == "adjustment" else line["billing_item"]
+        sums[key].append(line["amount"])
+    order = [item for item in ITEM_ORDER if item in sums] + sorted(
+        key for key in sums if key not in ITEM_ORDER
+    )
+    return [(ITEM_TITLES.get(key, key), float(money_sum(sums[key]))) for key in order]
+
+
+def _revenue_by_organization(statements: list[Row]) -> list[tuple[str, float]]:
+    ranked = sorted(statements, key=lambda row: (-row["total_amount"], row["organization_id"]))
+    top = [(row["organization_id"], float(row["total_amount"])) for row in ranked]
+    if len(top) <= TOP_ORGANIZATIONS:
+        return top
+    rest = money_sum([row["total_amount"] for row in ranked[TOP_ORGANIZATIONS - 1 :]])
+    others = len(ranked) - TOP_ORGANIZATIONS + 1
+    return top[: TOP_ORGANIZATIONS - 1] + [(f"{others} other organizations", float(rest))]
+
+
+def _month_over_month(close: VersionFolder) -> list[tuple[str, float]]:
+    finals = [f for f in close.previous_finals if f.total_amount is not None]
+    finals = finals[-(MONTHS_IN_TREND - 1) :]
+    points = [(month_label(f.month), float(f.total_amount or 0)) for f in finals]
+    current = money_sum([row["total_amount"] for row in close.statements])
+    return points + [(f"{month_label(close.month)}\n(this close)", float(current))]

@@ -1,0 +1,313 @@
+"""Renders a close's documents: statements (HTML and PDF), the index, the close report and the
+workbook. A pure function of the version folder and the final months beside it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+import re
+import shutil
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import jinja2
+import markupsafe
+
+from automq_billing.documents.close_report import build_close_report
+from automq_billing.documents.pdf import PdfRenderer
+from automq_billing.documents.statement import (
+    Statement,
+    build_statement,
+    close_status,
+    statement_context,
+)
+from automq_billing.documents.text import (
+    month_label,
+    month_title,
+    next_month,
+    parse_utc,
+    service_period,
+    utc_text,
+)
+from automq_billing.documents.version_folder import Row, VersionFolder, read_version_folder
+from automq_billing.documents.workbook import write_workbook
+from automq_billing.errors import BillingError
+
+DOCUMENTS_DIR = "documents"
+_VERSION_DIR = re.compile(r"v(\d+)")
+_RENDERING_DIR = re.compile(r"documents-(\d+)")
+_TEMPORARY_DIR = re.compile(r"\.documents-\d+\.tmp-(\d+)")
+_RENAME_ATTEMPTS = 20
+
+
+@dataclass(frozen=True)
+class DocumentsResult:
+    destination: Path
+    files: tuple[Path, ...]
+    statements: int
+    pdfs: int
+    workbook_sheets: int
+    seconds: float
+
+
+def render_documents(
+    version_folder: Path,
+    destination: Path,
+    *,
+    output_root: Path,
+    report_change_threshold: Decimal = Decimal("20"),
+) -> DocumentsResult:
+    """Writes every document of the close in `version_folder` into `destination` (created; it
+    must not hold files already). `output_root` holds the final months the close report
+    compares with. Rendering the same files twice gives identical bytes."""
+    started = time.monotonic()
+    if report_change_threshold < 0:
+        raise BillingError(
+            f"The report's change threshold must be 0 or more; got {report_change_threshold}.",
+            hint="pass a percentage such as Decimal('20')",
+        )
+    close = read_version_folder(version_folder, output_root)
+    _prepare_destination(destination)
+    closed = _closed_at(close)
+    closed_text, closed_iso = utc_text(closed), closed.strftime("%Y-%m-%dT%H:%M:%SZ")
+    templates = _templates()
+    statements = _statements(close, closed_text, closed_iso)
+    written = _write_statements(templates, statements, destination)
+    written.append(_write_index(templates, close, statements, closed_text, destination))
+    report = build_close_report(close, closed_text, closed_iso, report_change_threshold)
+    report_html = templates.get_template("close_report.html.j2").render(r=report)
+    written.append(_write_text(destination / "close_report.html", report_html))
+    sheets = write_workbook(destination / "close.xlsx", close, closed)
+    written.append(destination / "close.xlsx")
+    return DocumentsResult(
+        destination=destination,
+        files=tuple(written),
+        statements=len(statements),
+        pdfs=len(statements),
+        workbook_sheets=len(sheets) + 1,
+        seconds=round(time.monotonic() - started, 3),
+    )
+
+
+def _write_statements(
+    templates: jinja2.Environment, statements: list[Statement], destination: Path
+) -> list[Path]:
+    """Each statement as HTML, and as PDF from that same HTML."""
+    if not statements:
+        return []
+    template = templates.get_template("statement.html.j2")
+    renderer = PdfRenderer()
+    written = []
+    for statement in statements:
+        html_text = template.render(s=statement)
+        written.append(_write_text(destination / f"{statement.name}.html", html_text))
+        renderer.write(html_text, destination / f"{statement.name}.pdf", statement.number)
+        written.append(destination / f"{statement.name}.pdf")
+    return written
+
+
+def _write_index(
+    templates: jinja2.Environment,
+    close: VersionFolder,
+    statements: list[Statement],
+    closed_text: str,
+    destination: Path,
+) -> Path:
+    view = _index_view(close, statements, closed_text)
+    return _write_text(
+        destination / "index.html", templates.get_template("index.html.j2").render(i=view)
+    )
+
+
+def render_documents_again(output_root: Path, month: dt.date, version: int | None) -> Path:
+    """Renders a closed version's documents again into `<month>/v<N>/documents-<k>/` (k = 2, 3,
+    ...; `documents/` is the close's own rendering), through a hidden temporary folder renamed
+    into place. The version's data files are only read. `version` None means the latest."""
+    folder = _version_folder(output_root, month, version)
+    _remove_stale_temporaries(folder)
+    temporary = folder / f".documents-{_next_rendering(folder)}.tmp-{os.getpid()}"
+    try:
+        render_documents(folder, temporary, output_root=output_root)
+        return _publish(temporary, folder)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+
+
+def _version_folder(output_root: Path, month: dt.date, version: int | None) -> Path:
+    label = month_label(month)
+    month_folder = output_root / label
+    versions = _versions(month_folder)
+    if not versions:
+        raise BillingError(
+            f"{output_root} holds no close of {label}.",
+            hint=f"check --output, or run `automq-billing close --month {label}` first",
+        )
+    number = max(versions) if version is None else version
+    if number not in versions:
+        listed = ", ".join(f"v{n}" for n in sorted(versions))
+        raise BillingError(
+            f"{label} has no version v{number} in {output_root} (it has {listed}).",
+            hint="pass one of those versions, or leave --version out for the latest",
+        )
+    return month_folder / f"v{number}"
+
+
+def _versions(month_folder: Path) -> set[int]:
+    if not month_folder.is_dir():
+        return set()
+    return {
+        int(match.group(1))
+        for child in month_folder.iterdir()
+        if child.is_dir() and (match := _VERSION_DIR.fullmatch(child.name))
+    }
+
+
+def _next_rendering(folder: Path) -> int:
+    numbers = [
+        int(match.group(1))
+        for child in folder.iterdir()
+        if (match := _RENDERING_DIR.fullmatch(child.name))
+    ]
+    return max([1, *numbers]) + 1
+
+
+def _publish(temporary: Path, folder: Path) -> Path:
+    """Renames the finished rendering to the next free `documents-<k>`; another rendering that
+    took the same k first makes the rename fail, and the next k is tried."""
+    for _ in range(_RENAME_ATTEMPTS):
+        final = folder / f"documents-{_next_rendering(folder)}"
+        try:
+            os.rename(temporary, final)
+        except OSError:
+            if final.exists():
+                continue
+            raise
+        return final
+    raise BillingError(
+        f"Could not find a free documents-<k> folder name in {folder}.",
+        hint="another rendering may be running; try again when it has finished",
+    )
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Temporary folders of renderings whose process is gone (killed while rendering)."""
+    for child in folder.iterdir():
+        match = _TEMPORARY_DIR.fullmatch(child.name)
+        if match and child.is_dir() and not _process_alive(int(match.group(1))):
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _prepare_destination(destination: Path) -> None:
+    if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
+        raise BillingError(
+            f"{destination} already exists and is not an empty folder; documents are never "
+            "written over other files.",
+            hint="pass a new folder",
+        )
+    destination.mkdir(parents=True, exist_ok=True)
+
+
+def _closed_at(close: VersionFolder) -> dt.datetime:
+    """The close's time, which every document prints and the PDFs and workbook carry as their
+    creation date; a manifest without one gives the end of the month (still deterministic)."""
+    text = close.manifest.get("closed_at")
+    if text:
+        return parse_utc(str(text)).replace(microsecond=0)
+    end = next_month(close.month)
+    return dt.datetime(end.year, end.month, end.day, tzinfo=dt.UTC)
+
+
+def _escape(value: object) -> object:
+    """Every value a template prints goes through `html.escape` (quotes too); markup built on
+    purpose (the chart SVGs, the template's own macros) is marked safe and left alone."""
+    if hasattr(value, "__html__"):
+        return value
+    return markupsafe.Markup(html.escape(str(value), quote=True))
+
+
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("automq_billing.documents", "templates"),
+        autoescape=True,
+        finalize=_escape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _statements(close: VersionFolder, closed_text: str, closed_iso: str) -> list[Statement]:
+    context = statement_context(close, closed_text, closed_iso)
+    lines_by_org: dict[str, list[Row]] = defaultdict(list)
+    for line in close.lines:
+        lines_by_org[line["organization_id"]].append(line)
+    statements = [
+        build_statement(
+            context,
+            summary,
+            lines_by_org.get(summary["organization_id"], []),
+            close.organizations.get(summary["organization_id"]),
+        )
+        for summary in sorted(close.statements, key=lambda row: row["organization_id"])
+    ]
+    _check_unique_names(statements)
+    return statements
+
+
+def _check_unique_names(statements: list[Statement]) -> None:
+    seen: dict[str, str] = {}
+    for statement in statements:
+        key = statement.name
+        if key in seen:
+            raise BillingError(
+                f"Organizations {seen[key]!r} and {statement.organization_id!r} would share the "
+                f"statement file name {statement.name!r}.",
+                hint="report this: the naming rule of the documents needs a look",
+            )
+        seen[key] = statement.organization_id
+
+
+@dataclass(frozen=True)
+class IndexView:
+    month_label: str
+    month_title: str
+    period: str
+    version: int
+    closed_at: str
+    status: str
+    currency: str
+    statements: tuple[Statement, ...]
+
+
+def _index_view(close: VersionFolder, statements: list[Statement], closed_text: str) -> IndexView:
+    return IndexView(
+        month_label=month_label(close.month),
+        month_title=month_title(close.month),
+        period=service_period(close.month),
+        version=close.version,
+        closed_at=closed_text,
+        status=close_status(close),
+        currency=str((close.manifest.get("totals") or {}).get("currency", "USD")),
+        statements=tuple(statements),
+    )
+
+
+def _write_text(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8", newline="\n")
+    return path

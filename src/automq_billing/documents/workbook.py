@@ -1,0 +1,276 @@
+"""`close.xlsx`: a cover sheet with the close's totals and one sheet per Parquet file.
+
+Text is written with `write_string`, so a spreadsheet never evaluates it, and a value that starts
+with a formula character is prefixed with a single quote (OWASP, CSV/formula injection). Amounts
+are numbers shown with two decimals, quantities and prices with six. The workbook's creation
+date is fixed (the close's time), so the same folder always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from automq_billing.documents.text import month_label
+from automq_billing.documents.version_folder import VersionFolder
+
+ROW_CAP = 1_000_000
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FIRST_SHEETS = ("statements", "statement_lines")
+_SHEET_NAME_LENGTH = 31
+_BATCH_ROWS = 65_536
+
+Writer = Callable[[Worksheet, int, int, Any], None]
+
+
+@dataclass(frozen=True)
+class SheetSummary:
+    name: str
+    source: str
+    rows_in_file: int
+    rows_written: int
+
+    @property
+    def truncated(self) -> bool:
+        return self.rows_written < self.rows_in_file
+
+
+def neutralise(text: str) -> str:
+    """A text value safe to hand to a spreadsheet: a leading =, +, -, @, tab or carriage return
+    gets a single quote in front, so that no program reads it as a formula."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def write_workbook(
+    path: Path, close: VersionFolder, created: dt.datetime, row_cap: int = ROW_CAP
+) -> list[SheetSummary]:
+    """Writes the workbook; returns what each data sheet holds."""
+    sources = _ordered_sources(close.parquet_files())
+    summaries = _plan_sheets(sources, row_cap)
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    try:
+        workbook.set_properties(
+            {
+                "title": f"AutoMQ BYOC billing close {month_label(close.month)} v{close.version}",
+                "author": "automq-billing",
+                "created": created.astimezone(dt.UTC).replace(tzinfo=None),
+            }
+        )
+        formats = _formats(workbook)
+        _write_cover(workbook.add_worksheet("cover"), formats, close, summaries, row_cap)
+        for source, summary in zip(sources, summaries, strict=True):
+            sheet = workbook.add_worksheet(summary.name)
+            _write_data_sheet(sheet, formats, source, summary.rows_written)
+    finally:
+        workbook.close()
+    return summaries
+
+
+def _ordered_sources(files: list[Path]) -> list[Path]:
+    first = [path for name in FIRST_SHEETS for path in files if path.stem == name]
+    return first + [path for path in files if path not in first]
+
+
+def _plan_sheets(sources: list[Path], row_cap: int) -> list[SheetSummary]:
+    used = {"cover"}
+    summaries = []
+    for source in sources:
+        name = _sheet_name(source.stem, used)
+        used.add(name.lower())
+        rows = pq.ParquetFile(source).metadata.num_rows
+        summaries.append(SheetSummary(name, source.name, rows, min(rows, row_cap)))
+    return summaries
+
+
+def _sheet_name(stem: str, used: set[str]) -> str:
+    """A valid, unique sheet name: at most 31 characters, none of []:*?/\\."""
+    clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in stem)[:_SHEET_NAME_LENGTH] or "sheet"
+    name, counter = clean, 2
+    while name.lower() in used:
+        suffix = f"~{counter}"
+        name = clean[: _SHEET_NAME_LENGTH - len(suffix)] + suffix
+        counter += 1
+    return name
+
+
+def _formats(workbook: xlsxwriter.Workbook) -> dict[str, Format]:
+    return {
+        "title": workbook.add_format({"bold": True, "font_size": 14}),
+        "bold": workbook.add_format({"bold": True}),
+        "header": workbook.add_format(
+            {"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF", "border": 0}
+        ),
+        "money": workbook.add_format({"num_format": "#,##0.00"}),
+        "money_bold": workbook.add_format({"num_format": "#,##0.00", "bold": True}),
+        "quantity": workbook.add_format({"num_format": "#,##0.000000"}),
+        "integer": workbook.add_format({"num_format": "0"}),
+        "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+        "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
+        "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
+    }
+
+
+def _write_cover(
+    sheet: Worksheet,
+    formats: dict[str, Format],
+    close: VersionFolder,
+    summaries: list[SheetSummary],
+    row_cap: int,
+) -> None:
+    totals = close.manifest.get("totals") or {}
+    sheet.set_column(0, 0, 34)
+    sheet.set_column(1, 1, 26)
+    sheet.set_column(2, 4, 16)
+    title = f"AutoMQ BYOC billing close {month_label(close.month)}, version {close.version}"
+    sheet.write_string(0, 0, title, formats["title"])
+    row = 2
+    for label, value in (
+        ("Month", month_label(close.month)),
+        ("Version", f"v{close.version}"),
+        ("Closed at (UTC)", str(close.manifest.get("closed_at", ""))),
+        ("Currency", str(totals.get("currency", "USD"))),
+    ):
+        sheet.write_string(row, 0, label, formats["bold"])
+        sheet.write_string(row, 1, neutralise(value))
+        row += 1
+    row += 1
+    sheet.write_string(row, 0, "Totals", formats["bold"])
+    row += 1
+    for label, key in (("Organizations", "organizations"), ("Statement lines", "statement_lines")):
+        sheet.write_string(row, 0, label)
+        sheet.write_number(row, 1, int(totals.get(key, 0)), formats["integer"])
+        row += 1
+    for label, key in (
+        ("Usage amount", "usage_amount"),
+        ("Subscription amount", "subscription_amount"),
+        ("Adjustment amount", "adjustment_amount"),
+        ("Total amount", "total_amount"),
+    ):
+        sheet.write_string(row, 0, label, formats["bold"] if key == "total_amount" else None)
+        if totals.get(key) is not None:
+            style = formats["money_bold"] if key == "total_amount" else formats["money"]
+            sheet.write_number(row, 1, float(Decimal(str(totals[key]))), style)
+        row += 1
+    row += 1
+    sheet.write_string(row, 0, "Sheets", formats["bold"])
+    row += 1
+    for column, header in enumerate(("Sheet", "Source file", "Rows in file", "Rows here")):
+        sheet.write_string(row, column, header, formats["header"])
+    row += 1
+    for summary in summaries:
+        sheet.write_string(row, 0, summary.name)
+        sheet.write_string(row, 1, summary.source)
+        sheet.write_number(row, 2, summary.rows_in_file, formats["integer"])
+        sheet.write_number(row, 3, summary.rows_written, formats["integer"])
+        if summary.truncated:
+            sheet.write_string(row, 4, f"cut at {row_cap:,} rows: see {summary.source}")
+        row += 1
+    row += 1
+    sheet.write_string(row, 0, "Notes", formats["bold"])
+    for note in _cover_notes(row_cap):
+        row += 1
+        sheet.write_string(row, 0, note)
+
+
+def _cover_notes(row_cap: int) -> list[str]:
+    return [
+        f"Each sheet holds at most {row_cap:,} rows; a sheet cut at that cap is marked above, "
+        "and its Parquet file of the same name holds every row.",
+        "Text cells are stored as text and never evaluated. A text value that starts with =, +, "
+        "-, @, a tab or a carriage return is shown with a single quote (') in front, as OWASP "
+        "recommends against formula injection; the Parquet and CSV files hold the values as "
+        "they are.",
+        "Amounts are numbers shown with two decimals; quantities and unit prices with six. A "
+        "spreadsheet number holds about 15 significant digits: the Parquet files hold the exact "
+        "decimals.",
+        "Dates and times are UTC. Rounding is half away from zero, once per line (SPEC 0, 3).",
+    ]
+
+
+def _write_data_sheet(
+    sheet: Worksheet, formats: dict[str, Format], source: Path, rows_wanted: int
+) -> None:
+    parquet = pq.ParquetFile(source)
+    schema = parquet.schema_arrow
+    writers = [_cell_writer(field.type, formats) for field in schema]
+    for column, field in enumerate(schema):
+        sheet.write_string(0, column, neutralise(field.name), formats["header"])
+        sheet.set_column(column, column, _column_width(field))
+    sheet.freeze_panes(1, 0)
+    if len(schema):
+        sheet.autofilter(0, 0, max(rows_wanted, 1), len(schema) - 1)
+    row = 1
+    for record in _records(parquet, rows_wanted):
+        for column, value in enumerate(record):
+            if value is not None:
+                writers[column](sheet, row, column, value)
+        row += 1
+
+
+def _records(parquet: pq.ParquetFile, limit: int) -> Iterator[tuple]:
+    remaining = limit
+    if remaining <= 0:
+        return
+    for batch in parquet.iter_batches(batch_size=_BATCH_ROWS):
+        columns = [column.to_pylist() for column in batch.columns]
+        for record in zip(*columns, strict=True):
+            yield record
+            remaining -= 1
+            if remaining == 0:
+                return
+
+
+def _cell_writer(kind: pa.DataType, formats: dict[str, Format]) -> Writer:
+    """How one column's values become cells."""
+    if pa.types.is_decimal(kind):
+        style = formats["money"] if kind.scale <= 2 else formats["quantity"]
+        return lambda sheet, r, c, v: sheet.write_number(r, c, float(v), style)
+    if pa.types.is_integer(kind):
+        return lambda sheet, r, c, v: sheet.write_number(r, c, v, formats["integer"])
+    if pa.types.is_floating(kind):
+        return lambda sheet, r, c, v: sheet.write_number(r, c, v)
+    if pa.types.is_boolean(kind):
+        return lambda sheet, r, c, v: sheet.write_boolean(r, c, v)
+    if pa.types.is_date(kind):
+        return lambda sheet, r, c, v: sheet.write_datetime(r, c, v, formats["date"])
+    if pa.types.is_timestamp(kind):
+        return lambda sheet, r, c, v: sheet.write_datetime(r, c, _naive_utc(v), formats["datetime"])
+    return lambda sheet, r, c, v: sheet.write_string(r, c, neutralise(_text(v)))
+
+
+def _naive_utc(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.hex()
+    return value if isinstance(value, str) else str(value)
+
+
+def _column_width(field: pa.Field) -> float:
+    if pa.types.is_decimal(field.type) or pa.types.is_timestamp(field.type):
+        return max(len(field.name) + 2, 16)
+    if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+        return max(len(field.name) + 2, 22)
+    return max(len(field.name) + 2, 11)

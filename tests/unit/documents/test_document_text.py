@@ -1,0 +1,95 @@
+"""Words and numbers of the documents: exact decimals, dates, tier ranges, channels, naming."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from automq_billing.documents.text import (
+    channel_text,
+    decimal_text,
+    percent_change,
+    service_period,
+    short_decimal,
+    size_text,
+    statement_number,
+    through_text,
+    tier_range_text,
+)
+from automq_billing.documents.workbook import neutralise
+
+pytestmark = pytest.mark.unit
+
+
+def test_decimals_print_with_their_scale_and_never_in_exponent_form():
+    assert decimal_text(Decimal("3225.60")) == "3225.60"
+    assert decimal_text(Decimal("0E-6")) == "0.000000"
+    assert decimal_text(Decimal("-0.45")) == "-0.45"
+    assert decimal_text(Decimal("1E+3")) == "1000"
+    assert short_decimal(Decimal("0.035000"), 2) == "0.035"
+    assert short_decimal(Decimal("1200.000000"), 2) == "1200.00"
+    assert short_decimal(Decimal("10240.000000")) == "10240"
+
+
+def test_tier_ranges_in_words():
+    price = Decimal("0.035000")
+    assert tier_range_text(Decimal(10240), Decimal(102400), price, "GiB") == (
+        "10 TiB to 100 TiB at 0.035 USD per GiB"
+    )
+    assert tier_range_text(Decimal(0), Decimal(10240), Decimal("0.05"), "GiB") == (
+        "Up to 10 TiB at 0.05 USD per GiB"
+    )
+    assert tier_range_text(Decimal(1024000), None, Decimal("0.0075"), "GiB-month") == (
+        "1000 TiB-month and above at 0.0075 USD per GiB-month"
+    )
+    assert size_text(Decimal(500), "GiB") == "500 GiB"
+    assert size_text(Decimal("1536"), "GiB") == "1536 GiB"  # not a whole number of TiB
+    assert size_text(Decimal("2048"), "GiB-month") == "2 TiB-month"
+    assert size_text(Decimal("1000.5"), "GiB") == "1000.5 GiB"
+
+
+def test_dates_and_periods_in_utc():
+    assert service_period(dt.date(2026, 12, 1)) == (
+        "1 December 2026 00:00 UTC to 1 January 2027 00:00 UTC"
+    )
+    assert through_text(dt.date(2026, 10, 15), dt.date(2027, 10, 15)) == (
+        "15 October 2026 through 14 October 2027"
+    )
+
+
+def test_sales_channel_wording():
+    assert channel_text("aws_marketplace", "123456789012") == (
+        "Invoiced by AWS Marketplace (AWS account 123456789012)"
+    )
+    assert channel_text("aws_marketplace", None) == "Invoiced by AWS Marketplace"
+    assert channel_text("gcp_marketplace", None) == "Invoiced by Google Cloud Marketplace"
+    assert channel_text("offline_contract", None) == "Offline contract"
+    assert channel_text("direct", None) == "Direct"
+    assert channel_text(None, None) == "Not recorded"
+
+
+def test_statement_numbers_are_stable_and_distinct():
+    october = dt.date(2026, 10, 1)
+    first = statement_number(october, "org-a", 1)
+    assert first == statement_number(october, "org-a", 1)
+    assert first.startswith("AMQ-2026-10-") and first.endswith("-v1")
+    assert first != statement_number(october, "org-b", 1)
+    assert statement_number(october, "org-a", 2).endswith("-v2")
+
+
+def test_percent_change_rounds_half_away_from_zero():
+    assert percent_change(Decimal("5781.61"), Decimal("4800.00")) == Decimal("20.5")
+    assert percent_change(Decimal("-1.00"), Decimal("8.00")) == Decimal("-112.5")
+    assert percent_change(Decimal("1.00"), Decimal("0.00")) is None
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_characters_are_neutralised(text):
+    assert neutralise(text) == "'" + text
+
+
+def test_plain_text_is_left_alone():
+    assert neutralise("org-acme") == "org-acme"
+    assert neutralise("") == ""
