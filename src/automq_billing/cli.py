@@ -93,6 +93,19 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_documents(args: argparse.Namespace) -> int:
+    from automq_billing.documents import render_documents_again
+    from automq_billing.locks import command_line, run_locks
+
+    month = parse_month(args.month)
+    project_dir = resolve_project_dir(args.project_dir)
+    output = _paths(args, project_dir, "output")["output"]
+    with run_locks(command_line(), output=output):
+        folder = render_documents_again(output, month, args.version)
+    print(f"Rendered the documents of {args.month} again: {folder}")
+    return EXIT_OK
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from automq_billing.validate import validate_landing
 
@@ -183,6 +196,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_paths(status, "output")
     status.set_defaults(handler=_cmd_status)
+
+    documents = commands.add_parser(
+        "documents",
+        help="render a version's statements, close report and workbook again",
+        description="Renders the documents of an existing version (e.g. after a template "
+        "change) into a new <output>/<YYYY-MM>/v<N>/documents-<k>/ folder, without touching the "
+        "version's data files. Refused for an issued (final) month, which never changes.",
+    )
+    documents.add_argument("--month", required=True, help="billing month, YYYY-MM")
+    documents.add_argument("--version", type=int, help="version number N (default: the latest)")
+    _add_paths(documents, "output")
+    documents.set_defaults(handler=_cmd_documents)
 
     validate = commands.add_parser(
         "validate",

@@ -374,14 +374,18 @@ def _publish(
 def _render_documents(
     folder: Path, manifest: Manifest, options: CloseOptions, progress: Progress
 ) -> dict:
-    try:
-        from automq_billing.documents import render_documents
-    except ImportError:  # the documents package is optional until it is installed
-        return {}
+    from automq_billing.documents import render_documents
+
     (folder / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
     progress("Rendering the statements and the close report")
     result = render_documents(folder, folder / "documents", output_root=options.output)
-    return {"folder": "documents", "files": len(result.paths)}
+    return {
+        "folder": "documents",
+        "statements": result.statements,
+        "pdfs": result.pdfs,
+        "files": len(result.files),
+        "seconds": round(result.seconds, 3),
+    }
 
 
 def _pause_for_tests(progress: Progress) -> None:

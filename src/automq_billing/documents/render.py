@@ -17,6 +17,8 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
+from automq_billing import ledger
+from automq_billing.close.export import remove_own_temporaries
 from automq_billing.documents.close_report import build_close_report
 from automq_billing.documents.pdf import PdfRenderer
 from automq_billing.documents.statement import (
@@ -38,9 +40,7 @@ from automq_billing.documents.workbook import write_workbook
 from automq_billing.errors import BillingError
 
 DOCUMENTS_DIR = "documents"
-_VERSION_DIR = re.compile(r"v(\d+)")
 _RENDERING_DIR = re.compile(r"documents-(\d+)")
-_TEMPORARY_DIR = re.compile(r"\.documents-\d+\.tmp-(\d+)")
 _RENAME_ATTEMPTS = 20
 
 
@@ -126,9 +126,24 @@ def _write_index(
 def render_documents_again(output_root: Path, month: dt.date, version: int | None) -> Path:
     """Renders a closed version's documents again into `<month>/v<N>/documents-<k>/` (k = 2, 3,
     ...; `documents/` is the close's own rendering), through a hidden temporary folder renamed
-    into place. The version's data files are only read. `version` None means the latest."""
-    folder = _version_folder(output_root, month, version)
-    _remove_stale_temporaries(folder)
+    into place. The version's data files are only read. `version` None means the latest. An
+    issued (final) month is refused: its folders never change (SPEC 8). The caller holds the
+    output folder's lock."""
+    state = ledger.month_state(ledger.read_output(output_root), month)
+    if state is None:
+        raise BillingError(
+            f"{output_root} holds no close of {month_label(month)}.",
+            hint="check --output, or close the month first: automq-billing close --month "
+            f"{month_label(month)}",
+        )
+    if state.final is not None:
+        raise BillingError(
+            f"{month_label(month)} is final (v{state.final.version}); an issued month's folders "
+            "never change, so its documents are not rendered again there.",
+            hint="its documents/ folder holds the issued statements; render a draft month instead",
+        )
+    folder = state.version(version).folder
+    remove_own_temporaries(output_root)
     temporary = folder / f".documents-{_next_rendering(folder)}.tmp-{os.getpid()}"
     try:
         render_documents(folder, temporary, output_root=output_root)
@@ -136,35 +151,6 @@ def render_documents_again(output_root: Path, month: dt.date, version: int | Non
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
-
-
-def _version_folder(output_root: Path, month: dt.date, version: int | None) -> Path:
-    label = month_label(month)
-    month_folder = output_root / label
-    versions = _versions(month_folder)
-    if not versions:
-        raise BillingError(
-            f"{output_root} holds no close of {label}.",
-            hint=f"check --output, or run `automq-billing close --month {label}` first",
-        )
-    number = max(versions) if version is None else version
-    if number not in versions:
-        listed = ", ".join(f"v{n}" for n in sorted(versions))
-        raise BillingError(
-            f"{label} has no version v{number} in {output_root} (it has {listed}).",
-            hint="pass one of those versions, or leave --version out for the latest",
-        )
-    return month_folder / f"v{number}"
-
-
-def _versions(month_folder: Path) -> set[int]:
-    if not month_folder.is_dir():
-        return set()
-    return {
-        int(match.group(1))
-        for child in month_folder.iterdir()
-        if child.is_dir() and (match := _VERSION_DIR.fullmatch(child.name))
-    }
 
 
 def _next_rendering(folder: Path) -> int:
@@ -192,24 +178,6 @@ def _publish(temporary: Path, folder: Path) -> Path:
         f"Could not find a free documents-<k> folder name in {folder}.",
         hint="another rendering may be running; try again when it has finished",
     )
-
-
-def _remove_stale_temporaries(folder: Path) -> None:
-    """Temporary folders of renderings whose process is gone (killed while rendering)."""
-    for child in folder.iterdir():
-        match = _TEMPORARY_DIR.fullmatch(child.name)
-        if match and child.is_dir() and not _process_alive(int(match.group(1))):
-            shutil.rmtree(child, ignore_errors=True)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _prepare_destination(destination: Path) -> None:

@@ -328,21 +328,25 @@ def test_render_again_writes_a_new_folder_and_leaves_the_data_alone(tmp_path):
     assert not [path for path in folder.iterdir() if path.name.startswith(".")]
 
 
-def test_statements_say_whether_their_version_was_issued(tmp_path):
+def test_a_draft_renders_again_and_an_issued_month_is_refused(tmp_path):
     root = tmp_path / "output"
-    folder = _small_close(root)
+    _small_close(root)
     write_version_folder(root / "2026-10" / "v2", OCTOBER, 2, [Org("org-a", ingress=Decimal(9))])
     draft = render_documents_again(root, OCTOBER, 2)
     assert "Draft: not yet issued" in (draft / "org-a.html").read_text(encoding="utf-8")
-    final = {"month": "2026-10", "version": 2, "finalized_at": "2026-12-01T09:00:00+00:00"}
+    final = {
+        "month": "2026-10",
+        "version": 2,
+        "finalized_at": "2026-12-01T09:00:00+00:00",
+        "sha256": {},
+        "totals": {},
+    }
     (root / "2026-10" / "final.json").write_text(json.dumps(final), encoding="utf-8")
-    issued = render_documents_again(root, OCTOBER, 2)
-    assert issued.name == "documents-3"
-    text = (issued / "org-a.html").read_text(encoding="utf-8")
-    assert "Issued: final since 1 December 2026 09:00 UTC" in text
-    superseded = render_documents_again(root, OCTOBER, 1)
-    assert superseded.parent == folder
-    assert "v2 of this month was issued" in (superseded / "org-a.html").read_text("utf-8")
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    with pytest.raises(BillingError, match="is final") as refused:
+        render_documents_again(root, OCTOBER, 1)
+    assert refused.value.hint
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
 
 
 def test_render_again_refuses_a_missing_month_or_version(tmp_path):
