@@ -1,22 +1,41 @@
-"""Shared fixtures: the repository, landing files written from Python rows, and dbt builds."""
+"""Shared helpers and the test tiers.
+
+Markers (pyproject.toml): `unit` (one module, in-process, no warehouse build; includes the dbt
+unit tests of the models), `dbt` (data-level checks on one warehouse built once per session from
+a small fixture landing), `e2e` (the installed command, whole closes). `make test-fast` runs the
+unit tier, `make test` all three; each tier's time is printed at the end. Hypothesis example
+counts come from a profile: `HYPOTHESIS_PROFILE=deep` (make test-deep) runs many more.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
+import time
+from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, settings
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from automq_billing.dbt_runner import run_dbt  # noqa: E402
+settings.register_profile(
+    "default", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "deep", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 UTC = dt.UTC
+COMMAND = Path(sys.executable).parent / "automq-billing"
 
 USAGE_SCHEMA = pa.schema(
     [
@@ -34,6 +53,31 @@ USAGE_SCHEMA = pa.schema(
         ("emitted_at", pa.timestamp("us", tz="UTC")),
     ]
 )
+LICENSE_SCHEMA = pa.schema(
+    [
+        ("license_id", pa.string()),
+        ("organization_id", pa.string()),
+        ("channel", pa.string()),
+        ("term", pa.string()),
+        ("aku_quota", pa.int32()),
+        ("start_date", pa.date32()),
+        ("end_date", pa.date32()),
+        ("price_per_aku", pa.decimal128(18, 6)),
+        ("currency", pa.string()),
+        ("product_secret", pa.string()),
+        ("purchased_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+ALLOCATION_SCHEMA = pa.schema(
+    [
+        ("license_id", pa.string()),
+        ("environment_id", pa.string()),
+        ("aku_allocated", pa.int32()),
+        ("valid_from", pa.timestamp("us", tz="UTC")),
+        ("valid_to", pa.timestamp("us", tz="UTC")),
+    ]
+)
+GIB = 2**30
 
 
 def hour(day: int, hour_of_day: int = 0, month: int = 10, year: int = 2026, minute: int = 0):
@@ -60,28 +104,32 @@ def usage_row(**overrides) -> dict:
     return row
 
 
-def write_usage(path: Path, rows: Iterable[dict], schema: pa.Schema = USAGE_SCHEMA) -> Path:
+def licence_row(**overrides) -> dict:
+    row = {
+        "license_id": "lic-1",
+        "organization_id": "org-prepaid",
+        "channel": "offline_contract",
+        "term": "monthly",
+        "aku_quota": 2,
+        "start_date": dt.date(2026, 10, 1),
+        "end_date": dt.date(2026, 11, 1),
+        "price_per_aku": None,
+        "currency": "USD",
+        "product_secret": None,
+        "purchased_at": hour(1),
+    }
+    row.update(overrides)
+    return row
+
+
+def write_rows(path: Path, rows: Iterable[dict], schema: pa.Schema = USAGE_SCHEMA) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = list(rows)
-    table = pa.Table.from_pylist(rows, schema=schema)
-    pq.write_table(table, path)
+    pq.write_table(pa.Table.from_pylist(list(rows), schema=schema), path)
     return path
 
 
-def dbt_build(landing: Path, warehouse: Path, select: str | None = None) -> None:
-    args = ["build"] + (["--select", select] if select else [])
-    run_dbt(
-        args,
-        project_dir=REPO,
-        landing=landing,
-        warehouse=warehouse,
-        work_dir=warehouse.parent / ".dbt",
-    )
-
-
-@pytest.fixture(scope="session")
-def repo() -> Path:
-    return REPO
+def write_usage(path: Path, rows: Iterable[dict], schema: pa.Schema = USAGE_SCHEMA) -> Path:
+    return write_rows(path, rows, schema)
 
 
 def assert_conservation(manifest: dict) -> None:
@@ -102,42 +150,46 @@ def assert_conservation(manifest: dict) -> None:
         assert block["landed"] == accounted, f"{name}: landed {block['landed']} != {accounted}"
 
 
-def assert_secrets_nowhere(warehouse: Path, folders: Iterable[Path], secrets: list[str]) -> None:
-    """No VARCHAR column of any table or view in the warehouse, and no file below `folders`
-    (outputs, logs, compiled SQL, the database file itself), holds any of the secrets."""
-    import duckdb
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
 
-    assert secrets
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        relations = con.execute(
-            "select table_schema, table_name from information_schema.tables"
-        ).fetchall()
-        assert len(relations) > 20
-        searched = 0
-        for schema, table in relations:
-            columns = con.execute(
-                "select column_name from information_schema.columns "
-                "where table_schema = ? and table_name = ? and data_type = 'VARCHAR'",
-                [schema, table],
-            ).fetchall()
-            for (column,) in columns:
-                condition = " or ".join(f'contains("{column}", ?)' for _ in secrets)
-                found = con.execute(
-                    f'select count(*) from "{schema}"."{table}" where {condition}',  # noqa: S608
-                    secrets,
-                ).fetchone()[0]
-                searched += 1
-                assert found == 0, f"a secret is in {schema}.{table}.{column}"
-        assert searched > 100
-    written = [path for base in folders for path in Path(base).rglob("*") if path.is_file()]
-    assert any(path.suffix == ".parquet" for path in written)
-    for path in written:
-        data = path.read_bytes()
-        for secret in secrets:
-            assert secret.encode() not in data, f"a secret is in {path}"
-        if path.suffix == ".parquet":
-            table = pq.read_table(path)
-            for field in table.schema:
-                if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
-                    values = set(table.column(field.name).to_pylist())
-                    assert not values & set(secrets), f"a secret is in {path}:{field.name}"
+
+# ---------------------------------------------------------------------------------------------
+# Time per tier, printed at the end of the run
+
+_TIER_SECONDS: dict[str, float] = defaultdict(float)
+_TIER_COUNTS: dict[str, int] = defaultdict(int)
+_TIERS = ("unit", "dbt", "e2e")
+
+
+def _tier(item: pytest.Item) -> str:
+    for tier in _TIERS:
+        if item.get_closest_marker(tier):
+            return tier
+    return "unmarked"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    started = time.monotonic()
+    yield
+    _TIER_SECONDS[_tier(item)] += time.monotonic() - started
+    _TIER_COUNTS[_tier(item)] += 1
+
+
+def pytest_collection_modifyitems(items):
+    unmarked = [item.nodeid for item in items if _tier(item) == "unmarked"]
+    if unmarked:
+        raise pytest.UsageError(f"tests without a tier marker (unit, dbt, e2e): {unmarked[:5]}")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _TIER_COUNTS:
+        return
+    terminalreporter.write_sep("-", "time per tier")
+    for tier in (*_TIERS, "unmarked"):
+        if _TIER_COUNTS.get(tier):
+            terminalreporter.write_line(
+                f"{tier:>5}: {_TIER_COUNTS[tier]:4d} test(s) in {_TIER_SECONDS[tier]:7.1f} s"
+            )

@@ -252,8 +252,12 @@ def _load_new_files(
             try:
                 rows = _load_file(con, landed, dataset, load_id)
             except _LoadProblem as problem:
+                # the failed insert aborted the load's transaction: stop at the first bad file
+                left = len(files) - index
                 problems.append(str(problem))
-                continue
+                if left:
+                    problems.append(f"({left} other new file(s) were not checked yet)")
+                break
             _check_unchanged(landed)
             if landed.rows is not None and rows != landed.rows:
                 problems.append(
@@ -358,9 +362,12 @@ def _insert_arrow(
     try:
         return _insert(con, dataset, "landed_arrow", {}, landed, load_id)
     except duckdb.Error as error:
-        raise _LoadProblem(_diagnose_arrow(con, landed, dataset, error)) from None
+        raise _LoadProblem(_diagnose_arrow(table, landed, dataset, error)) from None
     finally:
-        con.unregister("landed_arrow")
+        try:
+            con.unregister("landed_arrow")
+        except duckdb.Error:  # the failed insert aborted the transaction; it is rolled back
+            pass
 
 
 # ---------------------------------------------------------------------------------------------
@@ -383,6 +390,8 @@ def _read_parquet_arrow(landed: LandedFile, dataset: LandedDataset) -> pa.Table:
             array = _sha256_array(array)
         elif _is_text(array.type):
             _check_utf8(array, landed, column)
+        elif pa.types.is_decimal(array.type) and array.type.scale > 6:
+            _check_six_places(array, landed, column)
         arrays.append(array)
         fields.append(column.landed_name)
     arrays.append(pa.array(range(table.num_rows), pa.int64()))
@@ -405,6 +414,16 @@ def _check_utf8(array: pa.Array, landed: LandedFile, column: Column) -> None:
         raise _LoadProblem(
             f"{landed.path}: column '{column.landed_name}' holds text that is not valid UTF-8"
         ) from None
+
+
+def _check_six_places(array: pa.Array, landed: LandedFile, column: Column) -> None:
+    places = Decimal("0.000001")
+    count = sum(1 for v in array.to_pylist() if v is not None and v != v.quantize(places))
+    if count:
+        raise _LoadProblem(
+            f"{landed.path}: column '{column.landed_name}' holds {count} value(s) with more than "
+            "6 decimal places"
+        )
 
 
 def _sha256_array(array: pa.Array) -> pa.Array:
@@ -562,43 +581,49 @@ def _diagnose(
                         return str(problem)
         return f"{landed.path}: holds text that is not valid UTF-8"
     if isinstance(error, duckdb.ConversionException | duckdb.OutOfRangeException):
-        bad = _columns_that_do_not_fit(con, "read_parquet($path)", landed, dataset)
+        bad = _columns_that_do_not_fit(None, "read_parquet($path)", landed, dataset)
         if bad:
             return f"{landed.path}: " + "; ".join(bad)
     return f"{landed.path}: its data cannot be read ({type(error).__name__}; a corrupt page?)"
 
 
 def _diagnose_arrow(
-    con: duckdb.DuckDBPyConnection,
+    table: pa.Table,
     landed: LandedFile,
     dataset: LandedDataset,
     error: duckdb.Error,
 ) -> str:
-    bad = _columns_that_do_not_fit(con, "landed_arrow", landed, dataset)
+    bad = _columns_that_do_not_fit(table, "landed_arrow", landed, dataset)
     if bad:
         return f"{landed.path}: " + "; ".join(bad)
     return f"{landed.path}: its data cannot be loaded ({type(error).__name__})"
 
 
 def _columns_that_do_not_fit(
-    con: duckdb.DuckDBPyConnection, relation: str, landed: LandedFile, dataset: LandedDataset
+    source: object, relation: str, landed: LandedFile, dataset: LandedDataset
 ) -> list[str]:
+    """The columns whose values do not cast to their contract type. Run on a connection of its
+    own: the load's transaction is aborted by the failed insert."""
     params = {"path": glob_escaped(landed.path)} if "$path" in relation else {}
     bad = []
-    for column in dataset.landed_columns:
-        name = column.landed_name
-        try:
-            count = con.execute(
-                f'select count(*) from {relation} where "{name}" is not null and '  # noqa: S608
-                f'try_cast("{name}" as {column.data_type}) is null',
-                params,
-            ).fetchall()[0][0]
-        except duckdb.Error:
-            continue
-        if count:
-            bad.append(
-                f"column '{name}' holds {count} value(s) that do not fit {column.data_type.upper()}"
-            )
+    with duckdb.connect() as scratch:
+        if relation == "landed_arrow":
+            scratch.register("landed_arrow", source)
+        for column in dataset.landed_columns:
+            name = column.landed_name
+            try:
+                count = scratch.execute(
+                    f'select count(*) from {relation} where "{name}" is not null and '  # noqa: S608
+                    f'try_cast("{name}" as {column.data_type}) is null',
+                    params,
+                ).fetchall()[0][0]
+            except duckdb.Error:
+                continue
+            if count:
+                bad.append(
+                    f"column '{name}' holds {count} value(s) that do not fit "
+                    f"{column.data_type.upper()}"
+                )
     return bad
 
 
