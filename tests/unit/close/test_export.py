@@ -1,0 +1,97 @@
+"""What a close writes: CSV twins safe in a spreadsheet, its own temporaries cleaned and no one
+else's, a folder published whole or not at all."""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+from decimal import Decimal
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+from automq_billing.close.export import (
+    neutralise_formulas,
+    publishing,
+    remove_own_temporaries,
+    write_table,
+)
+from automq_billing.errors import BillingError
+
+pytestmark = pytest.mark.unit
+RISKY = ["=1+1", "+49 123", "-12", "@SUM(A1)", "\tx", "\rx", "plain", "a=b", None]
+
+
+def test_csv_twins_neutralise_formulas_and_parquet_keeps_the_value(tmp_path):
+    table = pa.table(
+        {
+            "organization_id": RISKY,
+            "amount": pa.array([Decimal("-1.50")] * len(RISKY), pa.decimal128(38, 2)),
+            "kind": pa.array(RISKY).dictionary_encode(),
+        }
+    )
+    entries = write_table(tmp_path, "t", table)
+    assert set(entries) == {"t.parquet", "t.csv"}
+    assert pq.read_table(tmp_path / "t.parquet").column("organization_id").to_pylist() == RISKY
+    back = pacsv.read_csv(
+        tmp_path / "t.csv",
+        convert_options=pacsv.ConvertOptions(column_types={"organization_id": pa.string()}),
+    )
+    expected = ["'=1+1", "'+49 123", "'-12", "'@SUM(A1)", "'\tx", "'\rx", "plain", "a=b", ""]
+    assert back.column("organization_id").to_pylist() == expected
+    assert back.column("amount").to_pylist() == [-1.5] * len(RISKY)  # numbers stay numbers
+    assert entries["t.csv"]["rows"] == len(RISKY) and len(entries["t.csv"]["sha256"]) == 64
+
+
+def test_neutralising_leaves_non_text_columns_alone():
+    table = pa.table({"n": [1, -2], "s": ["-2", "2"]})
+    assert neutralise_formulas(table).to_pydict() == {"n": [1, -2], "s": ["'-2", "2"]}
+
+
+def test_only_this_projects_dead_temporaries_are_removed(tmp_path):
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(dead.stdout)
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        mine = tmp_path / f".2026-10-v1.tmp-{dead_pid}"
+        reconcile = tmp_path / f".2026-10-r2.tmp-{dead_pid}"
+        documents = tmp_path / "2026-10" / "v1" / f".documents-2.tmp-{dead_pid}"
+        running = tmp_path / f".2026-10-v2.tmp-{alive.pid}"
+        others = [tmp_path / ".git", tmp_path / ".backup.tmp-keep", tmp_path / ".x.tmp-1"]
+        for folder in (mine, reconcile, documents, running, *others):
+            folder.mkdir(parents=True)
+        removed = remove_own_temporaries(tmp_path)
+        assert sorted(removed) == sorted([mine, reconcile, documents])
+        assert running.exists() and all(o.exists() for o in others)
+    finally:
+        alive.kill()
+
+
+def test_a_folder_is_published_whole_or_not_at_all(tmp_path):
+    final = tmp_path / "2026-10" / "v1"
+    with pytest.raises(RuntimeError):
+        with publishing(tmp_path / ".tmp-a", final, "2026-10 v1") as folder:
+            (folder / "x").write_text("half")
+            raise RuntimeError("boom")
+    assert not final.exists() and not (tmp_path / ".tmp-a").exists()
+    with publishing(tmp_path / ".tmp-b", final, "2026-10 v1") as folder:
+        (folder / "x").write_text("whole")
+    assert (final / "x").read_text() == "whole"
+
+
+def test_a_full_disk_is_one_sentence(tmp_path):
+    final = tmp_path / "v1"
+    with pytest.raises(BillingError, match="is full") as refused:
+        with publishing(tmp_path / ".tmp", final, "2026-10 v1"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    assert "free space" in refused.value.hint
+    assert not final.exists() and not (tmp_path / ".tmp").exists()

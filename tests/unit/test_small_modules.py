@@ -1,0 +1,122 @@
+"""Months, the vocabulary's one home, the manifest's conservation counts and dbt's log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from decimal import Decimal
+
+import pytest
+import yaml
+
+from automq_billing.close.manifest import Conservation, Totals
+from automq_billing.dbt_runner import DbtResult, _handle_line
+from automq_billing.errors import BillingError
+from automq_billing.months import format_month, parse_month
+from automq_billing.vocabulary import load_vocabulary, read_seed
+from conftest import REPO
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize("text", ["2026-10'; drop", "2026-00", "2026-13", "2026-10 ", "26-10", ""])
+def test_a_malformed_month_is_refused(text):
+    with pytest.raises(BillingError, match="YYYY-MM"):
+        parse_month(text)
+
+
+def test_months_round_trip():
+    assert parse_month("2026-10") == dt.date(2026, 10, 1)
+    assert format_month(dt.date(2026, 1, 1)) == "2026-01"
+
+
+def test_the_vocabulary_is_read_from_the_dbt_project():
+    vocabulary = load_vocabulary(REPO)
+    project = yaml.safe_load((REPO / "dbt_project.yml").read_text())
+    assert vocabulary.usage_meters == project["vars"]["usage_meters"]
+    assert vocabulary.usage_quarantine_reasons[:2] == ["missing_field", "invalid_id"]
+    usage = vocabulary.dataset("usage_events")
+    assert usage.required and usage.format == "parquet"
+    assert [c.name for c in usage.landed_columns][:3] == [
+        "event_id",
+        "organization_id",
+        "environment_id",
+    ]
+    licenses = vocabulary.dataset("licenses")
+    [secret] = [c for c in licenses.columns if c.transform]
+    assert (secret.landed_name, secret.name) == ("product_secret", "product_secret_sha256")
+    assert vocabulary.dataset("marketplace_billing_events").format == "csv"
+
+
+def test_no_python_module_restates_a_vocabulary():
+    """The lists live in dbt_project.yml: a Python source that spells out one of them (three or
+    more of its values in a row) restates it."""
+    vocabulary = load_vocabulary(REPO)
+    lists = [v for v in vocabulary.vars.values() if isinstance(v, list) and len(v) >= 3]
+    sources = [p for p in (REPO / "src").rglob("*.py")]
+    for path in sources:
+        text = path.read_text()
+        for values in lists:
+            quoted = [f'"{v}"' for v in values[:3]]
+            pattern = r",\s*".join(re.escape(q) for q in quoted)
+            assert not re.search(pattern, text), f"{path} restates {values[:3]}"
+
+
+def test_seeds_are_read_with_exact_decimals():
+    tiers = read_seed(REPO, "rate_card_tiers")
+    assert tiers[0]["unit_price"] == Decimal("0.050000") and tiers[0]["upper_bound"] == 10240
+    assert isinstance(tiers[0]["effective_from"], dt.date)
+
+
+def test_conservation_counts_have_spec_6s_shape():
+    outcomes = [
+        (dt.date(2026, 10, 1), "ingress_bytes", "rated", None, 3, 30),
+        (dt.date(2026, 10, 1), "ingress_bytes", "quarantined", "negative_quantity", 1, -5),
+        (None, None, "quarantined", "missing_field", 2, 0),
+    ]
+    counts = Conservation.from_outcomes(outcomes)
+    assert counts.as_dict() == {
+        "rows": {
+            "landed": 6,
+            "rated": 3,
+            "duplicate": 0,
+            "superseded": 0,
+            "quarantined": {"missing_field": 2, "negative_quantity": 1},
+        },
+        "quantity": {
+            "(null)": {
+                "landed": 0,
+                "rated": 0,
+                "duplicate": 0,
+                "superseded": 0,
+                "quarantined": {"missing_field": 0},
+            },
+            "ingress_bytes": {
+                "landed": 25,
+                "rated": 30,
+                "duplicate": 0,
+                "superseded": 0,
+                "quarantined": {"negative_quantity": -5},
+            },
+        },
+    }
+    assert (counts.month_rows, counts.rows_without_month) == (4, 2)
+    assert Totals(total_amount=Decimal("-1.5")).as_dict()["total_amount"] == "-1.50"
+
+
+def test_dbt_log_lines_become_progress_and_failures():
+    result, errors, seen = DbtResult(), [], []
+    event = {
+        "info": {"name": "LogTestResult", "msg": "FAIL 2 x", "level": "error"},
+        "data": {
+            "status": "fail",
+            "index": 3,
+            "total": 9,
+            "node_info": {"node_name": "t1", "resource_type": "test"},
+        },
+    }
+    _handle_line(json.dumps(event), result, errors, seen.append)
+    _handle_line("\x1b[31mplain error\x1b[0m\n", result, errors, seen.append)
+    assert result.failed == ["t1: FAIL 2 x"] and result.nodes == 9
+    assert errors == ["plain error"] and seen == ["[3/9] FAIL t1"]
