@@ -1,6 +1,7 @@
 -- Traceability: the quantities on an organization's usage lines add up to the billable quantity
 -- of the item computed from the rated rows (tier slices of a graduated card sum to Q; a volume
--- line carries Q; uptime lines carry the hours).
+-- line carries Q; uptime lines carry the hours). Months no rate card prices (int_usage_unpriced)
+-- have no line by design: their close is refused.
 with
 
 lines as (
@@ -16,10 +17,17 @@ lines as (
 
 ),
 
+unpriced as (
+
+    select distinct usage_month from {{ ref('int_usage_unpriced') }}
+
+),
+
 items as (
 
     select * from {{ ref('fct_usage_monthly') }}
     where quantity > 0
+        and usage_month not in (select unpriced.usage_month from unpriced)
 
 )
 

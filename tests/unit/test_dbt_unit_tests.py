@@ -6,10 +6,10 @@ are built with `--empty` and no data test runs."""
 from __future__ import annotations
 
 import pytest
-from conftest import REPO
 
 from automq_billing.dbt_runner import run_dbt
 from automq_billing.errors import BillingError
+from conftest import REPO
 
 pytestmark = pytest.mark.unit
 
