@@ -1,0 +1,604 @@
+"""Nothing lost, impossible to corrupt: real `automq-billing close` processes killed (SIGKILL) at
+three moments, terminated (SIGTERM), raced against each other, and refused, checked from outside
+(SPEC 6: a close writes all its files or none; one writer per warehouse and per output folder).
+
+Every close runs the installed command by its full path, from another folder, with a minimal
+environment (PATH=/usr/bin:/bin, no AUTOMQ_BILLING_* variable; TMPDIR points into the test's
+temporary folder so a killed run's scratch files stay there). Whole closes are few and shared
+through module fixtures: one sequence of killed closes on one warehouse and output folder ending
+with the close that succeeds, and four lock races run side by side.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import COMMAND, USAGE_SCHEMA, assert_conservation, hour, usage_row, write_usage
+
+pytestmark = pytest.mark.e2e
+
+MONTH = "2026-10"
+LOAD_FILES = 80  # enough files that the load takes a moment: a kill lands inside it
+
+
+# ---------------------------------------------------------------------------------------------
+# Running the command
+
+
+def environment(tmpdir: Path, **extra: str) -> dict[str, str]:
+    tmpdir.mkdir(parents=True, exist_ok=True)
+    return {"PATH": "/usr/bin:/bin", "TMPDIR": str(tmpdir), **extra}
+
+
+def close_command(landing: Path, output: Path, warehouse: Path, *extra: str) -> list[str]:
+    return [
+        str(COMMAND),
+        "close",
+        "--month",
+        MONTH,
+        "--landing",
+        str(landing),
+        "--output",
+        str(output),
+        "--warehouse",
+        str(warehouse),
+        "--no-documents",
+        *extra,
+    ]
+
+
+def start(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen:
+    cwd.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+    )
+
+
+@dataclass
+class Finished:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    pid: int = 0
+    seen: list[str] = field(default_factory=list)
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 300) -> Finished:
+    started = time.monotonic()
+    process = start(command, cwd, env)
+    stdout, stderr = process.communicate(timeout=timeout)
+    return Finished(process.returncode, stdout, stderr, time.monotonic() - started, process.pid)
+
+
+def wait_for(process: subprocess.Popen, text: str, timeout: float = 180) -> list[str]:
+    """Reads the close's progress (stderr) until a line contains `text`."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    assert process.stderr is not None
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line:
+            break
+        seen.append(line)
+        if text in line:
+            return seen
+    process.kill()
+    raise AssertionError(f"the close never printed {text!r}; it printed:\n{''.join(seen)}")
+
+
+def finish(process: subprocess.Popen, seen: list[str], timeout: float = 120) -> Finished:
+    stdout, stderr = process.communicate(timeout=timeout)
+    return Finished(process.returncode, stdout, "".join(seen) + stderr, 0.0, process.pid, seen)
+
+
+def assert_clean_refusal(result: Finished) -> None:
+    text = result.stdout + result.stderr
+    assert result.returncode == 2, text
+    assert "What to do:" in result.stderr, text
+    assert "Traceback" not in text, text
+
+
+# ---------------------------------------------------------------------------------------------
+# Processes, seen through /proc
+
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    """(state, parent pid) of a process, None when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return fields[0], int(fields[1])
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (children, their children, ...)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            stat = _stat(int(entry.name))
+            if stat is not None:
+                parents.setdefault(stat[1], []).append(int(entry.name))
+    found, queue = [], [pid]
+    while queue:
+        for child in parents.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    stat = _stat(pid)
+    return stat is not None and stat[0] not in ("Z", "X")
+
+
+def survivors(pids: list[int], wait: float = 10) -> list[int]:
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline and any(alive(pid) for pid in pids):
+        time.sleep(0.1)
+    return [pid for pid in pids if alive(pid)]
+
+
+def command_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return "(gone)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Files
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every entry below `folder` with the sha256 of each file ("dir" for a folder)."""
+    if not folder.exists():
+        return {}
+    return {
+        str(path.relative_to(folder)): (
+            hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "dir"
+        )
+        for path in sorted(folder.rglob("*"))
+    }
+
+
+def version_folders(output: Path) -> list[str]:
+    month = output / MONTH
+    return sorted(p.name for p in month.iterdir()) if month.is_dir() else []
+
+
+def loaded_files(warehouse: Path) -> list[tuple] | None:
+    """control.loaded_files, read-only; None when the warehouse (or the table) does not exist."""
+    if not warehouse.exists():
+        return None
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'control' and table_name = 'loaded_files'"
+        ).fetchone()[0]
+        if not tables:
+            return None
+        return con.execute(
+            "select dataset, path, size_bytes, sha256, rows, load_id "
+            "from control.loaded_files order by dataset, path"
+        ).fetchall()
+
+
+def usage_rows(warehouse: Path) -> int:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute("select count(*) from landing.usage_events").fetchone()[0]
+
+
+def write_landing(landing: Path, files: int) -> None:
+    for index in range(files):
+        write_usage(
+            landing / "usage_events" / f"day={index % 28 + 1:02d}" / f"part-{index:03d}.parquet",
+            [
+                usage_row(
+                    event_id=f"evt-{index}-{meter}",
+                    organization_id=f"org-{index % 3}",
+                    instance_id=f"inst-{index % 5}",
+                    meter=meter,
+                    quantity=quantity,
+                    hour_start=hour(index % 28 + 1, index % 24),
+                    emitted_at=hour(index % 28 + 1, index % 24) + dt.timedelta(hours=1),
+                )
+                for meter, quantity in (("uptime_seconds", 3600), ("ingress_bytes", 2**30))
+            ],
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Killed closes: one warehouse and output folder, killed while loading, while dbt builds and
+# just before publishing, terminated while dbt builds, then closed for good
+
+
+@dataclass
+class Killed:
+    pid: int
+    children: list[int]
+    children_commands: list[str]
+    survivors: list[int]
+    output: dict[str, str]
+    loaded: list[tuple] | None
+
+
+@dataclass
+class KillSequence:
+    landing: Path
+    output: Path
+    warehouse: Path
+    env: dict[str, str]
+    cwd: Path
+    killed: dict[str, Killed]
+    terminated: Finished
+    terminated_children: list[int]
+    terminated_survivors: list[int]
+    terminated_output: dict[str, str]
+    final: Finished
+
+
+def _kill_at(sequence: dict, moment: str, marker: str, after: str | None = None, **env: str):
+    process = start(
+        close_command(sequence["landing"], sequence["output"], sequence["warehouse"]),
+        sequence["cwd"],
+        {**sequence["env"], **env},
+    )
+    wait_for(process, marker)
+    if after:
+        wait_for(process, after)
+    children = descendants(process.pid)
+    commands = [command_of(pid) for pid in children]
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    sequence["killed"][moment] = Killed(
+        pid=process.pid,
+        children=children,
+        children_commands=commands,
+        survivors=survivors(children),
+        output=tree(sequence["output"]),
+        loaded=loaded_files(sequence["warehouse"]),
+    )
+
+
+@pytest.fixture(scope="module")
+def kills(tmp_path_factory) -> KillSequence:
+    root = tmp_path_factory.mktemp("kills")
+    landing = root / "landing"
+    write_landing(landing, LOAD_FILES)
+    sequence: dict = {
+        "landing": landing,
+        "output": root / "output",
+        "warehouse": root / "warehouse" / "billing.duckdb",
+        "env": environment(root / "tmp"),
+        "cwd": root / "elsewhere",
+        "killed": {},
+    }
+    # 1. while loading: the progress line comes just before the files are read
+    _kill_at(sequence, "loading", "new file(s) (")
+    # 2. while dbt builds: a few models in
+    _kill_at(sequence, "building", "Building and testing", after="OK stg_")
+    # 3. SIGTERM while dbt builds
+    process = start(
+        close_command(landing, sequence["output"], sequence["warehouse"]),
+        sequence["cwd"],
+        sequence["env"],
+    )
+    seen = wait_for(process, "Building and testing")
+    seen += wait_for(process, "OK stg_")
+    children = descendants(process.pid)
+    process.send_signal(signal.SIGTERM)
+    terminated = finish(process, seen)
+    terminated_survivors = survivors(children)
+    terminated_output = tree(sequence["output"])
+    # 4. just before publishing: every file is written in the hidden temporary folder
+    _kill_at(
+        sequence, "publishing", "(test) pausing", AUTOMQ_BILLING_TEST_PAUSE_BEFORE_PUBLISH="30"
+    )
+    # 5. the next close
+    final = run(
+        close_command(landing, sequence["output"], sequence["warehouse"]),
+        sequence["cwd"],
+        sequence["env"],
+    )
+    return KillSequence(
+        landing=landing,
+        output=sequence["output"],
+        warehouse=sequence["warehouse"],
+        env=sequence["env"],
+        cwd=sequence["cwd"],
+        killed=sequence["killed"],
+        terminated=terminated,
+        terminated_children=children,
+        terminated_survivors=terminated_survivors,
+        terminated_output=terminated_output,
+        final=final,
+    )
+
+
+MOMENTS = ["loading", "building", "publishing"]
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_a_killed_close_publishes_nothing_and_leaves_only_its_own_temporary(kills, moment):
+    killed = kills.killed[moment]
+    own = f".{MONTH}-v1.tmp-{killed.pid}"
+    assert not [entry for entry in killed.output if entry.startswith(f"{MONTH}")], killed.output
+    assert all(entry == own or entry.startswith(own + "/") for entry in killed.output), (
+        killed.output
+    )
+    if moment == "publishing":
+        # the close had written everything, in its hidden temporary folder only
+        assert f"{own}/manifest.json" in killed.output
+        assert f"{own}/statements.parquet" in killed.output
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_no_child_of_a_killed_close_survives_it(kills, moment):
+    killed = kills.killed[moment]
+    if moment != "publishing":  # dbt and the validation worker run until publishing starts
+        assert killed.children, "the close had no child process to check"
+    if moment == "building":
+        assert any("dbt" in command for command in killed.children_commands), (
+            killed.children_commands
+        )
+    assert killed.survivors == [], [command_of(pid) for pid in killed.survivors]
+
+
+def test_a_close_killed_while_loading_keeps_nothing_of_its_load(kills):
+    # the load is one transaction: killed inside it, the warehouse registers no file
+    assert kills.killed["loading"].loaded in (None, [])
+    # the close killed while dbt built had loaded (and committed) every file
+    assert len(kills.killed["building"].loaded or []) == LOAD_FILES
+
+
+def test_a_terminated_close_says_so_and_leaves_nothing(kills):
+    result = kills.terminated
+    assert result.returncode == 130, result.stderr
+    assert "interrupted; nothing was published" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert kills.terminated_output == {}  # no month, no version, no temporary
+    assert kills.terminated_children
+    assert kills.terminated_survivors == []
+
+
+def test_the_next_close_succeeds_as_v1_and_removes_the_killed_temporary(kills):
+    result = kills.final
+    assert result.returncode == 0, result.stderr
+    assert f"Closed {MONTH} as v1" in result.stdout
+    assert version_folders(kills.output) == ["v1"]
+    hidden = [p.name for p in kills.output.iterdir() if p.name.startswith(".")]
+    assert hidden == [], hidden  # the temporary of the close killed before publishing is gone
+    manifest = json.loads((kills.output / MONTH / "v1" / "manifest.json").read_text())
+    assert_conservation(manifest)
+    assert len(manifest["inputs"]) == LOAD_FILES
+    assert len(loaded_files(kills.warehouse)) == LOAD_FILES
+    assert usage_rows(kills.warehouse) == 2 * LOAD_FILES  # each file loaded exactly once
+
+
+# ---------------------------------------------------------------------------------------------
+# A refused close writes nothing
+
+
+def _landing_with(base: Path, destination: Path, name: str, table: pa.Table) -> Path:
+    shutil.copytree(base, destination)  # copy2: sizes and modification times are kept
+    path = destination / "usage_events" / name
+    pq.write_table(table, path)
+    return path
+
+
+def _too_big_quantity() -> pa.Table:
+    table = pa.Table.from_pylist([usage_row(event_id="too-big")], schema=USAGE_SCHEMA)
+    index = table.schema.get_field_index("quantity")
+    return table.set_column(index, "quantity", pa.array([2**63 + 7], pa.uint64()))
+
+
+def _missing_column() -> pa.Table:
+    table = pa.Table.from_pylist([usage_row(event_id="no-meter")], schema=USAGE_SCHEMA)
+    return table.drop_columns(["meter"])
+
+
+@pytest.mark.parametrize(
+    ("case", "table", "column"),
+    [
+        ("footer", _missing_column(), "meter"),  # refused by the survey, before the load
+        ("values", _too_big_quantity(), "quantity"),  # refused inside the load (rolled back)
+    ],
+)
+def test_a_refused_close_writes_nothing(kills, tmp_path, case, table, column):
+    assert kills.final.returncode == 0
+    landing = tmp_path / "landing"
+    bad = _landing_with(kills.landing, landing, "bad.parquet", table)
+    before_files = loaded_files(kills.warehouse)
+    before_rows = usage_rows(kills.warehouse)
+    before_output = tree(kills.output)
+    fresh_output = tmp_path / "fresh-output"
+    for output in (kills.output, fresh_output):
+        result = run(close_command(landing, output, kills.warehouse), kills.cwd, kills.env)
+        assert_clean_refusal(result)
+        assert str(bad) in result.stderr and f"'{column}'" in result.stderr, result.stderr
+        assert "nothing was written" in result.stderr
+    assert not fresh_output.exists()
+    assert tree(kills.output) == before_output  # no v2, no temporary, nothing changed
+    assert loaded_files(kills.warehouse) == before_files
+    assert usage_rows(kills.warehouse) == before_rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Two closes at once: one wins, the other stops at once naming it, whatever their TMPDIR
+
+
+@dataclass
+class Race:
+    name: str
+    shared: str  # "warehouse" or "output folder"
+    runs: list[Finished]
+    outputs: list[Path]
+    warehouses: list[Path]
+
+
+@pytest.fixture(scope="module")
+def foreign_hidden(tmp_path_factory):
+    """A live process that is not a close, for a temporary-looking folder named after it."""
+    process = subprocess.Popen(["/bin/sleep", "600"])
+    yield process.pid
+    process.kill()
+    process.wait()
+
+
+def hidden_entries(output: Path, live_pid: int, dead_pid: int) -> dict[str, bool]:
+    """Hidden folders put in an output folder: name -> whether a close may remove it."""
+    entries = {
+        ".git": False,
+        ".backup.tmp-keep": False,
+        f".{MONTH}-v1.tmp-{live_pid}": False,  # a live process's: maybe a close still writing
+        f".{MONTH}-v1.tmp-{dead_pid}": True,  # a killed close's
+    }
+    for name in entries:
+        (output / name).mkdir(parents=True)
+        (output / name / "keep.txt").write_text(name)
+    return entries
+
+
+def dead_pid() -> int:
+    process = subprocess.Popen(["/bin/true"])
+    process.wait()
+    assert not alive(process.pid)
+    return process.pid
+
+
+@pytest.fixture(scope="module")
+def races(tmp_path_factory, foreign_hidden) -> dict[str, Race]:
+    root = tmp_path_factory.mktemp("races")
+    landing = root / "landing"
+    write_landing(landing, 2)
+    gone = dead_pid()
+    plans = []
+    for shared in ("warehouse", "output folder"):
+        for tmpdirs in ("same TMPDIR", "different TMPDIR"):
+            name = f"{shared}, {tmpdirs}"
+            base = root / name.replace(" ", "-").replace(",", "")
+            if shared == "warehouse":
+                outputs = [base / "output-a", base / "output-b"]
+                warehouses = [base / "warehouse" / "billing.duckdb"] * 2
+            else:
+                outputs = [base / "output"] * 2
+                warehouses = [base / "warehouse-a" / "b.duckdb", base / "warehouse-b" / "b.duckdb"]
+                hidden_entries(outputs[0], foreign_hidden, gone)
+            envs = [
+                environment(base / ("tmp" if tmpdirs == "same TMPDIR" else f"tmp-{i}"))
+                for i in range(2)
+            ]
+            plans.append((name, shared, outputs, warehouses, envs, base / "cwd"))
+    started = []
+    for _, _, outputs, warehouses, envs, cwd in plans:  # the two of a race back to back
+        started.append(
+            [
+                (start(close_command(landing, o, w), cwd, env), time.monotonic())
+                for o, w, env in zip(outputs, warehouses, envs, strict=True)
+            ]
+        )
+    result = {}
+    for (name, shared, outputs, warehouses, _, _), pair in zip(plans, started, strict=True):
+        runs = []
+        for process, began in pair:
+            stdout, stderr = process.communicate(timeout=600)
+            runs.append(
+                Finished(process.returncode, stdout, stderr, time.monotonic() - began, process.pid)
+            )
+        result[name] = Race(name, shared, runs, outputs, warehouses)
+    return result
+
+
+RACES = [
+    "warehouse, same TMPDIR",
+    "warehouse, different TMPDIR",
+    "output folder, same TMPDIR",
+    "output folder, different TMPDIR",
+]
+
+
+@pytest.mark.parametrize("name", RACES)
+def test_two_closes_at_once_one_wins_the_other_names_it(races, name):
+    race = races[name]
+    codes = sorted(run.returncode for run in race.runs)
+    assert codes == [0, 2], [(r.returncode, r.stderr[-2000:]) for r in race.runs]
+    winner = next(i for i, r in enumerate(race.runs) if r.returncode == 0)
+    won, lost = race.runs[winner], race.runs[1 - winner]
+    assert_clean_refusal(lost)
+    assert f"Another run is writing the same {race.shared}" in lost.stderr, lost.stderr
+    assert f"pid {won.pid} " in lost.stderr, (won.pid, lost.stderr)
+    assert "close --month 2026-10" in lost.stderr
+    assert version_folders(race.outputs[winner]) == ["v1"]
+    if race.shared == "warehouse":
+        assert not race.outputs[1 - winner].exists()  # the loser wrote nothing
+    else:
+        assert not race.warehouses[1 - winner].exists()
+
+
+def test_the_losing_close_stops_at_once(races):
+    for race in races.values():
+        lost = next(r for r in race.runs if r.returncode == 2)
+        won = next(r for r in race.runs if r.returncode == 0)
+        assert lost.seconds < won.seconds / 2, (race.name, lost.seconds, won.seconds)
+        assert lost.seconds < 15, (race.name, lost.seconds)
+
+
+# ---------------------------------------------------------------------------------------------
+# A close removes its own killed temporaries and nothing else in --output
+
+
+@pytest.mark.parametrize("name", ["output folder, same TMPDIR", "output folder, different TMPDIR"])
+def test_a_close_keeps_hidden_folders_that_are_not_its_temporaries(races, foreign_hidden, name):
+    output = races[name].outputs[0]
+    names = {p.name for p in output.iterdir()}
+    assert {".git", ".backup.tmp-keep", f".{MONTH}-v1.tmp-{foreign_hidden}"} <= names, names
+    for kept in (".git", ".backup.tmp-keep", f".{MONTH}-v1.tmp-{foreign_hidden}"):
+        assert (output / kept / "keep.txt").read_text() == kept
+    # the killed close's temporary (its pid is gone) was removed
+    assert not [
+        n
+        for n in names
+        if n.startswith(f".{MONTH}-v1.tmp-") and n != (f".{MONTH}-v1.tmp-{foreign_hidden}")
+    ], names
+
+
+def test_a_refused_close_keeps_hidden_folders_that_are_not_its_temporaries(
+    tmp_path, foreign_hidden
+):
+    landing = tmp_path / "landing"
+    write_landing(landing, 1)
+    pq.write_table(_missing_column(), landing / "usage_events" / "bad.parquet")
+    output = tmp_path / "output"
+    entries = hidden_entries(output, foreign_hidden, dead_pid())
+    result = run(
+        close_command(landing, output, tmp_path / "warehouse" / "b.duckdb"),
+        tmp_path / "cwd",
+        environment(tmp_path / "tmp"),
+    )
+    assert_clean_refusal(result)
+    for name, removable in entries.items():
+        if not removable:
+            assert (output / name / "keep.txt").read_text() == name
+    assert not (output / MONTH).exists()
