@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 import pytest
 from test_close import run_cli, run_close_cli
 
-from automq_billing.generate import LICENSE_SCHEMA
+from automq_billing.demo.licences import LICENSE_SCHEMA
 from conftest import (
     REPO,
     USAGE_SCHEMA,

@@ -16,7 +16,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from automq_billing.generate import generate_landing
+from automq_billing.demo import generate_landing
 from automq_billing.landing import sha256_file
 from conftest import REPO, USAGE_SCHEMA, usage_row, write_usage
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from automq_billing.generate import generate_landing
+from automq_billing.demo import generate_landing
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from automq_billing.close import CloseOptions, run_close
-from automq_billing.generate import generate_landing
+from automq_billing.demo import generate_landing
 from conftest import REPO, assert_secrets_nowhere
 
 pytestmark = pytest.mark.slow
