@@ -25,7 +25,7 @@ import numpy as np
 
 from automq_billing.demo.clock import iso, midnight, next_month
 from automq_billing.demo.files import PlannedFile, csv_bytes
-from automq_billing.demo.marketplace import MeteringLog
+from automq_billing.demo.marketplace import MeteringLog, uuid_text
 from automq_billing.demo.reference import Reference
 from automq_billing.demo.timeline import disbursement_day, feed_landing, invoice_day
 
@@ -69,9 +69,8 @@ class Feed:
     def _digits(self, n: int) -> str:
         return str(int(self.rng.integers(10 ** (n - 1), 10**n)))
 
-    def _uuid(self) -> str:
-        text = self.rng.bytes(16).hex()
-        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    def new_id(self) -> str:
+        return uuid_text(self.rng.bytes(16).hex())
 
     def publish(self, at: dt.datetime, event: Event) -> Event:
         """A new row (a new event, or a new version of one) delivered at `at`."""
@@ -107,7 +106,7 @@ class Feed:
             at,
             {
                 **common,
-                "billing_event_id": self._uuid(),
+                "billing_event_id": self.new_id(),
                 "from_account_id": account,
                 "to_account_id": self.seller,
                 "transaction_type": "SELLER_REV_SHARE",
@@ -119,7 +118,7 @@ class Feed:
             at,
             {
                 **common,
-                "billing_event_id": self._uuid(),
+                "billing_event_id": self.new_id(),
                 "from_account_id": self.seller,
                 "to_account_id": self.aws,
                 "transaction_type": "AWS_REV_SHARE",
@@ -134,7 +133,7 @@ class Feed:
             at,
             {
                 **seller,
-                "billing_event_id": self._uuid(),
+                "billing_event_id": self.new_id(),
                 "parent_billing_event_id": seller["billing_event_id"],
                 "transaction_type": "SELLER_REV_SHARE_REFUND",
                 "amount": _amount(-refunded),
@@ -145,7 +144,7 @@ class Feed:
             at,
             {
                 **fee,
-                "billing_event_id": self._uuid(),
+                "billing_event_id": self.new_id(),
                 "parent_billing_event_id": fee["billing_event_id"],
                 "transaction_type": "AWS_REV_SHARE_REFUND",
                 "amount": _amount((refunded * LISTING_FEE).quantize(MICRO)),
@@ -162,7 +161,7 @@ class Feed:
         disbursement = self.publish(
             at,
             {
-                "billing_event_id": self._uuid(),
+                "billing_event_id": self.new_id(),
                 "from_account_id": self.aws,
                 "to_account_id": self.seller,
                 "action": "DISBURSED",
@@ -250,7 +249,7 @@ def _last_month_cases(
             "amounts": [_amount(first), _amount(second)],
         }
     if org == cast.deleted_event:
-        duplicate = feed.publish(seller_date(seller), {**seller, "billing_event_id": feed._uuid()})
+        duplicate = feed.publish(seller_date(seller), {**seller, "billing_event_id": feed.new_id()})
         feed.revise(duplicate["billing_event_id"], next_day, delete_date=iso(next_day))
         feed.notes["deleted_event"] = {
             "organization_id": organization,

@@ -374,7 +374,8 @@ class MeteringLog:
         ok = rows["status"] == self.vocabulary_status("Success")
         rows["record"] = np.full(row_count(rows), -1, dtype=np.int64)
         rows["record"][ok] = np.arange(int(ok.sum()))
-        self.record_ids = [_uuid(self.rng.bytes(16)) for _ in range(int(ok.sum()))]
+        raw = self.rng.bytes(16 * int(ok.sum())).hex()
+        self.record_ids = [uuid_text(raw[i : i + 32]) for i in range(0, len(raw), 32)]
         return rows
 
     def accepted(self, rows: Rows) -> dict[tuple[int, int], dict[str, int]]:
@@ -408,8 +409,8 @@ class MeteringLog:
         return out
 
 
-def _uuid(raw: bytes) -> str:
-    text = raw.hex()
+def uuid_text(text: str) -> str:
+    """32 hex digits written as a UUID."""
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 

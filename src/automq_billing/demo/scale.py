@@ -257,7 +257,7 @@ class _MonthRows:
         }
         return rows, rng
 
-    def with_imperfections(self, rows: Rows, rng: np.random.Generator) -> tuple[Rows, Rows]:
+    def with_imperfections(self, i: int, rows: Rows, rng: np.random.Generator) -> tuple[Rows, Rows]:
         """(rows for this file, duplicates redelivered in the next one): exactly 2%
         duplicates (half now, half later), 1% restatements, 0.1% invalid rows."""
         n = row_count(rows)
@@ -270,14 +270,15 @@ class _MonthRows:
             US_PER_H
         )
         restated["qty"] = _other_quantity(restated, self.codes)
-        invalid = self.invalid(take(rows, picked[counts[0] + counts[1] :]), rng)
+        invalid = self.invalid(i, take(rows, picked[counts[0] + counts[1] :]), rng)
         now = concat([rows, take(rows, duplicates[::2]), restated, invalid])
         return now, take(rows, duplicates[1::2])
 
-    def invalid(self, rows: Rows, rng: np.random.Generator) -> Rows:
-        """Copies under new event ids, each breaking one record rule, in turn."""
+    def invalid(self, i: int, rows: Rows, rng: np.random.Generator) -> Rows:
+        """Copies under new event ids, each breaking one record rule, in turn (each instance
+        starting where the previous one stopped)."""
         codes = self.codes
-        kind = np.arange(row_count(rows)) % _INVALID_KINDS
+        kind = (np.arange(row_count(rows)) + 4 * i) % _INVALID_KINDS
         rows["eid"] = new_event_ids(rng, row_count(rows))
         rows["qty"] = np.where(kind == 0, -rows["qty"] - 1, rows["qty"])
         rows["meter"] = np.where(kind == 1, len(codes.meters) - 1, rows["meter"]).astype(np.int8)
@@ -368,7 +369,7 @@ def _write_month(
         blocks, later = list(carry), []
         for i in instances:
             measured, rng = builder.base(i, int(start[i]), int(end[i]), int(full_end[i]))
-            now, redelivered = builder.with_imperfections(measured, rng)
+            now, redelivered = builder.with_imperfections(i, measured, rng)
             blocks.append(now)
             later.append(redelivered)
             n = row_count(measured)

@@ -1,0 +1,92 @@
+"""Shared fixtures of the demo generator's tests: the `make demo` landing, written once, and a
+DuckDB connection with a view per landed dataset."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from automq_billing.demo import GenerateSummary, generate_landing
+from automq_billing.vocabulary import Vocabulary, load_vocabulary
+
+REPO = Path(__file__).resolve().parents[3]
+# the arguments of `make demo`
+MONTHS = [dt.date(2026, 9, 1), dt.date(2026, 10, 1)]
+ORGS = 12
+SEED = 42
+
+
+@dataclass(frozen=True)
+class Demo:
+    root: Path
+    summary: GenerateSummary
+    con: duckdb.DuckDBPyConnection
+
+    @property
+    def notes(self) -> dict:
+        return self.summary.notes
+
+    def one(self, sql: str, params: list | None = None):
+        return self.con.execute(sql, params or []).fetchone()[0]
+
+    def rows(self, sql: str, params: list | None = None) -> list[tuple]:
+        return self.con.execute(sql, params or []).fetchall()
+
+
+def digest(root: Path) -> dict[str, str]:
+    """sha256 of every file below root, by relative path."""
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def connect(root: Path) -> duckdb.DuckDBPyConnection:
+    """Views `usage`, `licenses`, `allocations`, `customers`, `metering`, `billing_events`
+    (all varchar, as delivered) over the landing, each with its file's path as `file`."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone='UTC'")
+    con.execute("SET threads=2")
+    views = {
+        "usage_landed": "usage_events",
+        "licenses": "licenses",
+        "allocations": "license_allocations",
+        "customers": "marketplace_customers",
+        "metering": "marketplace_metering",
+    }
+    for view, dataset in views.items():
+        glob = str(root / dataset / "**" / "*.parquet").replace("'", "''")
+        con.execute(
+            f"CREATE VIEW {view} AS SELECT * FROM read_parquet('{glob}', union_by_name=true, "  # noqa: S608
+            "hive_partitioning=false, filename='file')"
+        )
+    # naive timestamps (one regular layout) are UTC
+    con.execute(
+        "CREATE VIEW usage AS SELECT * REPLACE (CAST(hour_start AS TIMESTAMPTZ) AS "
+        "hour_start, CAST(emitted_at AS TIMESTAMPTZ) AS emitted_at) FROM usage_landed"
+    )
+    glob = str(root / "marketplace_billing_events" / "**" / "*.csv").replace("'", "''")
+    con.execute(
+        f"CREATE VIEW billing_events AS SELECT * FROM read_csv('{glob}', all_varchar=true, "  # noqa: S608
+        "hive_partitioning=false, filename='file')"
+    )
+    return con
+
+
+@pytest.fixture(scope="session")
+def vocabulary() -> Vocabulary:
+    return load_vocabulary(REPO)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """The whole demo landing of `make demo` (every file, as_of None)."""
+    root = tmp_path_factory.mktemp("demo")
+    summary = generate_landing(root, MONTHS, ORGS, SEED)
+    return Demo(root, summary, connect(root))
