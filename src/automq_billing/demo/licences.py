@@ -188,6 +188,17 @@ class LicenceBook:
         """Comfortably above the environment's peak requirement."""
         return math.ceil(max(int(self.required[env].max()), 3) * 1.5) + 2
 
+    def renewed(self, org: int, env: int, term: str, start: dt.date) -> list[str]:
+        """Licences on the environment's marketplace renewed back to back from `start` until
+        the span ends, each comfortably above the environment's peaks and allocated whole."""
+        ids = []
+        for begin in self.chain(start, term):
+            quota = self.roomy(env)
+            licence = self.licence(org, self.marketplace(env), term, quota, begin)
+            self.allocate(licence, env, quota)
+            ids.append(licence.license_id)
+        return ids
+
     def list_price(self, term: str, day: dt.date) -> Decimal:
         rows = [
             r
@@ -264,14 +275,7 @@ class LicenceBook:
         """Monthly Alibaba licences from the 20th of the month before the span, back to back."""
         plan = self.world.plan
         before = add_months(self.world.span.start, -1).replace(day=20)
-        ids = []
-        for start in self.chain(before, "monthly"):
-            quota = self.roomy(plan.renewal_env)
-            licence = self.licence(
-                plan.renewal_org, self.marketplace(plan.renewal_env), "monthly", quota, start
-            )
-            self.allocate(licence, plan.renewal_env, quota)
-            ids.append(licence.license_id)
+        ids = self.renewed(plan.renewal_org, plan.renewal_env, "monthly", before)
         self.scenarios["renewal"] = {
             "environment_id": self.world.names.envs[plan.renewal_env],
             "license_ids": ids,
@@ -311,14 +315,7 @@ class LicenceBook:
             plan.trial_org, self.channel("trial"), "trial", TRIAL_AKU, plan.trial_start
         )
         self.allocate(trial, plan.trial_env, TRIAL_AKU)
-        ids = []
-        for start in self.chain(plan.conversion_start, "monthly"):
-            quota = self.roomy(plan.trial_env)
-            licence = self.licence(
-                plan.trial_org, self.marketplace(plan.trial_env), "monthly", quota, start
-            )
-            self.allocate(licence, plan.trial_env, quota)
-            ids.append(licence.license_id)
+        ids = self.renewed(plan.trial_org, plan.trial_env, "monthly", plan.conversion_start)
         self.scenarios["trial"] = {
             "license_id": trial.license_id,
             "start_date": trial.start.isoformat(),
@@ -343,10 +340,7 @@ class LicenceBook:
             start = add_months(self.world.span.start, -int(self.rng.integers(1, 6))) + (
                 dt.timedelta(days=int(self.rng.integers(0, 27)))
             )
-            for begin in self.chain(start, "yearly"):
-                aku = self.roomy(env)
-                licence = self.licence(org, self.marketplace(env), "yearly", aku, begin)
-                self.allocate(licence, env, aku)
+            self.renewed(org, env, "yearly", start)
 
     def invalid_term(self) -> None:
         """A "yearly" licence of six months: quarantined as invalid_term (SPEC 1.2)."""

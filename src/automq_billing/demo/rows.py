@@ -75,6 +75,24 @@ class UsageCodes:
         return 1 << self.columns.index(column)
 
     @property
+    def vocabulary_meters(self) -> tuple[str, ...]:
+        """The vocabulary's meters (the last code is the unknown meter)."""
+        return self.meters[:-1]
+
+    def stack(self, by_meter: dict[str, np.ndarray]) -> np.ndarray:
+        """Quantities per meter as columns in the vocabulary's meter order (the order of the
+        meter codes a row block repeats for each instance-hour)."""
+        missing = set(self.vocabulary_meters) - set(by_meter)
+        if missing:
+            raise ValueError(f"the demo generator has no model for the meter(s) {sorted(missing)}")
+        return np.stack([by_meter[m] for m in self.vocabulary_meters], axis=1)
+
+    @property
+    def meter_cycle(self) -> np.ndarray:
+        """The meter codes of one instance-hour's rows, in the order `stack` uses."""
+        return np.array([self.meter(m) for m in self.vocabulary_meters], dtype=np.int8)
+
+    @property
     def always_required(self) -> tuple[str, ...]:
         """The columns that may never be null (cluster_tier is required only for usage-based
         uptime rows: SPEC 1.1)."""

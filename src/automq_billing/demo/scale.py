@@ -6,7 +6,7 @@ of 1024), and every instance's rows of a month a function of (seed, month, insta
 written apart agree on their organizations, and `generate_late_file` re-derives a month's rows
 to restate them without reading the landing.
 
-A month's rows (~`rows` landed): ~rows/6 instance-hours of six meters over Zipf-like
+A month's rows (~`rows` landed): instance-hours of the vocabulary's meters over Zipf-like
 organizations of about four instances; per instance exactly 2% exact duplicates (half
 redelivered in the next file), 1% restatements and 0.1% invalid rows (quarantine reasons in
 turn). Files: `usage_events/month=YYYY-MM/part-NNNNN.parquet` and the last file's redelivered
@@ -43,14 +43,6 @@ from automq_billing.demo.rows import (
 SCALE_CHUNK_ROWS = 4_000_000
 DATASET = "usage_events"
 _BLOCK = 1024
-_METERS = (
-    "ingress_bytes",
-    "egress_bytes",
-    "retained_bytes",
-    "uptime_seconds",
-    "write_peak_bytes_per_s",
-    "read_peak_bytes_per_s",
-)
 _PER_MILLE = {"duplicates": 20, "restatements": 10, "invalid": 1}
 _LANDED_PER_BASE = 1 + sum(_PER_MILLE.values()) / 1000
 _INVALID_KINDS = 9
@@ -163,19 +155,21 @@ class ScaleWorld:
             ends.append(end)
         return np.concatenate(starts)[:n_instances], np.concatenate(ends)[:n_instances]
 
-    def month_plan(self, month: dt.date, base_rows: int) -> tuple[np.ndarray, np.ndarray]:
-        """The month's instances' [start, end) hours: the first instances whose six meters make
-        `base_rows` rows, the last one cut short."""
+    def month_plan(
+        self, month: dt.date, base_rows: int, width: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The month's instances' [start, end) hours: the first instances whose `width` meters
+        an hour make `base_rows` rows, the last one cut short."""
         n = _BLOCK
         while True:
             start, end = self.lifetimes(month, n)
-            total = np.cumsum((end - start) * 6)
+            total = np.cumsum((end - start) * width)
             if total[-1] >= base_rows:
                 break
             n *= 2
         count = int(np.searchsorted(total, base_rows)) + 1
         start, end = start[:count].copy(), end[:count].copy()
-        end[-1] -= (int(total[count - 1]) - base_rows) // 6
+        end[-1] -= (int(total[count - 1]) - base_rows) // width
         return start, end
 
 
@@ -205,7 +199,8 @@ class _MonthRows:
         env_count = int(self.env.max()) + 1
         self.env_provider = world._column("env", "provider", env_count)
         self.env_region = world._column("env", "region", env_count)
-        self.meter_codes = np.array([codes.meter(m) for m in _METERS], dtype=np.int8)
+        self.meter_codes = codes.meter_cycle
+        self.width = len(self.meter_codes)  # rows per instance-hour
         self.usage, self.prepaid = codes.mode("usage_based"), codes.mode("prepaid")
         self.empty_instance = -1  # code of an empty instance id (invalid_id), set by the caller
 
@@ -225,33 +220,44 @@ class _MonthRows:
         ingress = rate * self.shape[h] * rng.lognormal(0.0, 0.1, n_full) * up / 3600.0
         egress = ingress * fanout
         retained = rate * self.inst["retention_h"][i] * (1.0 + 0.2 * np.sin(2 * np.pi * h / 216))
-        quantities = np.stack(
-            [ingress, egress, retained, up, ingress / up * 1.7, egress / up * 2.2], axis=1
+        quantities = self.codes.stack(
+            {
+                "ingress_bytes": ingress,
+                "egress_bytes": egress,
+                "retained_bytes": retained,
+                "uptime_seconds": up,
+                "write_peak_bytes_per_s": ingress / up * 1.7,
+                "read_peak_bytes_per_s": egress / up * 2.2,
+            }
         ).astype(np.int64)
         emitted = (
             self.first_us
             + (h + 1) * US_PER_H
             + rng.integers(60 * US_PER_S, 900 * US_PER_S, n_full, dtype=np.int64)
         )
-        event_ids = new_event_ids(rng, 6 * n_full)
+        event_ids = new_event_ids(rng, self.width * n_full)
         n = end - start
         rows: Rows = {
-            "org": np.full(6 * n, self.org[i], dtype=np.int32),
-            "env": np.full(6 * n, self.env[i], dtype=np.int32),
-            "inst": np.full(6 * n, i, dtype=np.int32),
-            "prov": np.full(6 * n, self.env_provider[self.env[i]], dtype=np.int8),
-            "region": np.full(6 * n, self.env_region[self.env[i]], dtype=np.int8),
+            "org": np.full(self.width * n, self.org[i], dtype=np.int32),
+            "env": np.full(self.width * n, self.env[i], dtype=np.int32),
+            "inst": np.full(self.width * n, i, dtype=np.int32),
+            "prov": np.full(self.width * n, self.env_provider[self.env[i]], dtype=np.int8),
+            "region": np.full(self.width * n, self.env_region[self.env[i]], dtype=np.int8),
             "mode": np.full(
-                6 * n, self.prepaid if self.inst["prepaid"][i] else self.usage, dtype=np.int8
+                self.width * n,
+                self.prepaid if self.inst["prepaid"][i] else self.usage,
+                dtype=np.int8,
             ),
             "tier": np.full(
-                6 * n, -1 if self.inst["prepaid"][i] else self.inst["tier"][i], dtype=np.int8
+                self.width * n,
+                -1 if self.inst["prepaid"][i] else self.inst["tier"][i],
+                dtype=np.int8,
             ),
             "meter": np.tile(self.meter_codes, n),
-            "hour": np.repeat(self.first_us + h[:n] * US_PER_H, 6),
+            "hour": np.repeat(self.first_us + h[:n] * US_PER_H, self.width),
             "qty": quantities[:n].ravel(),
-            "emitted": np.repeat(emitted[:n], 6),
-            "eid": event_ids[: 6 * n],
+            "emitted": np.repeat(emitted[:n], self.width),
+            "eid": event_ids[: self.width * n],
             "nulls": np.zeros(6 * n, dtype=np.int16),
             "blanks": np.zeros(6 * n, dtype=np.int16),
         }
@@ -323,10 +329,9 @@ def _write(path: Path, rows: Rows, names: Names, codes: UsageCodes) -> int:
     return row_count(rows)
 
 
-def _instance_chunks(plan: tuple[np.ndarray, np.ndarray], full_end: np.ndarray) -> Iterator[range]:
+def _instance_chunks(start: np.ndarray, end: np.ndarray, width: int) -> Iterator[range]:
     """Consecutive instances making ~SCALE_CHUNK_ROWS base rows each."""
-    start, end = plan
-    cumulative = np.cumsum((end - start) * 6)
+    cumulative = np.cumsum((end - start) * width)
     chunk_of = (cumulative - 1) // SCALE_CHUNK_ROWS
     bounds = [0, *(np.flatnonzero(np.diff(chunk_of)) + 1).tolist(), len(start)]
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
@@ -349,13 +354,14 @@ def _write_month(
                 f"refusing to write {month:%Y-%m} into {out_dir}: {folder} already holds files "
                 "and landed files are immutable; choose another month or an empty folder"
             )
-    base_rows = max(6, round(rows / _LANDED_PER_BASE) // 6 * 6)
-    start, end = world.month_plan(month, base_rows)
+    width = len(codes.vocabulary_meters)  # rows per instance-hour
+    base_rows = max(width, round(rows / _LANDED_PER_BASE) // width * width)
+    start, end = world.month_plan(month, base_rows, width)
     _, full_end = world.lifetimes(month, len(start))
     builder = _MonthRows(world, month, codes, len(start))
     names = world.names(len(start))
     builder.empty_instance = names.variant("insts", "")
-    chunks = list(_instance_chunks((start, end), full_end))
+    chunks = list(_instance_chunks(start, end, width))
     _say(
         progress,
         f"scale landing {month:%Y-%m}: ~{rows} rows, {_organization_count(builder)} "
@@ -530,7 +536,7 @@ def _late_pool(
     of instances the landing surely holds whole (their rows are within landed / 1.031)."""
     surely = int(landed / _LANDED_PER_BASE)
     start, end = world.lifetimes(month, _BLOCK)
-    cumulative = np.cumsum((end - start) * 6)
+    cumulative = np.cumsum((end - start) * len(codes.vocabulary_meters))
     count = max(1, int(np.searchsorted(cumulative, min(surely, 4 * rows), side="right")))
     count = min(count, len(start))
     builder = _MonthRows(world, month, codes, count)
@@ -555,17 +561,19 @@ def _late_rows(
     restated["emitted"] = week_after + rng.integers(0, 5 * 24 * 3600, restated_count) * US_PER_S
     restated["qty"] = _other_quantity(restated, codes) + 1
     duplicates = take(pool, np.sort(rng.choice(n, duplicate_count, replace=False)))
-    backlog = _backlog(rng, pool, names, max(0, rows - restated_count - duplicate_count))
+    width = len(codes.vocabulary_meters)
+    backlog = _backlog(rng, pool, names, max(0, rows - restated_count - duplicate_count), width)
     return concat([restated, duplicates, backlog])
 
 
-def _backlog(rng: np.random.Generator, pool: Rows, names: Names, count: int) -> Rows:
-    """`count` rows (whole instance-hours) of a pool instance under a new instance id."""
-    hours = min(count // 6, row_count(pool) // 6)
+def _backlog(rng: np.random.Generator, pool: Rows, names: Names, count: int, width: int) -> Rows:
+    """`count` rows (whole instance-hours of `width` rows) of a pool instance under a new
+    instance id."""
+    hours = min(count // width, row_count(pool) // width)
     if hours == 0:
         return take(pool, np.zeros(0, dtype=np.int64))
-    first = int(rng.integers(0, row_count(pool) // 6 - hours + 1)) * 6
-    rows = take(pool, np.arange(first, first + 6 * hours))
+    first = int(rng.integers(0, row_count(pool) // width - hours + 1)) * width
+    rows = take(pool, np.arange(first, first + width * hours))
     rows["eid"] = new_event_ids(rng, row_count(rows))
     rows["inst"][:] = names.variant("insts", f"kf-backlog{rng.bytes(6).hex()}")
     return rows

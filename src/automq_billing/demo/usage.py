@@ -118,11 +118,7 @@ def _instance_rows(
         return None
     n = len(hours)
     by_meter = _meter_quantities(rng, instance, hours, running[hours].astype(np.float64), span)
-    meters = codes.meters[:-1]  # the vocabulary's; the last one is the unknown meter
-    missing = set(meters) - set(by_meter)
-    if missing:
-        raise ValueError(f"the demo generator has no model for the meter(s) {sorted(missing)}")
-    quantity = np.stack([by_meter[m] for m in meters], axis=1)
+    quantity = codes.stack(by_meter)
     tier = np.full(n, codes.tier(instance.cluster_tier), dtype=np.int8)
     if instance.upgrade is not None:
         tier[hours >= instance.upgrade[0]] = codes.tier(instance.upgrade[1])
@@ -133,7 +129,7 @@ def _instance_rows(
         + rng.integers(0, US_PER_S, n)
     )
     env = world.environments[instance.env]
-    width = len(meters)
+    width = quantity.shape[1]
     rows: Rows = {
         "org": np.full(width * n, instance.org, dtype=np.int32),
         "env": np.full(width * n, instance.env, dtype=np.int32),
@@ -142,7 +138,7 @@ def _instance_rows(
         "region": np.full(width * n, env.region, dtype=np.int8),
         "mode": np.full(width * n, codes.mode(instance.pricing_mode), dtype=np.int8),
         "tier": np.repeat(tier, width),
-        "meter": np.tile(np.array([codes.meter(m) for m in meters], dtype=np.int8), n),
+        "meter": np.tile(codes.meter_cycle, n),
         "hour": np.repeat(span.start_us + hours * US_PER_H, width),
         "qty": np.floor(np.maximum(quantity, 0.0)).astype(np.int64).ravel(),
         "emitted": np.repeat(emitted, width),

@@ -48,34 +48,38 @@ def digest(root: Path) -> dict[str, str]:
 
 
 def connect(root: Path) -> duckdb.DuckDBPyConnection:
-    """Views `usage`, `licenses`, `allocations`, `customers`, `metering`, `billing_events`
-    (all varchar, as delivered) over the landing, each with its file's path as `file`."""
+    """Views over the landing's datasets, each with its file's path as `file`: `usage` (hour_start
+    and emitted_at as TIMESTAMPTZ), `licenses`, `allocations`, `customers`, `metering`, and
+    `billing_events` (all varchar, as delivered). Datasets without files get no view."""
     con = duckdb.connect()
     con.execute("SET TimeZone='UTC'")
     con.execute("SET threads=2")
     views = {
-        "usage_landed": "usage_events",
-        "licenses": "licenses",
-        "allocations": "license_allocations",
-        "customers": "marketplace_customers",
-        "metering": "marketplace_metering",
+        "usage_landed": ("usage_events", "parquet"),
+        "licenses": ("licenses", "parquet"),
+        "allocations": ("license_allocations", "parquet"),
+        "customers": ("marketplace_customers", "parquet"),
+        "metering": ("marketplace_metering", "parquet"),
+        "billing_events": ("marketplace_billing_events", "csv"),
     }
-    for view, dataset in views.items():
-        glob = str(root / dataset / "**" / "*.parquet").replace("'", "''")
-        con.execute(
-            f"CREATE VIEW {view} AS SELECT * FROM read_parquet('{glob}', union_by_name=true, "  # noqa: S608
-            "hive_partitioning=false, filename='file')"
+    for view, (dataset, suffix) in views.items():
+        if not any((root / dataset).rglob(f"*.{suffix}")):
+            continue
+        glob = str(root / dataset / "**" / f"*.{suffix}").replace("'", "''")
+        reader = (
+            f"read_parquet('{glob}', union_by_name=true"
+            if suffix == "parquet"
+            else f"read_csv('{glob}', all_varchar=true"
         )
-    # naive timestamps (one regular layout) are UTC
-    con.execute(
-        "CREATE VIEW usage AS SELECT * REPLACE (CAST(hour_start AS TIMESTAMPTZ) AS "
-        "hour_start, CAST(emitted_at AS TIMESTAMPTZ) AS emitted_at) FROM usage_landed"
-    )
-    glob = str(root / "marketplace_billing_events" / "**" / "*.csv").replace("'", "''")
-    con.execute(
-        f"CREATE VIEW billing_events AS SELECT * FROM read_csv('{glob}', all_varchar=true, "  # noqa: S608
-        "hive_partitioning=false, filename='file')"
-    )
+        con.execute(
+            f"CREATE VIEW {view} AS SELECT * FROM {reader}, hive_partitioning=false, "  # noqa: S608
+            "filename='file')"
+        )
+    if any((root / "usage_events").rglob("*.parquet")):  # naive timestamps are UTC
+        con.execute(
+            "CREATE VIEW usage AS SELECT * REPLACE (CAST(hour_start AS TIMESTAMPTZ) AS "
+            "hour_start, CAST(emitted_at AS TIMESTAMPTZ) AS emitted_at) FROM usage_landed"
+        )
     return con
 
 

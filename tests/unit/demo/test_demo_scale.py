@@ -6,7 +6,6 @@ import datetime as dt
 import time
 from pathlib import Path
 
-import duckdb
 import pyarrow.parquet as pq
 import pytest
 
@@ -15,23 +14,12 @@ from automq_billing.demo import (
     generate_late_file,
     generate_scale_landing,
 )
-from conftest import digest
+from conftest import connect, digest
 
 pytestmark = pytest.mark.unit
 
 OCTOBER = dt.date(2026, 10, 1)
 ROWS = 30_000
-
-
-def _usage(root: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute("SET TimeZone='UTC'")
-    glob = str(root / "usage_events" / "**" / "*.parquet").replace("'", "''")
-    con.execute(
-        f"CREATE VIEW usage AS SELECT * FROM read_parquet('{glob}', hive_partitioning=false, "  # noqa: S608
-        "filename='file')"
-    )
-    return con
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +31,7 @@ def scale(tmp_path_factory: pytest.TempPathFactory):
 def test_scale_landing_size_and_shape(scale) -> None:
     root, summary = scale
     assert 0.97 * ROWS <= summary.rows <= 1.03 * ROWS
-    con = _usage(root)
+    con = connect(root)
     n, ids, months, hex_ids = con.execute(
         "SELECT count(*), count(DISTINCT event_id), count(DISTINCT date_trunc('month', "
         "hour_start)), bool_and(regexp_full_match(event_id, '[0-9a-f]{32}')) FROM usage"
@@ -86,7 +74,7 @@ def test_history_landing(tmp_path: Path) -> None:
     months = [dt.date(2026, 8, 1), dt.date(2026, 9, 1), OCTOBER]
     summary = generate_history_landing(tmp_path, months, 12_000, 5)
     assert summary.months == ["2026-08", "2026-09", "2026-10"]
-    con = _usage(tmp_path)
+    con = connect(tmp_path)
     per_month = dict(
         con.execute(
             "SELECT strftime(hour_start, '%Y-%m'), count(*) FROM usage "
@@ -117,7 +105,7 @@ def test_late_file_restates_redelivers_and_adds(tmp_path: Path) -> None:
     (late,) = summary.files
     assert late.path.parent.name == "month=2026-10" and "late" in late.path.parts
     assert 0.95 * 5_000 <= pq.read_metadata(late.path).num_rows <= 5_000
-    con = _usage(tmp_path)
+    con = connect(tmp_path)
     con.execute(
         "CREATE TABLE kinds AS SELECT l.*, "
         "EXISTS (SELECT 1 FROM usage u WHERE u.file NOT LIKE '%/late/%' AND u.event_id = "
