@@ -19,7 +19,15 @@ from typing import Any
 import numpy as np
 
 from automq_billing.demo.clock import US_PER_H, US_PER_S, from_us, iso
-from automq_billing.demo.rows import Rows, UsageCodes, concat, new_event_ids, row_count, take
+from automq_billing.demo.rows import (
+    Rows,
+    UsageCodes,
+    concat,
+    new_event_ids,
+    other_quantity,
+    row_count,
+    take,
+)
 from automq_billing.demo.usage import LATE_SLOT, month_index, slot
 from automq_billing.demo.world import World
 
@@ -67,14 +75,6 @@ class Imperfections:
             rows["eid"] = new_event_ids(self.rng, len(picked))
         return rows
 
-    def other_quantity(self, rows: Rows, bump: int) -> np.ndarray:
-        """A different, still valid quantity (uptime stays within 1..3600 seconds)."""
-        qty = rows["qty"]
-        uptime = rows["meter"] == self.codes.meter("uptime_seconds")
-        shifted = qty + np.maximum(qty // 20, 1) * bump
-        uptime_shifted = np.where(qty > 60 * bump, qty - 60 * bump, qty + 60 * bump)
-        return np.where(uptime, np.clip(uptime_shifted, 1, 3600), shifted).astype(np.int64)
-
     def key(self, rows: Rows, i: int = 0) -> dict[str, str]:
         """A measurement's identity (instance, hour, meter), for the notes."""
         return {
@@ -104,11 +104,11 @@ class Imperfections:
         picked = self.grab(max(4, row_count(self.base) * 2 // 100), self.noisy)
         first = self.copies(picked)
         first["emitted"] = first["emitted"] + self._delay(len(picked), 48)
-        first["qty"] = self.other_quantity(first, 1)
+        first["qty"] = other_quantity(first, self.codes, 1)
         again = take(first, np.flatnonzero(np.arange(len(picked)) % 5 == 0))
         again["eid"] = new_event_ids(self.rng, row_count(again))
         again["emitted"] = again["emitted"] + self._delay(row_count(again), 36)
-        again["qty"] = self.other_quantity(again, 2)
+        again["qty"] = other_quantity(again, self.codes, 2)
         self.notes["restatements"] = {"rows": len(picked), "restated_twice": row_count(again)}
         return concat([first, again])
 
@@ -216,7 +216,7 @@ class Imperfections:
         """The same event id sent again 17 seconds later with another quantity."""
         picked = self.grab(self.each, self.noisy)
         rows = self.copies(picked, new_ids=False)
-        rows["qty"] = self.other_quantity(rows, 3)
+        rows["qty"] = other_quantity(rows, self.codes, 3)
         rows["emitted"] = rows["emitted"] + 17 * US_PER_S
         return rows
 
@@ -225,7 +225,7 @@ class Imperfections:
         quantity; with only another organization; with only another cluster tier (SPEC 1.1
         rule 3: a tie differing in any column but event_id is a conflict)."""
         rows = self.copies(self.grab(self.each, self.noisy))
-        rows["qty"] = self.other_quantity(rows, 4)
+        rows["qty"] = other_quantity(rows, self.codes, 4)
         blocks = [rows]
         ties: dict[str, Any] = {}
         organizations = self.world.organizations

@@ -136,6 +136,16 @@ def concat(blocks: Sequence[Rows]) -> Rows:
     return {k: np.concatenate([b[k] for b in kept]) for k in kept[0]}
 
 
+def other_quantity(rows: Rows, codes: UsageCodes, bump: int = 1) -> np.ndarray:
+    """A different, still valid quantity for each row (a restatement's): uptime moves by a
+    minute per bump and stays within 1..3600 seconds, the other meters grow by ~5% per bump."""
+    qty = rows["qty"]
+    uptime = rows["meter"] == codes.meter("uptime_seconds")
+    shifted = qty + np.maximum(qty // 20, 1) * bump
+    uptime_shifted = np.where(qty > 60 * bump, qty - 60 * bump, qty + 60 * bump)
+    return np.where(uptime, np.clip(uptime_shifted, 1, 3600), shifted).astype(np.int64)
+
+
 def new_event_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.frombuffer(rng.bytes(16 * n), dtype=np.uint8).reshape(n, 16)
 

@@ -35,6 +35,7 @@ from automq_billing.demo.rows import (
     UsageCodes,
     concat,
     new_event_ids,
+    other_quantity,
     row_count,
     take,
     usage_table,
@@ -275,7 +276,7 @@ class _MonthRows:
         restated["emitted"] = restated["emitted"] + rng.integers(24, 72, row_count(restated)) * (
             US_PER_H
         )
-        restated["qty"] = _other_quantity(restated, self.codes)
+        restated["qty"] = other_quantity(restated, self.codes)
         invalid = self.invalid(i, take(rows, picked[counts[0] + counts[1] :]), rng)
         now = concat([rows, take(rows, duplicates[::2]), restated, invalid])
         return now, take(rows, duplicates[1::2])
@@ -299,12 +300,6 @@ class _MonthRows:
         rows["mode"] = np.where(kind == 7, len(codes.modes) - 1, rows["mode"]).astype(np.int8)
         rows["inst"] = np.where(kind == 8, self.empty_instance, rows["inst"]).astype(np.int32)
         return rows
-
-
-def _other_quantity(rows: Rows, codes: UsageCodes) -> np.ndarray:
-    qty = rows["qty"]
-    uptime = rows["meter"] == codes.meter("uptime_seconds")
-    return np.where(uptime, np.clip(qty - 60, 1, 3600), qty + np.maximum(qty // 20, 1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -559,7 +554,7 @@ def _late_rows(
     restated["eid"] = new_event_ids(rng, restated_count)
     week_after = to_us(next_month(month)) + 5 * 24 * US_PER_H
     restated["emitted"] = week_after + rng.integers(0, 5 * 24 * 3600, restated_count) * US_PER_S
-    restated["qty"] = _other_quantity(restated, codes) + 1
+    restated["qty"] = other_quantity(restated, codes, 2)
     duplicates = take(pool, np.sort(rng.choice(n, duplicate_count, replace=False)))
     width = len(codes.vocabulary_meters)
     backlog = _backlog(rng, pool, names, max(0, rows - restated_count - duplicate_count), width)
