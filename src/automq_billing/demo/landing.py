@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from automq_billing.demo.billing_events import billing_event_files, billing_events
-from automq_billing.demo.clock import Span
+from automq_billing.demo.clock import Span, iso
 from automq_billing.demo.corrections import correction_rows
 from automq_billing.demo.files import GenerateSummary, PlannedFile, as_of_moment, land
 from automq_billing.demo.imperfections import Imperfections, add_imperfections
@@ -85,6 +85,11 @@ def plan_landing(
         "marketplace": market,
     }
     planned += licence_planned + metering_files(log, metering) + billing_event_files(feed)
+    # when every file of the landing lands, landed by as_of or not yet
+    notes["landing_times"] = {
+        f.relative: iso(f.landed_at)
+        for f in sorted(planned, key=lambda f: (f.landed_at, f.relative))
+    }
     return world, planned, notes
 
 

@@ -54,6 +54,7 @@ def test_same_arguments_write_the_same_bytes(tmp_path: Path, demo: Demo) -> None
 def test_every_dataset_is_written_and_listed(demo: Demo, vocabulary: Vocabulary) -> None:
     written = {p.relative_to(demo.root).as_posix() for p in demo.root.rglob("*") if p.is_file()}
     assert written == {f.path.relative_to(demo.root).as_posix() for f in demo.summary.files}
+    assert written == set(demo.notes["landing_times"])
     assert {f.dataset for f in demo.summary.files} == {d.name for d in vocabulary.datasets}
     assert all(f.new for f in demo.summary.files)
     usage_rows = sum(
