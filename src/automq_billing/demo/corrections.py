@@ -26,7 +26,7 @@ def _restated(
     imperfections: Imperfections, month: int, org: int | None, meter: str, days: range | None
 ) -> np.ndarray:
     """The measured rows of an organization's usage-based meter in the month (on `days`, 1-based
-    days of the month, when given) that no other scenario touched."""
+    days of the month, when given) whose value no other scenario changed."""
     base, world, codes = imperfections.base, imperfections.world, imperfections.codes
     if org is None:
         return np.zeros(0, dtype=np.int64)
@@ -40,7 +40,7 @@ def _restated(
     if days is not None:
         day = (hour_offsets(base, world.span) - world.span.month_start_hours()[month]) // 24 + 1
         where &= np.isin(day, list(days))
-    return imperfections.grab_all(where)
+    return imperfections.grab_unaltered(where)
 
 
 def _restate(

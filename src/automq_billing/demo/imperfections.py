@@ -43,6 +43,7 @@ class Imperfections:
         self.each = max(4, n // 8000)  # rows per quarantine scenario
         self._order = rng.permutation(n)
         self._taken = np.zeros(n, dtype=bool)
+        self._altered = np.zeros(n, dtype=bool)  # rows whose rated value a scenario changes
         self.late = slot(month_index(base, world.span), LATE_SLOT)
         self.noisy = np.isin(base["org"], world.roles.noisy)
         self.usage_uptime = (base["mode"] == codes.mode("usage_based")) & (
@@ -52,19 +53,24 @@ class Imperfections:
 
     # -- drawing rows
 
-    def grab(self, count: int, where: np.ndarray | None = None) -> np.ndarray:
-        """`count` random rows not drawn before (among `where`), now drawn."""
+    def grab(
+        self, count: int, where: np.ndarray | None = None, *, alters: bool = False
+    ) -> np.ndarray:
+        """`count` random rows not drawn before (among `where`), now drawn; `alters`: the
+        scenario changes the value the warehouse rates for them."""
         free = ~self._taken[self._order]
         if where is not None:
             free &= where[self._order]
         picked = self._order[np.flatnonzero(free)[:count]]
         self._taken[picked] = True
+        self._altered[picked] |= alters
         return picked
 
-    def grab_all(self, where: np.ndarray) -> np.ndarray:
-        """Every row of `where` not drawn before, now drawn, in row order."""
-        picked = np.flatnonzero(where & ~self._taken)
-        self._taken[picked] = True
+    def grab_unaltered(self, where: np.ndarray) -> np.ndarray:
+        """Every row of `where` whose rated value no scenario changed (duplicated or invalid
+        copies are fine), in row order; from now on altered."""
+        picked = np.flatnonzero(where & ~self._altered)
+        self._taken[picked] = self._altered[picked] = True
         return picked
 
     def copies(self, picked: np.ndarray, *, new_ids: bool = True) -> Rows:
@@ -101,7 +107,7 @@ class Imperfections:
     def restatements(self) -> Rows:
         """A later emitted_at and another quantity under a new event id, within two days; every
         fifth restated again within a day and a half."""
-        picked = self.grab(max(4, row_count(self.base) * 2 // 100), self.noisy)
+        picked = self.grab(max(4, row_count(self.base) * 2 // 100), self.noisy, alters=True)
         first = self.copies(picked)
         first["emitted"] = first["emitted"] + self._delay(len(picked), 48)
         first["qty"] = other_quantity(first, self.codes, 1)
@@ -214,7 +220,7 @@ class Imperfections:
 
     def event_id_conflict(self) -> Rows:
         """The same event id sent again 17 seconds later with another quantity."""
-        picked = self.grab(self.each, self.noisy)
+        picked = self.grab(self.each, self.noisy, alters=True)
         rows = self.copies(picked, new_ids=False)
         rows["qty"] = other_quantity(rows, self.codes, 3)
         rows["emitted"] = rows["emitted"] + 17 * US_PER_S
@@ -224,19 +230,19 @@ class Imperfections:
         """Rows under a new event id with the same emitted_at as the measured row: with another
         quantity; with only another organization; with only another cluster tier (SPEC 1.1
         rule 3: a tie differing in any column but event_id is a conflict)."""
-        rows = self.copies(self.grab(self.each, self.noisy))
+        rows = self.copies(self.grab(self.each, self.noisy, alters=True))
         rows["qty"] = other_quantity(rows, self.codes, 4)
         blocks = [rows]
         ties: dict[str, Any] = {}
         organizations = self.world.organizations
         if organizations > 1:
-            org_tie = self.copies(self.grab(1, self.noisy))
+            org_tie = self.copies(self.grab(1, self.noisy, alters=True))
             org_tie["org"] = (org_tie["org"] + 1) % organizations
             blocks.append(org_tie)
             ties["organization"] = self.key(org_tie)
         tiers = len(self.codes.tiers) - 1
         tier_tie = self.copies(
-            self.grab(1, self.noisy & self.usage_uptime & (self.base["tier"] >= 0))
+            self.grab(1, self.noisy & self.usage_uptime & (self.base["tier"] >= 0), alters=True)
         )
         if row_count(tier_tie) and tiers > 1:
             tier_tie["tier"] = ((tier_tie["tier"] + 1) % tiers).astype(np.int8)
