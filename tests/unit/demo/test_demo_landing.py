@@ -11,11 +11,11 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from demo_support import MONTHS, ORGS, REPO, SEED, Demo, connect, digest
 
 from automq_billing.cli import main
 from automq_billing.demo import generate_landing
 from automq_billing.vocabulary import Vocabulary
-from conftest import MONTHS, ORGS, REPO, SEED, Demo, connect, digest
 
 pytestmark = pytest.mark.unit
 

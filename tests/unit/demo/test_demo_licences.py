@@ -7,10 +7,10 @@ import datetime as dt
 import re
 
 import pytest
+from demo_support import Demo
 
 from automq_billing.demo.clock import add_months
 from automq_billing.vocabulary import Vocabulary
-from conftest import Demo
 
 pytestmark = pytest.mark.unit
 

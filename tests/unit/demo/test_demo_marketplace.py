@@ -7,10 +7,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from demo_support import REPO, Demo
 
 from automq_billing.demo.metering import whole_units
 from automq_billing.vocabulary import Vocabulary, read_seed
-from conftest import REPO, Demo
 
 pytestmark = pytest.mark.unit
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from demo_support import connect, digest
 
 from automq_billing.demo import (
     generate_history_landing,
     generate_late_file,
     generate_scale_landing,
 )
-from conftest import connect, digest
 
 pytestmark = pytest.mark.unit
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from demo_support import MONTHS, REPO, Demo
 
 from automq_billing.demo.clock import Span
 from automq_billing.demo.imperfections import Imperfections, quarantine_scenario
@@ -17,7 +18,6 @@ from automq_billing.demo.rows import UsageCodes
 from automq_billing.demo.usage import base_rows
 from automq_billing.demo.world import build_world
 from automq_billing.vocabulary import Vocabulary, read_seed
-from conftest import MONTHS, REPO, Demo
 
 pytestmark = pytest.mark.unit
 
