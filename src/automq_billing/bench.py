@@ -36,12 +36,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from automq_billing.generate import (
-    METERS,
-    GenerateSummary,
-    generate_scale_landing,
-    parse_months,
-)
+from automq_billing.demo import GenerateSummary, generate_scale_landing
+from automq_billing.landing import METERS
+from automq_billing.months import parse_month_range as parse_months
 
 GENERATOR_VERSION = 1
 DUCKDB_SETTINGS = (

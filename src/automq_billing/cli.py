@@ -118,20 +118,46 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from automq_billing.generate import generate_landing, parse_months
+    import datetime as dt
 
-    try:
-        months = parse_months(args.months)
-    except ValueError as error:
-        raise BillingError(str(error), hint="pass e.g. --months 2026-09:2026-10") from error
+    from automq_billing.demo import generate_landing
+    from automq_billing.months import parse_month_range
+
+    months = parse_month_range(args.months, "--months")
     if args.orgs < 1:
         raise BillingError(f"--orgs must be at least 1, got {args.orgs}.")
+    as_of = None
+    if args.as_of is not None:
+        try:
+            as_of = dt.date.fromisoformat(args.as_of)
+        except ValueError:
+            raise BillingError(
+                f"--as-of must be a date written YYYY-MM-DD; got {args.as_of!r}.",
+                hint="pass e.g. --as-of 2026-10-06 (the files landed by the end of that day, UTC)",
+            ) from None
     out = Path(args.out).expanduser().resolve()
     try:
-        summary = generate_landing(out, months, orgs=args.orgs, seed=args.seed, progress=_progress)
+        summary = generate_landing(
+            out,
+            months,
+            orgs=args.orgs,
+            seed=args.seed,
+            as_of=as_of,
+            project_dir=resolve_project_dir(args.project_dir),
+            progress=_progress,
+        )
     except ValueError as error:
-        raise BillingError(str(error), hint="generate into an empty landing folder") from error
-    print(f"Generated {summary.rows:,} usage rows in {len(summary.files)} file(s) under {out}")
+        raise BillingError(
+            str(error),
+            hint="generate into an empty folder, or into one written with the same --months, "
+            "--orgs and --seed (a later --as-of adds the files landed since)",
+        ) from error
+    new = sum(f.new for f in summary.files)
+    moment = f"as of {as_of}" if as_of else "in all"
+    print(
+        f"{len(summary.files)} file(s) landed {moment} under {out}: {new} new, "
+        f"{len(summary.files) - new} already there; {summary.rows:,} usage rows"
+    )
     return EXIT_OK
 
 
@@ -224,13 +250,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     generate = commands.add_parser(
         "generate",
-        help="write realistic demo landing data",
-        description="Writes deterministic demo landing data into a landing folder.",
+        help="write realistic demo landing data, as of a date",
+        description="Writes a deterministic demo landing (usage exports, licences and "
+        "allocations, AWS Marketplace customers, metering and billing events) for the months, "
+        "with the files that had landed by --as-of: on-time exports, late files, and "
+        "corrections of issued months. Run again with a later --as-of to add the files landed "
+        "since; files already there are never changed.",
     )
-    generate.add_argument("--out", required=True, help="landing root to create")
+    generate.add_argument("--out", required=True, help="landing root")
     generate.add_argument("--months", required=True, help="YYYY-MM or YYYY-MM:YYYY-MM (inclusive)")
     generate.add_argument("--orgs", type=int, default=12, help="number of organizations")
     generate.add_argument("--seed", type=int, default=42, help="random seed")
+    generate.add_argument(
+        "--as-of",
+        help="YYYY-MM-DD: write the files landed by the end of that day, UTC (default: all)",
+    )
+    generate.add_argument("--project-dir", help="the dbt project (default: this repository)")
     generate.set_defaults(handler=_cmd_generate)
     return parser
 

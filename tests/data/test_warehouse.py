@@ -184,7 +184,8 @@ def test_a_file_name_with_a_quote_a_semicolon_and_brackets_is_read(closed):
     inputs = {entry["path"] for entry in _manifest(closed)["inputs"]}
     assert "usage_events/it's;odd [1].parquet" in inputs
     [(source,)] = closed.con.execute(
-        "select source_file from intermediate.int_usage_events_classified where instance_id = 'odd-file-name'"
+        "select source_file from intermediate.int_usage_events_classified "
+        "where instance_id = 'odd-file-name'"
     ).fetchall()
     assert source == "usage_events/it's;odd [1].parquet"
 
@@ -246,7 +247,8 @@ def test_identical_allocations_count_once_and_an_invalid_one_is_reported(closed)
         (row["kind"], row["detail"]) for row in compliance if row["kind"] == "invalid_allocation"
     ] == [("invalid_allocation", "aku_allocated is below 1")]
     [(allocated,)] = closed.con.execute(
-        "select max(allocated_aku) from marts.fct_environment_capacity_hourly where environment_id = 'env-a'"
+        "select max(allocated_aku) from marts.fct_environment_capacity_hourly "
+        "where environment_id = 'env-a'"
     ).fetchall()
     assert allocated == 2
     assert _manifest(closed)["license_compliance"]["invalid_allocation"] == 1
