@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from automq_billing.close import CloseOptions, run_close
-from conftest import (
+from helpers import (
     ALLOCATION_SCHEMA,
     GIB,
     LICENSE_SCHEMA,

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from automq_billing.vocabulary import read_seed
-from conftest import GIB, REPO, assert_conservation
+from helpers import GIB, REPO, assert_conservation
 
 from .conftest import BIGINT_MAX, CASES, LONG_ID, SECRETS, SQL_ORGS, UNICODE_ORGS
 

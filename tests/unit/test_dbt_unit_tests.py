@@ -9,7 +9,7 @@ import pytest
 
 from automq_billing.dbt_runner import run_dbt
 from automq_billing.errors import BillingError
-from conftest import REPO
+from helpers import REPO
 
 pytestmark = pytest.mark.unit
 

@@ -15,7 +15,7 @@ from automq_billing.dbt_runner import DbtResult, _handle_line
 from automq_billing.errors import BillingError
 from automq_billing.months import format_month, parse_month
 from automq_billing.vocabulary import load_vocabulary, read_seed
-from conftest import REPO
+from helpers import REPO
 
 pytestmark = pytest.mark.unit
 

@@ -276,7 +276,7 @@ def _groups(context: StatementContext, lines: list[Row]) -> list[LineGroup]:
 def _group_note(context: StatementContext, item: str, lines: list[Row]) -> str:
     note = ITEM_NOTES.get(item, "")
     versions = sorted({line["rate_card_version"] for line in lines if line["rate_card_version"]})
-    if item in ("data_ingress", "data_egress", "data_retention"):
+    if any(line["tier"] is not None for line in lines):  # a tiered data item
         modes = {(_rate_row(context, line) or {}).get("tier_mode") for line in lines} - {None}
         note += "".join(f" {TIER_MODE_NOTES.get(mode, mode)}" for mode in sorted(modes))
     if versions and item != "aku_subscription":

@@ -19,7 +19,7 @@ import pytest
 from automq_billing.errors import BillingError
 from automq_billing.landing import glob_escaped, load_landing, survey_landing
 from automq_billing.vocabulary import load_vocabulary
-from conftest import (
+from helpers import (
     ALLOCATION_SCHEMA,
     LICENSE_SCHEMA,
     REPO,
