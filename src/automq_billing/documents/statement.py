@@ -394,8 +394,6 @@ def _charts(context: StatementContext, organization_id: str) -> list[Chart]:
 
 
 def _uptime_tiers(series: dict[tuple[str, str | None], list[float]]) -> list[str | None]:
-    """The cluster tiers with uptime, the three known ones first in their usual order."""
-    known = ("dev", "pro", "enterprise")
+    """The cluster tiers with uptime, in a stable (alphabetical) order."""
     found = {tier for item, tier in series if item == "cluster_uptime"}
-    others = sorted((tier for tier in found if tier not in known), key=lambda t: str(t))
-    return [tier for tier in known if tier in found] + others
+    return sorted(found, key=lambda t: str(t))
