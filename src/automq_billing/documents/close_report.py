@@ -242,8 +242,7 @@ def _line_counts(lines: list[Row]) -> Table:
     amounts: dict[str, list[Decimal]] = defaultdict(list)
     for line in lines:
         amounts[line["line_type"]].append(line["amount"])
-    order = [kind for kind in ("usage", "subscription", "adjustment") if kind in counts]
-    order += sorted(set(counts) - set(order))
+    order = list(dict.fromkeys(line["line_type"] for line in lines))  # as the close ordered them
     rows = tuple(
         (kind, str(counts[kind]), decimal_text(money_sum(amounts[kind]))) for kind in order
     )
