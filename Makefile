@@ -5,24 +5,31 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LANDING ?= data/landing
-MONTH ?= 2026-10
-DEMO_MONTHS ?= 2026-09:2026-10
+OUTPUT ?= output
+WAREHOUSE ?= warehouse/billing.duckdb
 ROWS ?= 1000000
 SEED ?= 1
+BENCH ?= small
+DEMO := $(BIN)/automq-billing
+DEMO_DATA := --out $(LANDING) --months 2026-09:2026-10 --orgs 12 --seed 42
+PATHS := --landing $(LANDING) --output $(OUTPUT) --warehouse $(WAREHOUSE)
 
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
 
-.PHONY: help install demo test test-fast lint build docs bench validate clean
+.PHONY: help install demo test test-fast test-deep lint build docs bench validate clean
 
 help:
-	@echo "make demo    - install, generate demo landing data if none, close $(MONTH), show the statements"
-	@echo "make test    - the whole test suite (pytest + dbt data and unit tests)"
-	@echo "make build   - dbt build (seeds, models, tests) over LANDING=$(LANDING)"
-	@echo "make docs    - dbt docs generate (target/index.html)"
-	@echo "make bench ROWS=N - time the close at N usage rows against the DuckDB engine floor"
-	@echo "make validate - check LANDING=$(LANDING) with the landing suites (Data Docs in validation/)"
-	@echo "make lint    - ruff"
+	@echo "make demo       - install, generate the demo landing, close and finalize 2026-09, land the"
+	@echo "                  later files, close 2026-10 (with September's corrections), show status"
+	@echo "make test       - the whole test suite: unit, dbt (data) and e2e tiers, timed per tier"
+	@echo "make test-fast  - the unit tier (Python modules and every dbt unit test), under 2 minutes"
+	@echo "make test-deep  - the whole suite with many more hypothesis examples"
+	@echo "make lint       - ruff and sqlfluff"
+	@echo "make build      - load LANDING=$(LANDING) into the warehouse, then dbt build"
+	@echo "make docs       - dbt docs generate (lineage, grains and the billing rules)"
+	@echo "make bench BENCH=small|history|scale ROWS=N - time closes against DuckDB floor queries"
+	@echo "make validate   - check LANDING=$(LANDING) as a close would"
 
 install: $(STAMP)
 
@@ -33,34 +40,57 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
+# The corrections story of SPEC 8, on demo data: September is closed and issued from the landing
+# as it stood on 6 October; then the later files land (October's exports, a late September
+# restatement, a licence export that was lost) and October's close books September's
+# corrections. Run again: September stays issued, October gets a new draft version.
 demo: $(STAMP)
-	@if [ -z "$$(find $(LANDING)/usage_events -name '*.parquet' 2>/dev/null | head -n 1)" ]; then \
-		echo "No landing data in $(LANDING): generating the demo landing ($(DEMO_MONTHS), 12 organizations)"; \
-		$(BIN)/automq-billing generate --out $(LANDING) --months $(DEMO_MONTHS) --orgs 12 --seed 42; \
+	@if $(DEMO) generate $(DEMO_DATA) --as-of 2026-10-06 >/dev/null 2>$(VENV)/demo-generate.log; then \
+		echo "Demo landing in $(LANDING), as it stood on 2026-10-06"; \
+	else \
+		echo "$(LANDING) holds other data than the demo's: using it as it is"; \
+		cat $(VENV)/demo-generate.log; \
 	fi
-	$(BIN)/automq-billing close --month $(MONTH) --landing $(LANDING)
+	@if $(DEMO) status --output $(OUTPUT) | grep -q "^  2026-09  final"; then \
+		echo "2026-09 is already issued"; \
+	else \
+		$(DEMO) close --month 2026-09 $(PATHS) --quiet && \
+		$(DEMO) finalize --month 2026-09 --output $(OUTPUT); \
+	fi
+	@$(DEMO) generate $(DEMO_DATA) --as-of 2026-11-06 2>/dev/null \
+		| sed 's/^/Later files landed: /' || true
+	$(DEMO) close --month 2026-10 $(PATHS) --quiet
+	@$(DEMO) status --output $(OUTPUT)
+	@echo "One statement (PDF):  $$(ls $$(ls -d $(OUTPUT)/2026-10/v* | sort -V | tail -1)/documents/*.pdf | head -n 1)"
+	@echo "Close report (HTML):  $$(ls -d $(OUTPUT)/2026-10/v* | sort -V | tail -1)/documents/close_report.html"
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "unit or dbt or e2e"
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m unit
+
+test-deep: $(STAMP)
+	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest -m "unit or dbt or e2e"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/sqlfluff lint models macros tests/dbt analysis
 
 build: $(STAMP)
-	AUTOMQ_BILLING_LANDING=$(abspath $(LANDING)) $(BIN)/dbt build --project-dir . --profiles-dir .
+	$(DEMO) load --landing $(LANDING) --warehouse $(WAREHOUSE)
+	AUTOMQ_BILLING_WAREHOUSE=$(abspath $(WAREHOUSE)) $(BIN)/dbt build --project-dir . --profiles-dir .
 
 docs: $(STAMP)
-	AUTOMQ_BILLING_LANDING=$(abspath $(LANDING)) $(BIN)/dbt docs generate --project-dir . --profiles-dir .
+	$(DEMO) load --landing $(LANDING) --warehouse $(WAREHOUSE)
+	AUTOMQ_BILLING_WAREHOUSE=$(abspath $(WAREHOUSE)) $(BIN)/dbt docs generate --project-dir . --profiles-dir .
 
 validate: $(STAMP)
-	$(BIN)/automq-billing validate --landing $(LANDING)
+	$(DEMO) validate --landing $(LANDING)
 
 bench: $(STAMP)
-	$(BIN)/python -m automq_billing.bench --rows $(ROWS) --seed $(SEED)
+	$(BIN)/python -m automq_billing.bench --scenario $(BENCH) --rows $(ROWS) --seed $(SEED)
 
 clean:
-	rm -rf target logs warehouse output .pytest_cache
+	rm -rf target logs warehouse output validation .pytest_cache

@@ -57,6 +57,41 @@ def _cmd_close(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_load(args: argparse.Namespace) -> int:
+    from automq_billing import warehouse
+    from automq_billing.landing import landing_error, load_landing, survey_landing
+    from automq_billing.locks import command_line, exclusive, holder
+    from automq_billing.paths import check_close_paths
+    from automq_billing.vocabulary import load_vocabulary
+
+    project_dir = resolve_project_dir(args.project_dir)
+    paths = _paths(args, project_dir, "landing", "warehouse")
+    check_close_paths(
+        paths["landing"], paths["landing"].parent / ".unused-output", paths["warehouse"]
+    )
+    warehouse.check_writable(paths["warehouse"])
+    vocabulary = load_vocabulary(project_dir)
+    with exclusive("warehouse", paths["warehouse"], holder(command_line())):
+        survey = survey_landing(paths["landing"], vocabulary)
+        for warning in survey.warnings:
+            _progress(f"  warning: {warning}")
+        if survey.problems:
+            raise landing_error(paths["landing"], survey.problems)
+        paths["warehouse"].parent.mkdir(parents=True, exist_ok=True)
+        with warehouse.connect(paths["warehouse"]) as con:
+            load = load_landing(
+                con, survey, vocabulary, full_refresh=args.full_refresh, progress=_progress
+            )
+            if args.full_refresh:
+                warehouse.reset_processed_loads(con)
+    print(
+        f"Loaded {len(load.new_files)} new file(s), {load.rows_loaded():,} row(s) into "
+        f"{paths['warehouse']}; {len(load.files) - len(load.new_files)} file(s) already loaded. "
+        "Next: dbt build (see the README)."
+    )
+    return EXIT_OK
+
+
 def _cmd_finalize(args: argparse.Namespace) -> int:
     from automq_billing.ledger import finalize
     from automq_billing.locks import command_line, run_locks
@@ -203,6 +238,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     close.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
     close.set_defaults(handler=_cmd_close)
+
+    load = commands.add_parser(
+        "load",
+        help="load the new landed files into the warehouse (before a dbt build by hand)",
+        description="Checks and loads every landed file the warehouse has not loaded yet, "
+        "exactly as a close does, without building or publishing anything.",
+    )
+    _add_paths(load, "landing", "warehouse")
+    load.add_argument(
+        "--full-refresh", action="store_true", help="reload every landed file from scratch"
+    )
+    load.set_defaults(handler=_cmd_load)
 
     finalize = commands.add_parser(
         "finalize",

@@ -46,24 +46,32 @@ def _inside(path: Path, folder: Path) -> bool:
 
 def check_close_paths(landing: Path, output: Path, warehouse: Path) -> None:
     """The close never writes into the landing zone, and its paths must not overlap."""
-    for option, path in (("--output", output), ("--warehouse", warehouse)):
-        if _inside(path, landing):
-            raise BillingError(
-                f"{option} {path} lies inside the landing zone {landing}; landed data is "
-                "immutable and nothing is ever written there.",
-                hint=f"choose an {option} outside the landing folder",
-            )
+    _outside_landing(landing, "--output", output)
     if _inside(landing, output):
         raise BillingError(
             f"The landing zone {landing} lies inside --output {output}.",
             hint="keep the landing zone and the output folder apart",
         )
+    check_warehouse_path(landing, warehouse)
+    check_output_folder(output)
+
+
+def _outside_landing(landing: Path, option: str, path: Path) -> None:
+    if _inside(path, landing):
+        raise BillingError(
+            f"{option} {path} lies inside the landing zone {landing}; landed data is "
+            "immutable and nothing is ever written there.",
+            hint=f"choose an {option} outside the landing folder",
+        )
+
+
+def check_warehouse_path(landing: Path, warehouse: Path) -> None:
+    _outside_landing(landing, "--warehouse", warehouse)
     if warehouse.is_dir():
         raise BillingError(
             f"--warehouse {warehouse} is a folder; it must name a DuckDB file.",
             hint="pass e.g. --warehouse warehouse/billing.duckdb",
         )
-    check_output_folder(output)
 
 
 def check_output_folder(output: Path) -> None:
