@@ -30,6 +30,7 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO

@@ -421,26 +421,27 @@ def _missing_column() -> pa.Table:
 
 
 @pytest.mark.parametrize(
-    ("case", "table", "column"),
+    ("case", "table", "column", "output"),
     [
-        ("footer", _missing_column(), "meter"),  # refused by the survey, before the load
-        ("values", _too_big_quantity(), "quantity"),  # refused inside the load (rolled back)
+        # refused by the survey, before the load; into an output folder that does not exist
+        ("footer", _missing_column(), "meter", "new"),
+        # refused inside the load (rolled back); into the output folder that holds v1
+        ("values", _too_big_quantity(), "quantity", "existing"),
     ],
 )
-def test_a_refused_close_writes_nothing(kills, tmp_path, case, table, column):
+def test_a_refused_close_writes_nothing(kills, tmp_path, case, table, column, output):
     assert kills.final.returncode == 0
     landing = tmp_path / "landing"
     bad = _landing_with(kills.landing, landing, "bad.parquet", table)
     before_files = loaded_files(kills.warehouse)
     before_rows = usage_rows(kills.warehouse)
     before_output = tree(kills.output)
-    fresh_output = tmp_path / "fresh-output"
-    for output in (kills.output, fresh_output):
-        result = run(close_command(landing, output, kills.warehouse), kills.cwd, kills.env)
-        assert_clean_refusal(result)
-        assert str(bad) in result.stderr and f"'{column}'" in result.stderr, result.stderr
-        assert "nothing was written" in result.stderr
-    assert not fresh_output.exists()
+    target = kills.output if output == "existing" else tmp_path / "new-output"
+    result = run(close_command(landing, target, kills.warehouse), kills.cwd, kills.env)
+    assert_clean_refusal(result)
+    assert str(bad) in result.stderr and f"'{column}'" in result.stderr, result.stderr
+    assert "nothing was written" in result.stderr
+    assert target.exists() == (output == "existing")
     assert tree(kills.output) == before_output  # no v2, no temporary, nothing changed
     assert loaded_files(kills.warehouse) == before_files
     assert usage_rows(kills.warehouse) == before_rows
