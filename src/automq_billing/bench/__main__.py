@@ -1,0 +1,62 @@
+"""`python -m automq_billing.bench --scenario small|scale|history [--rows N] [--seed S]`
+(`make bench BENCH=... ROWS=...`): times real closes against the engine floor (one DuckDB query
+for the same totals, same settings, same run), with the peak memory of each process tree, and
+writes `bench/results/<scenario>-<rows>.json`.
+
+- small: one month of ROWS rows (default 1,000,000): the close and the floor.
+- scale: the same at scale (e.g. ROWS=50000000).
+- history: twelve months of ROWS rows each (default 4,000,000), landed and closed month after
+  month, then: the last month's close against a close of a landing holding that month alone;
+  a re-close with no new file; a late file of 100,000 rows for the ninth month and a close.
+Closes run with --no-documents (rendering is per organization, not per row; `make demo` shows it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from automq_billing.bench.measure import machine_info
+from automq_billing.bench.scenarios import history, single_month
+from automq_billing.months import parse_month
+from automq_billing.paths import repository_root
+
+
+def _log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m automq_billing.bench", description=__doc__)
+    parser.add_argument("--scenario", choices=["small", "scale", "history"], default="small")
+    parser.add_argument("--rows", type=int, help="rows per month (see the scenarios)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--month", default="2026-10", help="the (last) month, YYYY-MM")
+    parser.add_argument("--workdir", type=Path, default=Path("bench"))
+    parser.add_argument("--project-dir", type=Path, default=repository_root())
+    args = parser.parse_args(argv)
+    month = parse_month(args.month)
+    workdir = args.workdir.resolve()
+    if args.scenario == "history":
+        rows = args.rows or 4_000_000
+        report = history(args.project_dir, workdir, rows, args.seed, month, _log)
+    else:
+        rows = args.rows or 1_000_000
+        report = single_month(
+            args.project_dir, workdir, rows, args.seed, month, _log, args.scenario
+        )
+    report["machine"] = machine_info()
+    path = workdir / "results" / f"{args.scenario}-{rows}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    for line in report["summary"]:
+        print(line)
+    print(f"report: {path}")
+    return 0 if report.get("totals_match", True) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

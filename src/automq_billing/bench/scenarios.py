@@ -1,0 +1,248 @@
+"""The benchmark's scenarios: landings (cached under `<workdir>/data/`), measured closes and the
+floor query, and the ratios the README's table reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from automq_billing.bench.floor import DUCKDB_SETTINGS, run_floor
+from automq_billing.bench.measure import run_measured
+from automq_billing.demo import generate_history_landing, generate_late_file, generate_scale_landing
+
+Log = Callable[[str], None]
+GENERATOR_VERSION = 2
+COMMAND = Path(sys.executable).parent / "automq-billing"
+
+
+def _add_months(month: dt.date, count: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + count
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _cached(folder: Path, key: dict, make: Callable[[], None], log: Log) -> None:
+    """Generates into `folder` unless a landing made with the same key is there."""
+    marker = folder / "bench-data.json"
+    if marker.exists() and json.loads(marker.read_text()).get("key") == key:
+        log(f"reusing the landing in {folder}")
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    make()
+    marker.write_text(json.dumps({"key": key}) + "\n")
+
+
+def close(
+    landing: Path, output: Path, warehouse: Path, month: dt.date, project_dir: Path, log_path: Path
+) -> dict[str, Any]:
+    command = [
+        str(COMMAND),
+        "close",
+        "--month",
+        f"{month:%Y-%m}",
+        "--landing",
+        str(landing),
+        "--output",
+        str(output),
+        "--warehouse",
+        str(warehouse),
+        "--project-dir",
+        str(project_dir),
+        "--no-documents",
+        "--timings",
+    ]
+    result = run_measured(
+        command,
+        log_path,
+        env={k: v for k, v in os.environ.items() if not k.startswith("AUTOMQ_BILLING_")},
+    )
+    versions = sorted((output / f"{month:%Y-%m}").glob("v*"), key=lambda p: int(p.name[1:]))
+    if result["returncode"] == 0 and versions:
+        manifest = json.loads((versions[-1] / "manifest.json").read_text())
+        result["timings"] = manifest["timings"]
+        result["grand_total"] = manifest["totals"]["usage_amount"]
+        result["usage_totals"] = _usage_totals(versions[-1] / "statements.parquet")
+    return result
+
+
+def _usage_totals(statements: Path) -> dict[str, Decimal]:
+    with duckdb.connect() as con:
+        rows = con.execute(
+            "select organization_id, usage_amount from read_parquet(?) where usage_amount != 0",
+            [str(statements)],
+        ).fetchall()
+    return {org: Decimal(amount) for org, amount in rows}
+
+
+def _compare(close_result: dict, floor_totals: dict[str, Decimal]) -> bool:
+    totals = close_result.pop("usage_totals", None)
+    return totals is not None and totals == {o: t for o, t in floor_totals.items() if t != 0}
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 2) if a and b else None
+
+
+def single_month(
+    project_dir: Path, workdir: Path, rows: int, seed: int, month: dt.date, log: Log, name: str
+) -> dict[str, Any]:
+    landing = workdir / "data" / f"{name}-{rows}-{seed}"
+    key = {"rows": rows, "seed": seed, "month": f"{month:%Y-%m}", "generator": GENERATOR_VERSION}
+    _cached(
+        landing,
+        key,
+        lambda: generate_scale_landing(landing, rows, month, seed, project_dir=project_dir),
+        log,
+    )
+    run = workdir / "runs" / f"{name}-{rows}"
+    shutil.rmtree(run, ignore_errors=True)
+    log(f"closing {month:%Y-%m} ({rows:,} rows)")
+    closed = close(
+        landing,
+        run / "output",
+        run / "wh" / "billing.duckdb",
+        month,
+        project_dir,
+        run / "close.log",
+    )
+    log(f"close: {closed['wall_seconds']} s, peak {closed['peak_rss_mib']} MiB")
+    floor, totals = run_floor(project_dir, landing, month, run / "floor")
+    log(f"floor: {floor['wall_seconds']} s, peak {floor['peak_rss_mib']} MiB")
+    match = _compare(closed, totals)
+    ratio = _ratio(closed["wall_seconds"], floor["wall_seconds"])
+    return {
+        "scenario": name,
+        "rows": rows,
+        "month": f"{month:%Y-%m}",
+        "duckdb_settings": list(DUCKDB_SETTINGS),
+        "close": closed,
+        "floor": floor,
+        "ratio_close_over_floor": ratio,
+        "totals_match": match,
+        "summary": [
+            f"{name}: {rows:,} rows, {month:%Y-%m}",
+            f"  close {closed['wall_seconds']} s (peak {closed['peak_rss_mib']} MiB), "
+            f"floor {floor['wall_seconds']} s (peak {floor['peak_rss_mib']} MiB), "
+            f"ratio {ratio}, totals {'match' if match else 'DIFFER'} "
+            f"({closed.get('grand_total')} USD usage)",
+            f"  close stages (s): {closed.get('timings')}",
+        ],
+    }
+
+
+def _link_month(source: Path, landing: Path, month: dt.date) -> int:
+    """Lands a month's files of the history landing (hard links: landed files are immutable)."""
+    count = 0
+    tag = f"month={month:%Y-%m}"
+    for path in sorted((source / "usage_events").rglob("*.parquet")):
+        if tag in path.parts:
+            target = landing / path.relative_to(source)
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(path, target)
+                count += 1
+    return count
+
+
+def history(
+    project_dir: Path, workdir: Path, rows: int, seed: int, last: dt.date, log: Log
+) -> dict[str, Any]:
+    months = [_add_months(last, k) for k in range(-11, 1)]
+    source = workdir / "data" / f"history-{rows}-{seed}"
+    key = {
+        "rows": rows,
+        "seed": seed,
+        "months": [f"{m:%Y-%m}" for m in months],
+        "generator": GENERATOR_VERSION,
+    }
+    _cached(
+        source,
+        key,
+        lambda: generate_history_landing(source, months, rows, seed, project_dir=project_dir),
+        log,
+    )
+    run = workdir / "runs" / f"history-{rows}"
+    shutil.rmtree(run, ignore_errors=True)
+    alone = run / "alone" / "landing"
+    _link_month(source, alone, last)
+    log(f"closing {last:%Y-%m} from a landing holding that month alone")
+    alone_close = close(
+        alone,
+        run / "alone" / "output",
+        run / "alone" / "wh" / "billing.duckdb",
+        last,
+        project_dir,
+        run / "alone.log",
+    )
+    landing, output, warehouse = run / "landing", run / "output", run / "wh" / "billing.duckdb"
+    warm: list[dict] = []
+    for month in months[:-1]:
+        _link_month(source, landing, month)
+        log(f"history: landing and closing {month:%Y-%m}")
+        result = close(
+            landing, output, warehouse, month, project_dir, run / f"close-{month:%Y-%m}.log"
+        )
+        warm.append(
+            {
+                "month": f"{month:%Y-%m}",
+                "wall_seconds": result["wall_seconds"],
+                "returncode": result["returncode"],
+            }
+        )
+    _link_month(source, landing, last)
+    log(f"closing {last:%Y-%m} after eleven months of history")
+    last_close = close(landing, output, warehouse, last, project_dir, run / "close-last.log")
+    log("re-closing with no new file")
+    reclose = close(landing, output, warehouse, last, project_dir, run / "reclose.log")
+    ninth = months[8]
+    log(f"landing a late file of 100,000 rows for {ninth:%Y-%m}")
+    generate_late_file(landing, ninth, 100_000, seed, project_dir=project_dir)  # it lands there
+    late = close(landing, output, warehouse, last, project_dir, run / "close-late.log")
+    floor, totals = run_floor(project_dir, landing, last, run / "floor")
+    match = _compare(late, totals)
+    for result in (alone_close, last_close, reclose):
+        result.pop("usage_totals", None)
+    small = _small_close_seconds(workdir)
+    ratio_history = _ratio(last_close["wall_seconds"], alone_close["wall_seconds"])
+    ratio_late = _ratio(late["wall_seconds"], small)
+    return {
+        "scenario": "history",
+        "rows_per_month": rows,
+        "months": key["months"],
+        "alone": alone_close,
+        "history_closes": warm,
+        "last": last_close,
+        "reclose": reclose,
+        "late": late,
+        "floor": floor,
+        "ratio_last_over_alone": ratio_history,
+        "ratio_late_over_small": ratio_late,
+        "small_close_seconds": small,
+        "totals_match": match,
+        "summary": [
+            f"history: 12 months of {rows:,} rows, closing {last:%Y-%m}",
+            f"  month alone {alone_close['wall_seconds']} s; after history "
+            f"{last_close['wall_seconds']} s (ratio {ratio_history}, target <= 1.5)",
+            f"  re-close with no new file {reclose['wall_seconds']} s (target <= 15 s)",
+            f"  late file of 100,000 rows for {ninth:%Y-%m}: {late['wall_seconds']} s "
+            f"(ratio to the small close {ratio_late}, target <= 2)",
+            f"  floor over the whole landing {floor['wall_seconds']} s; totals "
+            f"{'match' if match else 'DIFFER'}",
+        ],
+    }
+
+
+def _small_close_seconds(workdir: Path) -> float | None:
+    path = workdir / "results" / "small-1000000.json"
+    if path.exists():
+        return json.loads(path.read_text())["close"]["wall_seconds"]
+    return None
