@@ -58,3 +58,35 @@
             and columns.column_name = '{{ column_name }}'
     )
 {% endtest %}
+
+{#- None of the columns is null (one test for a model's required columns). -#}
+{% test not_null_columns(model, columns) %}
+    select *
+    from {{ model }}
+    where {% for column in columns %}{{ column }} is null{{ ' or ' if not loop.last }}{% endfor %}
+{% endtest %}
+
+{#- Each column's declared type is exactly the one given (e.g. DECIMAL(38,2)): contracts do
+    not check a decimal's scale, this does, for all of a model's money and quantity columns at
+    once. Returns the columns that are missing or of another type. -#}
+{% test has_data_types(model, columns) %}
+    with expected (column_name, data_type) as (
+        values
+        {%- for column, data_type in columns.items() %}
+        ('{{ column }}', '{{ data_type }}'){{ ',' if not loop.last }}
+        {%- endfor %}
+    ),
+
+    actual as (
+        select columns.column_name, columns.data_type
+        from information_schema.columns as columns
+        where columns.table_schema = '{{ model.schema }}'
+            and columns.table_name = '{{ model.identifier }}'
+    )
+
+    select expected.column_name, expected.data_type as expected_type, actual.data_type
+    from expected
+    left join actual on expected.column_name = actual.column_name
+    where actual.data_type is null
+        or upper(replace(actual.data_type, ' ', '')) != upper(replace(expected.data_type, ' ', ''))
+{% endtest %}
