@@ -8,10 +8,11 @@ AUTOMQ_BILLING_* variable; TMPDIR inside the test's temporary folder).
 The whole closes are shared through one module fixture, `closes`: a landing at
 `.../it's;here/land[1]/` (a quote, a semicolon and glob characters in its path, beside a
 `land1/` holding other data) with extra columns named `source_file` and `file_row_number`, a
-licence whose product secret is not UTF-8, a negative allocation, a non-Parquet file and a broken
-symbolic link, closed once while a late file lands during the build (v1), once more through
-`| head -n 1` (v2, which loads the late file), and once for December, whose only line is a
-subscription. The finalize tests work on copies of that output folder.
+row dated 1970, a licence whose product secret is not UTF-8, a negative allocation, a non-Parquet
+file and a broken symbolic link, closed once while a late file lands during the build (v1),
+once more through `| head -n 1` (v2, which loads the late file), and a small landing closed for
+December, whose only line is a subscription. The finalize tests work on copies of that output
+folder.
 """
 
 from __future__ import annotations
@@ -265,6 +266,8 @@ def _write_base_landing(landing: Path, neighbour: Path) -> dict[str, str]:
         uptime_rows("org-a", 3, 2, "up") + [usage_row(event_id="in-1", quantity=10 * GIB)],
     )
     _with_extra_column(usage / "extra_source_file.parquet", "source_file", "../../etc/passwd", 4)
+    _with_extra_column(usage / "extra_row_number.parquet", "file_row_number", 999, 5)
+    # a row dated 1970: a month no rate card prices
     epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     write_usage(
         usage / "epoch.parquet",
@@ -277,7 +280,6 @@ def _write_base_landing(landing: Path, neighbour: Path) -> dict[str, str]:
             )
         ],
     )
-    _with_extra_column(usage / "extra_row_number.parquet", "file_row_number", 999, 5)
     (usage / "README.txt").write_text("exports of October\n")
     os.symlink(landing.parent / "nowhere" / "gone.parquet", usage / "gone.parquet")
     # a licence whose product secret is not UTF-8: 2 AKU monthly at list price 120 = 240.00

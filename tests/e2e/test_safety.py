@@ -81,7 +81,6 @@ class Finished:
     stderr: str
     seconds: float
     pid: int = 0
-    seen: list[str] = field(default_factory=list)
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 300) -> Finished:
@@ -109,7 +108,7 @@ def wait_for(process: subprocess.Popen, text: str, timeout: float = 180) -> list
 
 def finish(process: subprocess.Popen, seen: list[str], timeout: float = 120) -> Finished:
     stdout, stderr = process.communicate(timeout=timeout)
-    return Finished(process.returncode, stdout, "".join(seen) + stderr, 0.0, process.pid, seen)
+    return Finished(process.returncode, stdout, "".join(seen) + stderr, 0.0, process.pid)
 
 
 def assert_clean_refusal(result: Finished) -> None:
@@ -236,13 +235,17 @@ def write_landing(landing: Path, files: int) -> None:
 
 
 @dataclass
-class Killed:
+class Stopped:
+    """What a close stopped by a signal left: its children then, the survivors among them, the
+    output folder's entries and the warehouse's register of loaded files."""
+
     pid: int
     children: list[int]
-    children_commands: list[str]
+    commands: list[str]
     survivors: list[int]
     output: dict[str, str]
     loaded: list[tuple] | None
+    result: Finished
 
 
 @dataclass
@@ -252,90 +255,58 @@ class KillSequence:
     warehouse: Path
     env: dict[str, str]
     cwd: Path
-    killed: dict[str, Killed]
-    terminated: Finished
-    terminated_children: list[int]
-    terminated_survivors: list[int]
-    terminated_output: dict[str, str]
-    final: Finished
+    stopped: dict[str, Stopped] = field(default_factory=dict)
+    final: Finished | None = None
 
+    def command(self) -> list[str]:
+        return close_command(self.landing, self.output, self.warehouse)
 
-def _kill_at(sequence: dict, moment: str, marker: str, after: str | None = None, **env: str):
-    process = start(
-        close_command(sequence["landing"], sequence["output"], sequence["warehouse"]),
-        sequence["cwd"],
-        {**sequence["env"], **env},
-    )
-    wait_for(process, marker)
-    if after:
-        wait_for(process, after)
-    children = descendants(process.pid)
-    commands = [command_of(pid) for pid in children]
-    process.send_signal(signal.SIGKILL)
-    process.communicate(timeout=60)
-    sequence["killed"][moment] = Killed(
-        pid=process.pid,
-        children=children,
-        children_commands=commands,
-        survivors=survivors(children),
-        output=tree(sequence["output"]),
-        loaded=loaded_files(sequence["warehouse"]),
-    )
+    def stop_at(self, moment: str, signum: int, *markers: str, **env: str) -> None:
+        """Starts a close, waits for each progress marker in turn, then sends `signum`."""
+        process = start(self.command(), self.cwd, {**self.env, **env})
+        seen = []
+        for marker in markers:
+            seen += wait_for(process, marker)
+        children = descendants(process.pid)
+        commands = [command_of(pid) for pid in children]
+        process.send_signal(signum)
+        result = finish(process, seen)
+        self.stopped[moment] = Stopped(
+            pid=process.pid,
+            children=children,
+            commands=commands,
+            survivors=survivors(children),
+            output=tree(self.output),
+            loaded=loaded_files(self.warehouse),
+            result=result,
+        )
 
 
 @pytest.fixture(scope="module")
 def kills(tmp_path_factory) -> KillSequence:
     root = tmp_path_factory.mktemp("kills")
-    landing = root / "landing"
-    write_landing(landing, LOAD_FILES)
-    sequence: dict = {
-        "landing": landing,
-        "output": root / "output",
-        "warehouse": root / "warehouse" / "billing.duckdb",
-        "env": environment(root / "tmp"),
-        "cwd": root / "elsewhere",
-        "killed": {},
-    }
-    # 1. while loading: the progress line comes just before the files are read
-    _kill_at(sequence, "loading", "new file(s) (")
-    # 2. while dbt builds: a few models in
-    _kill_at(sequence, "building", "Building and testing", after="OK stg_")
-    # 3. SIGTERM while dbt builds
-    process = start(
-        close_command(landing, sequence["output"], sequence["warehouse"]),
-        sequence["cwd"],
-        sequence["env"],
+    sequence = KillSequence(
+        landing=root / "landing",
+        output=root / "output",
+        warehouse=root / "warehouse" / "billing.duckdb",
+        env=environment(root / "tmp"),
+        cwd=root / "elsewhere",
     )
-    seen = wait_for(process, "Building and testing")
-    seen += wait_for(process, "OK stg_")
-    children = descendants(process.pid)
-    process.send_signal(signal.SIGTERM)
-    terminated = finish(process, seen)
-    terminated_survivors = survivors(children)
-    terminated_output = tree(sequence["output"])
-    # 4. just before publishing: every file is written in the hidden temporary folder
-    _kill_at(
-        sequence, "publishing", "(test) pausing", AUTOMQ_BILLING_TEST_PAUSE_BEFORE_PUBLISH="30"
+    write_landing(sequence.landing, LOAD_FILES)
+    # while loading: this progress line comes just before the files are read
+    sequence.stop_at("loading", signal.SIGKILL, "new file(s) (")
+    # while dbt builds, a few models in
+    sequence.stop_at("building", signal.SIGKILL, "Building and testing", "OK stg_")
+    sequence.stop_at("terminated", signal.SIGTERM, "Building and testing", "OK stg_")
+    # just before publishing: every file is written, in the hidden temporary folder
+    sequence.stop_at(
+        "publishing",
+        signal.SIGKILL,
+        "(test) pausing",
+        AUTOMQ_BILLING_TEST_PAUSE_BEFORE_PUBLISH="30",
     )
-    # 5. the next close
-    final = run(
-        close_command(landing, sequence["output"], sequence["warehouse"]),
-        sequence["cwd"],
-        sequence["env"],
-    )
-    return KillSequence(
-        landing=landing,
-        output=sequence["output"],
-        warehouse=sequence["warehouse"],
-        env=sequence["env"],
-        cwd=sequence["cwd"],
-        killed=sequence["killed"],
-        terminated=terminated,
-        terminated_children=children,
-        terminated_survivors=terminated_survivors,
-        terminated_output=terminated_output,
-        final=final,
-    )
+    sequence.final = run(sequence.command(), sequence.cwd, sequence.env)
+    return sequence
 
 
 MOMENTS = ["loading", "building", "publishing"]
@@ -343,7 +314,7 @@ MOMENTS = ["loading", "building", "publishing"]
 
 @pytest.mark.parametrize("moment", MOMENTS)
 def test_a_killed_close_publishes_nothing_and_leaves_only_its_own_temporary(kills, moment):
-    killed = kills.killed[moment]
+    killed = kills.stopped[moment]
     own = f".{MONTH}-v1.tmp-{killed.pid}"
     assert not [entry for entry in killed.output if entry.startswith(f"{MONTH}")], killed.output
     assert all(entry == own or entry.startswith(own + "/") for entry in killed.output), (
@@ -357,36 +328,35 @@ def test_a_killed_close_publishes_nothing_and_leaves_only_its_own_temporary(kill
 
 @pytest.mark.parametrize("moment", MOMENTS)
 def test_no_child_of_a_killed_close_survives_it(kills, moment):
-    killed = kills.killed[moment]
+    killed = kills.stopped[moment]
     if moment != "publishing":  # dbt and the validation worker run until publishing starts
         assert killed.children, "the close had no child process to check"
     if moment == "building":
-        assert any("dbt" in command for command in killed.children_commands), (
-            killed.children_commands
-        )
+        assert any("dbt" in command for command in killed.commands), killed.commands
     assert killed.survivors == [], [command_of(pid) for pid in killed.survivors]
 
 
 def test_a_close_killed_while_loading_keeps_nothing_of_its_load(kills):
     # the load is one transaction: killed inside it, the warehouse registers no file
-    assert kills.killed["loading"].loaded in (None, [])
+    assert kills.stopped["loading"].loaded in (None, [])
     # the close killed while dbt built had loaded (and committed) every file
-    assert len(kills.killed["building"].loaded or []) == LOAD_FILES
+    assert len(kills.stopped["building"].loaded or []) == LOAD_FILES
 
 
 def test_a_terminated_close_says_so_and_leaves_nothing(kills):
-    result = kills.terminated
+    terminated = kills.stopped["terminated"]
+    result = terminated.result
     assert result.returncode == 130, result.stderr
     assert "interrupted; nothing was published" in result.stderr
     assert "Traceback" not in result.stderr
-    assert kills.terminated_output == {}  # no month, no version, no temporary
-    assert kills.terminated_children
-    assert kills.terminated_survivors == []
+    assert terminated.output == {}  # no month, no version, no temporary
+    assert any("dbt" in command for command in terminated.commands), terminated.commands
+    assert terminated.survivors == [], [command_of(pid) for pid in terminated.survivors]
 
 
 def test_the_next_close_succeeds_as_v1_and_removes_the_killed_temporary(kills):
     result = kills.final
-    assert result.returncode == 0, result.stderr
+    assert result is not None and result.returncode == 0, result
     assert f"Closed {MONTH} as v1" in result.stdout
     assert version_folders(kills.output) == ["v1"]
     hidden = [p.name for p in kills.output.iterdir() if p.name.startswith(".")]
@@ -430,7 +400,7 @@ def _missing_column() -> pa.Table:
     ],
 )
 def test_a_refused_close_writes_nothing(kills, tmp_path, case, table, column, output):
-    assert kills.final.returncode == 0
+    assert kills.final is not None and kills.final.returncode == 0
     landing = tmp_path / "landing"
     bad = _landing_with(kills.landing, landing, "bad.parquet", table)
     before_files = loaded_files(kills.warehouse)
