@@ -326,7 +326,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.handler(args)
+        code = args.handler(args)
+        sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
+        return code
     except BillingError as error:
         print(f"automq-billing {args.command}: error: {error}", file=sys.stderr)
         return EXIT_REFUSED

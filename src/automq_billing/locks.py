@@ -18,6 +18,7 @@ import json
 import os
 import socket
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -77,11 +78,16 @@ def exclusive(kind: str, target: Path, who: dict[str, object]) -> Iterator[None]
 
 
 def _describe(handle) -> str:
-    handle.seek(0)
-    try:
-        running = json.loads(handle.read() or "{}")
-    except json.JSONDecodeError:
-        running = {}
+    running: dict = {}
+    for _ in range(20):  # the holder writes its details just after it takes the lock
+        handle.seek(0)
+        try:
+            running = json.loads(handle.read() or "{}")
+        except json.JSONDecodeError:
+            running = {}
+        if running.get("pid"):
+            break
+        time.sleep(0.05)
     return (
         f"pid {running.get('pid', '?')} on {running.get('host', '?')}, "
         f"`{running.get('command', 'automq-billing')}` started {running.get('started_at', '?')}"

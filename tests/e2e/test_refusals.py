@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -66,7 +67,7 @@ class Finished:
     stderr: str
     seconds: float
     pid: int = 0
-    timed_out: bool = False
+    stopped: bool = False  # killed by the test: too slow, or building when it should refuse
 
     @property
     def text(self) -> str:
@@ -111,7 +112,7 @@ def start(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Pope
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 300) -> Finished:
-    """Runs the command; past `timeout` it is killed and reported as timed out."""
+    """Runs the command; past `timeout` it is killed and reported as stopped."""
     started = time.monotonic()
     process = start(command, cwd, env)
     try:
@@ -139,7 +140,7 @@ class Runner:
 
 def assert_refused(result: Finished, *names: str) -> None:
     """Exit 2, one message naming each of `names`, a "What to do", no traceback."""
-    assert not result.timed_out, f"not refused within {result.seconds:.0f}s"
+    assert not result.stopped, f"not refused in time ({result.seconds:.0f}s)"
     assert result.returncode == 2, result.text
     assert "What to do:" in result.stderr, result.text
     assert "Traceback" not in result.text, result.text
@@ -329,9 +330,14 @@ def _december_landing(landing: Path) -> Path:
     return landing
 
 
-def _close_through_head(runner: Runner, root: Path, command: list[str]) -> tuple[int, str, str]:
-    status, errors = root / "v2.status", root / "v2.stderr"
-    script = 's=$1 e=$2; shift 2; { "$@" 2>"$e"; echo $? >"$s"; } | head -n 1'
+def through_pipe(
+    runner: Runner, folder: Path, reader: str, command: list[str]
+) -> tuple[int, str, str]:
+    """Runs `command | reader` in a shell: (the command's exit status, what the reader printed,
+    the command's stderr)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    status, errors = folder / "status", folder / "stderr"
+    script = f's=$1 e=$2; shift 2; {{ "$@" 2>"$e"; echo $? >"$s"; }} | {reader}'
     shell = subprocess.run(
         ["/bin/sh", "-c", script, "sh", str(status), str(errors), *command],
         cwd=runner.cwd,
@@ -365,6 +371,7 @@ def closes(tmp_path_factory) -> Closes:
             root / "december-warehouse" / "b.duckdb",
             "2026-12",
         )
+
         # v1, with a file landing while dbt builds
         started = time.monotonic()
         process = start(close_command(landing, output, warehouse), runner.cwd, runner.env)
@@ -381,8 +388,8 @@ def closes(tmp_path_factory) -> Closes:
         )
         assert (landing / late).is_file(), v1.text
         # v2, through a pipe whose reader stops after one line
-        v2_status, v2_stdout, v2_stderr = _close_through_head(
-            runner, root, close_command(landing, output, warehouse)
+        v2_status, v2_stdout, v2_stderr = through_pipe(
+            runner, root / "v2", "head -n 1", close_command(landing, output, warehouse)
         )
         return Closes(
             root=root,
@@ -570,11 +577,6 @@ def test_a_row_dated_1970_does_not_block_closing_october(closes):
     assert "org-old" not in statements(closes.v1_folder)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`close --month 1970-01` is refused by the month parser (years 2000-2999 only), "
-    "not by naming the rate card seed that has no version in force for the month",
-)
 def test_closing_1970_is_refused_naming_the_rate_card_seed(closes, tmp_path):
     output = tmp_path / "output"
     result = closes.runner.close(closes.landing, output, closes.warehouse, "1970-01", timeout=300)
@@ -738,14 +740,12 @@ def test_a_corrupt_data_page_is_refused_naming_the_file(bad_files):
     assert_wrote_nothing(bad.output, bad.warehouse)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a corrupt data page behind a valid footer is refused naming the file but not the "
-    "column whose page cannot be read",
-)
 def test_a_corrupt_data_page_is_refused_naming_the_column(bad_files):
+    """The flipped bytes break whichever column chunks they fall in: the message names the first
+    column whose pages cannot be decoded."""
     bad = bad_files["corrupt data page"]
-    assert_refused(bad.result, bad.path, f"'{bad.column}'")
+    assert_refused(bad.result, bad.path, "cannot be read (a corrupt data page")
+    assert re.search(r"column '[a-z_]+' cannot be read", bad.result.stderr)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -771,10 +771,28 @@ def test_an_output_that_is_a_file_is_refused(paths):
     assert loaded_files(warehouse) is None
 
 
+def close_until_dbt(runner: Runner, *args: Path) -> Finished:
+    """Runs a close that should be refused before dbt: killed (and reported as stopped) as
+    soon as it starts building instead."""
+    started = time.monotonic()
+    process = start(close_command(*args), runner.cwd, runner.env)
+    assert process.stderr is not None
+    seen = []
+    for line in process.stderr:
+        seen.append(line)
+        if "Building and testing" in line:
+            process.kill()
+            break
+    stdout, stderr = process.communicate(timeout=60)
+    seconds = time.monotonic() - started
+    building = any("Building and testing" in line for line in seen)
+    return Finished(process.returncode, stdout, "".join(seen) + stderr, seconds, 0, building)
+
+
 @pytest.fixture(scope="module")
 def blocked_outputs(tmp_path_factory) -> dict[str, tuple[Path, Finished]]:
-    """A close whose output holds a file where `2026-10` or `2026-10/v1` belongs, both at once,
-    each given 10 s to be refused (past that it is killed)."""
+    """A close whose output holds a file where `2026-10` or `2026-10/v1` belongs; stopped if it
+    starts dbt instead of refusing."""
     root = tmp_path_factory.mktemp("blocked")
     runner = Runner(root)
     landing = small_landing(root / "landing")
@@ -783,29 +801,22 @@ def blocked_outputs(tmp_path_factory) -> dict[str, tuple[Path, Finished]]:
         base = root / name.replace("/", "-")
         (base / "output" / name).parent.mkdir(parents=True)
         (base / "output" / name).write_text("in the way")
-        blocked[name] = base
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {
-            name: pool.submit(
-                runner.close, landing, base / "output", base / "wh" / "b.duckdb", timeout=10
-            )
-            for name, base in blocked.items()
-        }
-        return {name: (blocked[name] / "output", futures[name].result()) for name in blocked}
+        blocked[name] = (
+            base / "output",
+            close_until_dbt(runner, landing, base / "output", base / "wh" / "b.duckdb"),
+        )
+    return blocked
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a file where the month's folder (<output>/2026-10) or the version folder "
-    "(<output>/2026-10/v1) belongs is only noticed when publishing, after the whole dbt build",
-)
 @pytest.mark.parametrize("blocked", ["2026-10", "2026-10/v1"])
 def test_a_file_where_the_month_or_version_folder_belongs_is_refused_in_seconds(
     blocked_outputs, blocked
 ):
     output, result = blocked_outputs[blocked]
     assert (output / blocked).read_text() == "in the way"
+    assert not result.stopped, "not refused before dbt: the close started building"
     assert_refused(result, output / blocked)
+    assert result.seconds < 10
 
 
 def test_a_read_only_output_folder_is_refused(paths):
@@ -938,6 +949,18 @@ def test_finalize_refuses_a_month_when_a_later_month_is_final(closes, tmp_path):
     result = _finalize(closes, output)
     assert_refused(result, MONTH, "2026-12")
     assert not (output / MONTH / "final.json").exists()
+
+
+def test_finalize_whose_reader_has_gone_issues_the_month_and_exits_0(closes, tmp_path):
+    output = _copy_output(closes, tmp_path / "output")
+    status, _, stderr = through_pipe(
+        closes.runner,
+        tmp_path / "pipe",
+        "true",
+        [str(COMMAND), "finalize", "--month", MONTH, "--output", str(output)],
+    )
+    assert (output / MONTH / "final.json").is_file(), stderr
+    assert status == 0 and "BrokenPipeError" not in stderr, stderr
 
 
 def test_status_of_an_output_folder_exits_0(closes):

@@ -115,6 +115,7 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
             remove_own_temporaries(options.output)
             months = ledger.read_output(options.output)
             ledger.refuse_if_issued(months, options.month)
+            ledger.next_version_number(options.output, options.month)  # nothing in the way
         progress(f"Close {label}: checking the landing zone {options.landing}")
         with timings.stage("survey"):
             survey = survey_landing(options.landing, vocabulary)

@@ -584,6 +584,14 @@ def _diagnose(
         bad = _columns_that_do_not_fit(None, "read_parquet($path)", landed, dataset)
         if bad:
             return f"{landed.path}: " + "; ".join(bad)
+    for column in dataset.landed_columns:  # which column's pages cannot be decoded
+        try:
+            pq.read_table(landed.path, columns=[column.landed_name])
+        except (OSError, pa.ArrowException, ValueError):
+            return (
+                f"{landed.path}: column '{column.landed_name}' cannot be read (a corrupt data "
+                "page behind a valid footer?)"
+            )
     return f"{landed.path}: its data cannot be read ({type(error).__name__}; a corrupt page?)"
 
 

@@ -62,7 +62,9 @@ class ValidationWorker:
             hint="run the command again; if it fails again, report it with the message above",
         )
 
-    def close(self) -> None:
+    def close(self, *, abandon: bool = False) -> None:
+        if abandon and self._process.poll() is None:  # the run failed: no result is awaited
+            self._process.kill()
         if self._process.poll() is None:
             try:
                 assert self._process.stdin is not None
@@ -75,8 +77,8 @@ class ValidationWorker:
     def __enter__(self) -> ValidationWorker:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: object, *exc: object) -> None:
+        self.close(abandon=kind is not None)
 
 
 def write_suites(folder: Path, suites: list[Suite]) -> None:
