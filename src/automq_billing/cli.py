@@ -128,6 +128,25 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_reconcile(args: argparse.Namespace) -> int:
+    from automq_billing.reconcile import run_reconcile, summary_lines
+
+    month = parse_month(args.month)
+    project_dir = resolve_project_dir(args.project_dir)
+    paths = _paths(args, project_dir, "landing", "output", "warehouse")
+    result = run_reconcile(
+        month,
+        landing=paths["landing"],
+        output=paths["output"],
+        warehouse_path=paths["warehouse"],
+        project_dir=project_dir,
+        progress=_progress,
+    )
+    for line in summary_lines(result):
+        print(line)
+    return EXIT_OK
+
+
 def _cmd_documents(args: argparse.Namespace) -> int:
     from automq_billing.documents import render_documents_again
     from automq_billing.locks import command_line, run_locks
@@ -269,6 +288,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_paths(status, "output")
     status.set_defaults(handler=_cmd_status)
+
+    reconcile = commands.add_parser(
+        "reconcile",
+        help="reconcile a month with AWS Marketplace again (after AWS's invoice lands)",
+        description="Loads the new landed files, rebuilds the Marketplace reports from the "
+        "current landing and writes <output>/<YYYY-MM>/reconciliation/r<N>/ (reconciliation, "
+        "exceptions, their CSVs, a manifest), all or nothing, for open and final months; it "
+        "never changes a statement folder.",
+    )
+    reconcile.add_argument("--month", required=True, help="billing month, YYYY-MM")
+    _add_paths(reconcile, "landing", "output", "warehouse")
+    reconcile.set_defaults(handler=_cmd_reconcile)
 
     documents = commands.add_parser(
         "documents",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from automq_billing.close import CloseResult
+from automq_billing.close.marketplace import status_line
 
 
 def print_close_summary(result: CloseResult, *, timings: bool = False) -> None:
@@ -55,9 +56,8 @@ def print_close_summary(result: CloseResult, *, timings: bool = False) -> None:
     over = prepaid["environments_over_capacity"]
     if over:
         print(f"  {len(over)} environment(s) ran over their allocated AKU")
-    if manifest.marketplace:
-        statuses = manifest.marketplace.get("status", {})
-        print("  Marketplace: " + ", ".join(f"{n} {status}" for status, n in statuses.items()))
+    if manifest.marketplace is not None:
+        print("  " + status_line(manifest.marketplace))
     for warning in manifest.warnings[:10]:
         print(f"  warning: {warning}")
     if timings:

@@ -36,6 +36,11 @@ import pyarrow as pa
 from automq_billing import __version__, ledger, warehouse
 from automq_billing.close import queries
 from automq_billing.close.export import publishing, remove_own_temporaries, write_table
+from automq_billing.close.marketplace import (
+    MARKETPLACE_TABLES,
+    marketplace_block,
+    marketplace_suite,
+)
 from automq_billing.close.manifest import Conservation, Corrections, Manifest, Totals, money
 from automq_billing.dbt_runner import DbtResult, run_dbt
 from automq_billing.errors import BillingError
@@ -261,7 +266,7 @@ def _read_month(
         )
     tables = {
         name: con.sql(sql, params=params if "$month" in sql else None).to_arrow_table()
-        for name, sql in queries.OUTPUT_TABLES.items()
+        for name, sql in {**queries.OUTPUT_TABLES, **MARKETPLACE_TABLES}.items()
     }
     conservation = Conservation.from_outcomes(con.execute(queries.OUTCOMES, params).fetchall())
     if conservation.month_rows == 0 and tables["statement_lines"].num_rows == 0:
@@ -310,7 +315,7 @@ def _read_month(
         options.month,
         units=list(vocabulary.billing_units),
         line_types=list(vocabulary.line_types),
-    )
+    ) + [marketplace_suite(con, options.month, vocabulary)]
     return MonthData(
         tables,
         conservation,
@@ -427,7 +432,7 @@ def _manifest(
         version=number,
         closed_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         project={"name": "automq-billing", "version": __version__},
-        tools=_tool_versions(),
+        tools=tool_versions(),
         paths={
             "landing": str(options.landing),
             "warehouse": str(options.warehouse),
@@ -466,7 +471,7 @@ def _manifest(
             by_month=data.corrections_by_month,
             outside_window=data.outside_window,
         ),
-        marketplace=None,
+        marketplace=marketplace_block(data.tables, vocabulary),
         validation={
             **report.summary(),
             "results": "validation/results.json",
@@ -535,7 +540,7 @@ def _prepaid_summary(lines: pa.Table, revenue: pa.Table, utilization: pa.Table) 
     }
 
 
-def _tool_versions() -> dict[str, str]:
+def tool_versions() -> dict[str, str]:
     def package(name: str) -> str:
         try:
             return version(name)

@@ -1,0 +1,138 @@
+"""The AWS Marketplace part of a close and of `reconcile` (SPEC 9.4-9.5): the month's
+reconciliation and metering exceptions, the manifest's `marketplace` block, the summary line and
+the Great Expectations suite that gates them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import duckdb
+import pyarrow as pa
+
+from automq_billing.validation.specs import Suite, expect
+from automq_billing.vocabulary import Vocabulary
+
+AMOUNT_COLUMNS = (
+    "statement_usage_amount",
+    "expected_metered_amount",
+    "accepted_metered_amount",
+    "invoiced_amount",
+    "refunded_amount",
+    "listing_fee_amount",
+    "seller_net_amount",
+    "disbursed_amount",
+    "rating_variance",
+    "metering_variance",
+    "invoicing_variance",
+)
+# the variance each status is about, shown beside its count on the summary line
+STATUS_AMOUNTS = {
+    "metering_gap": "metering_variance",
+    "invoice_mismatch": "invoicing_variance",
+    "rating_gap": "rating_variance",
+    "not_invoiced": "accepted_metered_amount",
+}
+
+MARKETPLACE_TABLES = {
+    "marketplace_reconciliation": f"""
+        select usage_month, organization_id, product_code, customer_aws_account_id,
+            {", ".join(AMOUNT_COLUMNS)}, status
+        from marts.rpt_marketplace_reconciliation
+        where usage_month = $month
+        order by organization_id
+    """,  # noqa: S608 (constant column names)
+    "marketplace_exceptions": """
+        select organization_id, product_code, customer_aws_account_id, dimension, usage_hour,
+            expected_quantity, accepted_quantity, quantity_difference, price_per_unit,
+            amount_difference, status, cause
+        from marts.fct_marketplace_metering_exceptions
+        where usage_month = $month
+        order by organization_id nulls first, customer_aws_account_id nulls first, dimension,
+            usage_hour, product_code nulls first
+    """,
+}
+
+
+def _decimal(value: object) -> Decimal:
+    return Decimal(0) if value is None else Decimal(value)
+
+
+def marketplace_block(tables: dict[str, pa.Table], vocabulary: Vocabulary) -> dict:
+    """SPEC 9.5's manifest block: counts per status and per cause (in the vocabulary's order),
+    and the amounts summed over organizations."""
+    reconciliation = tables["marketplace_reconciliation"].to_pylist()
+    causes = tables["marketplace_exceptions"].column("cause").to_pylist()
+    statuses = [row["status"] for row in reconciliation]
+    amounts = {
+        column: f"{sum((_decimal(row[column]) for row in reconciliation), Decimal(0)):.6f}"
+        for column in AMOUNT_COLUMNS
+    }
+    by_status = {
+        status: f"{sum((_decimal(r[STATUS_AMOUNTS[status]]) for r in reconciliation if r['status'] == status), Decimal(0)):.2f}"  # noqa: E501
+        for status in STATUS_AMOUNTS
+        if status in statuses
+    }
+    return {
+        "status": {s: statuses.count(s) for s in vocabulary.marketplace_statuses if s in statuses},
+        "cause": {
+            c: causes.count(c) for c in vocabulary.marketplace_exception_causes if c in causes
+        },
+        "amounts": amounts,
+        "status_amounts": by_status,
+    }
+
+
+def status_line(block: dict) -> str:
+    """E.g. `Marketplace: 9 matched, 1 metering_gap (-3.15 USD), 2 not_invoiced (12.00 USD)`."""
+    if not block["status"]:
+        return "Marketplace: no organization to reconcile"
+    parts = []
+    for status, count in block["status"].items():
+        amount = block["status_amounts"].get(status)
+        parts.append(f"{count} {status}" + (f" ({amount} USD)" if amount else ""))
+    return "Marketplace: " + ", ".join(parts)
+
+
+_SUITE_FRAME = """
+    with reconciliation as (
+        select * from marts.rpt_marketplace_reconciliation where usage_month = $month
+    )
+    select
+        reconciliation.organization_id,
+        reconciliation.status,
+        cast((reconciliation.statement_usage_amount - reconciliation.invoiced_amount
+            - reconciliation.rating_variance - reconciliation.metering_variance
+            - reconciliation.invoicing_variance) * 1000000 as bigint) as identity_error_micros,
+        cast(reconciliation.metering_variance * 1000000 as bigint) as metering_variance_micros,
+        cast(reconciliation.expected_metered_amount * 1000000 as bigint)
+            - cast(reconciliation.accepted_metered_amount * 1000000 as bigint)
+            as expected_minus_accepted_micros
+    from reconciliation
+"""
+
+
+def marketplace_suite(
+    con: duckdb.DuckDBPyConnection, month: dt.date, vocabulary: Vocabulary
+) -> Suite:
+    """The month's reconciliation, one row per organization: the identity statement = invoiced +
+    variances holds to the micro-dollar, the status is one of SPEC 9.4's, and the metering
+    variance is expected minus accepted."""
+    frame = con.sql(_SUITE_FRAME, params={"month": month}).to_arrow_table().to_pandas()
+    statuses = list(vocabulary.marketplace_statuses)
+    return Suite(
+        "marketplace_reconciliation",
+        frame,
+        [
+            expect("ExpectColumnValuesToBeInSet", column="identity_error_micros", value_set=[0]),
+            expect("ExpectColumnValuesToBeInSet", column="status", value_set=statuses),
+            expect(
+                "ExpectColumnPairValuesToBeEqual",
+                column_A="metering_variance_micros",
+                column_B="expected_minus_accepted_micros",
+            ),
+            expect("ExpectColumnValuesToBeUnique", column="organization_id"),
+        ],
+        key="organization_id",
+        description="the month's AWS Marketplace reconciliation: identity, statuses, variances",
+    )

@@ -1,0 +1,174 @@
+"""`automq-billing reconcile` (SPEC 9.5): AWS invoices after the month, so finance reconciles a
+month again once the seller feed has arrived. A reconciliation loads the new landed files, builds
+what the Marketplace reports need, validates them and writes
+`<output>/<YYYY-MM>/reconciliation/r<N>/` whole or not at all, for open and final months alike.
+It never writes or changes a statement folder (`v<N>`) or final.json.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from automq_billing import ledger, warehouse
+from automq_billing.close.export import publishing, remove_own_temporaries, write_table
+from automq_billing.close.marketplace import (
+    MARKETPLACE_TABLES,
+    marketplace_block,
+    marketplace_suite,
+    status_line,
+)
+from automq_billing.close.run import Timings, tool_versions
+from automq_billing.dbt_runner import run_dbt
+from automq_billing.errors import BillingError
+from automq_billing.landing import landing_error, load_landing, survey_landing
+from automq_billing.locks import command_line, run_locks
+from automq_billing.months import format_month
+from automq_billing.paths import check_close_paths
+from automq_billing.validation import ValidationWorker
+from automq_billing.vocabulary import load_vocabulary
+
+Progress = Callable[[str], None]
+SELECTION = ["+rpt_marketplace_reconciliation", "+fct_marketplace_metering_exceptions"]
+_RUN = "r"
+
+
+@dataclass(frozen=True)
+class ReconcileResult:
+    folder: Path
+    number: int
+    manifest: dict
+
+
+def run_reconcile(
+    month: dt.date,
+    *,
+    landing: Path,
+    output: Path,
+    warehouse_path: Path,
+    project_dir: Path,
+    progress: Progress = lambda message: None,
+) -> ReconcileResult:
+    timings = Timings()
+    started = time.monotonic()
+    label = format_month(month)
+    vocabulary = load_vocabulary(project_dir)
+    check_close_paths(landing, output, warehouse_path)
+    warehouse.check_writable(warehouse_path)
+    with run_locks(command_line(), warehouse=warehouse_path, output=output):
+        remove_own_temporaries(output)
+        months = ledger.read_output(output)
+        with timings.stage("survey"):
+            survey = survey_landing(landing, vocabulary)
+        if survey.problems:
+            raise landing_error(landing, survey.problems)
+        final_rows, issued_lines = ledger.issued_ledger(months, month)
+        warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+        with warehouse.connect(warehouse_path) as con, timings.stage("load"):
+            load = load_landing(con, survey, vocabulary, progress=progress)
+            warehouse.write_run_context(con, month, uuid.uuid4().hex)
+            warehouse.write_ledger(con, final_rows, issued_lines)
+            rebuild = warehouse.needs_full_rebuild(con, warehouse.code_fingerprint(project_dir))
+        progress(f"Reconcile {label}: building the Marketplace reports (dbt build)")
+        with timings.stage("dbt"):
+            args = ["build", "--select", *SELECTION, "--exclude", "test_type:unit"]
+            run_dbt(
+                args + (["--full-refresh"] if rebuild else []),
+                project_dir=project_dir,
+                warehouse=warehouse_path,
+                progress=progress,
+            )
+        with warehouse.connect(warehouse_path) as con:
+            warehouse.mark_loads_processed(con)
+        with warehouse.connect(warehouse_path, read_only=True) as con, timings.stage("read"):
+            tables = {
+                name: con.sql(sql, params={"month": month}).to_arrow_table()
+                for name, sql in MARKETPLACE_TABLES.items()
+            }
+            suite = marketplace_suite(con, month, vocabulary)
+        if not any(t.num_rows for t in tables.values()):
+            raise BillingError(
+                f"There is nothing to reconcile for {label}: no usage-based statement line, no "
+                "accepted metering record and no AWS billing event of the month.",
+                hint="land the month's Marketplace files (marketplace_customers/, "
+                "marketplace_metering/, marketplace_billing_events/) and run again",
+            )
+        with ValidationWorker() as worker, timings.stage("validate"):
+            report = worker.run([suite])
+        if report.blocking:
+            raise BillingError(
+                f"Validation refused to publish the reconciliation of {label}: "
+                + "; ".join(f.describe() for f in report.blocking[:10]),
+                hint="the reconciliation's identity or statuses do not hold: report it with the "
+                "failing values above",
+            )
+        return _publish(
+            output, month, survey, load, tables, report, vocabulary, timings, started, progress
+        )
+
+
+def _next_number(folder: Path) -> int:
+    if folder.exists() and not folder.is_dir():
+        raise BillingError(
+            f"{folder} is a file where the reconciliations' folder belongs.",
+            hint=f"move {folder} away, then run again",
+        )
+    numbers = [0] + [
+        int(child.name[1:])
+        for child in (folder.iterdir() if folder.is_dir() else [])
+        if child.is_dir() and child.name[:1] == _RUN and child.name[1:].isdigit()
+    ]
+    return max(numbers) + 1
+
+
+def _publish(output, month, survey, load, tables, report, vocabulary, timings, started, progress):
+    label = format_month(month)
+    runs = output / label / "reconciliation"
+    number = _next_number(runs)
+    temporary = output / f".{label}-{_RUN}{number}.tmp-{os.getpid()}"
+    final = runs / f"{_RUN}{number}"
+    progress(f"Publishing {final}")
+    loaded = {(f.dataset, f.relative): f for f in load.files}
+    with publishing(temporary, final, f"the reconciliation {label} r{number}") as folder:
+        outputs: dict[str, dict] = {}
+        for name, table in tables.items():
+            outputs.update(write_table(folder, name, table))
+        (folder / "validation.json").write_text(report.to_json() + "\n", encoding="utf-8")
+        timings.seconds["total"] = round(time.monotonic() - started, 3)
+        manifest = {
+            "month": label,
+            "reconciliation": number,
+            "reconciled_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            "tools": tool_versions(),
+            "inputs": [
+                {
+                    "dataset": f.dataset,
+                    "path": f.relative,
+                    "rows": loaded[(f.dataset, f.relative)].rows,
+                    "sha256": loaded[(f.dataset, f.relative)].sha256,
+                }
+                for f in survey.files
+            ],
+            "outputs": dict(sorted(outputs.items())),
+            "marketplace": marketplace_block(tables, vocabulary),
+            "validation": report.summary(),
+            "timings": timings.seconds,
+        }
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+    return ReconcileResult(final, number, manifest)
+
+
+def summary_lines(result: ReconcileResult) -> list[str]:
+    block = result.manifest["marketplace"]
+    return [
+        f"Reconciled {result.manifest['month']} as r{result.number}: {result.folder}",
+        "  " + status_line(block),
+        f"  reconciliation: {result.folder / 'marketplace_reconciliation.csv'}",
+        f"  exceptions: {result.folder / 'marketplace_exceptions.csv'}",
+    ]
