@@ -36,12 +36,12 @@ import pyarrow as pa
 from automq_billing import __version__, ledger, warehouse
 from automq_billing.close import queries
 from automq_billing.close.export import publishing, remove_own_temporaries, write_table
+from automq_billing.close.manifest import Conservation, Corrections, Manifest, Totals, money
 from automq_billing.close.marketplace import (
     MARKETPLACE_TABLES,
     marketplace_block,
     marketplace_suite,
 )
-from automq_billing.close.manifest import Conservation, Corrections, Manifest, Totals, money
 from automq_billing.dbt_runner import DbtResult, run_dbt
 from automq_billing.errors import BillingError
 from automq_billing.landing import (
