@@ -1,0 +1,200 @@
+{{ month_incremental_config(repriced=true) }}
+
+{#- One row per metering exception of a month (SPEC 9.3; rules in the doc block
+    marketplace_rules):
+    - per organization, listing dimension and hour where the expected quantity E differs from
+      the accepted quantity A (A summed over the organization's accounts, listed dimensions
+      only), with the first cause that applies: no_subscription (E > 0, no subscription of the
+      organization covers the hour), not_sent (no metering row), rejected (metering rows, none
+      Success), unexpected (E = 0), quantity_mismatch;
+    - per product, customer account, dimension and hour with metering rows whose account is in
+      no marketplace_customers row (unknown_customer, organization_id null) or, failing that,
+      whose (product_code, dimension) is not in the listing in force (unknown_dimension,
+      organization_id the account's): E = 0, A as accepted, counting in no organization's A.
+    customer_aws_account_id: the account of the earliest accepted record, else of the earliest
+    metering row, else the organization's account subscribed in the hour (latest subscribed_at),
+    else null. status: the status of the earliest metering row (null without one). -#}
+with
+
+expected as (
+
+    select * from {{ ref('fct_marketplace_expected_records') }}
+    where {{ in_affected_months('usage_month', repriced=true) }}
+
+),
+
+attributed as (
+
+    select * from {{ ref('int_marketplace_metering_attributed') }}
+    where {{ in_affected_months('usage_month', repriced=true) }}
+
+),
+
+subscriptions as (
+
+    select * from {{ ref('int_marketplace_customer_subscriptions') }}
+
+),
+
+organization_accepted as (
+
+    select
+        attributed.organization_id,
+        attributed.dimension,
+        attributed.usage_hour,
+        attributed.usage_month,
+        max(attributed.product_code) as product_code,
+        max(attributed.price_per_unit) as price_per_unit,
+        sum(attributed.accepted_quantity) as accepted_quantity,
+        bool_or(attributed.has_success) as has_success,
+        arg_min(
+            attributed.first_status,
+            {submitted_at: attributed.first_submitted_at, account: attributed.customer_aws_account_id}
+        ) as first_status,
+        coalesce(
+            arg_min(
+                attributed.customer_aws_account_id,
+                {submitted_at: attributed.accepted_submitted_at, account: attributed.customer_aws_account_id}
+            ) filter (where attributed.has_success),
+            arg_min(
+                attributed.customer_aws_account_id,
+                {submitted_at: attributed.first_submitted_at, account: attributed.customer_aws_account_id}
+            )
+        ) as customer_aws_account_id
+    from attributed
+    where attributed.is_known_customer
+        and attributed.is_listed
+    group by
+        attributed.organization_id,
+        attributed.dimension,
+        attributed.usage_hour,
+        attributed.usage_month
+
+),
+
+compared as (
+
+    select
+        coalesce(expected.organization_id, organization_accepted.organization_id)
+            as organization_id,
+        coalesce(expected.product_code, organization_accepted.product_code) as product_code,
+        organization_accepted.customer_aws_account_id as metered_account_id,
+        coalesce(expected.dimension, organization_accepted.dimension) as dimension,
+        coalesce(expected.usage_hour, organization_accepted.usage_hour) as usage_hour,
+        coalesce(expected.usage_month, organization_accepted.usage_month) as usage_month,
+        coalesce(expected.quantity, 0) as expected_quantity,
+        coalesce(organization_accepted.accepted_quantity, 0) as accepted_quantity,
+        coalesce(expected.price_per_unit, organization_accepted.price_per_unit) as price_per_unit,
+        organization_accepted.first_status,
+        organization_accepted.organization_id is not null as has_metering,
+        coalesce(organization_accepted.has_success, false) as has_success
+    from expected
+    full outer join organization_accepted
+        on expected.organization_id = organization_accepted.organization_id
+        and expected.dimension = organization_accepted.dimension
+        and expected.usage_hour = organization_accepted.usage_hour
+    where coalesce(expected.quantity, 0) != coalesce(organization_accepted.accepted_quantity, 0)
+
+),
+
+subscribed as (
+
+    select
+        compared.*,
+        subscriptions.customer_aws_account_id as subscribed_account_id,
+        subscriptions.organization_id is not null as is_subscribed
+    from compared
+    left join subscriptions
+        on compared.organization_id = subscriptions.organization_id
+        and subscriptions.subscribed_at <= compared.usage_hour
+        and (subscriptions.unsubscribed_at is null or compared.usage_hour < subscriptions.unsubscribed_at)
+    qualify row_number() over (
+        partition by compared.organization_id, compared.dimension, compared.usage_hour
+        order by subscriptions.subscribed_at desc nulls last, subscriptions.customer_aws_account_id
+    ) = 1
+
+),
+
+organization_exceptions as (
+
+    select
+        subscribed.organization_id,
+        subscribed.product_code,
+        coalesce(subscribed.metered_account_id, subscribed.subscribed_account_id)
+            as customer_aws_account_id,
+        subscribed.dimension,
+        subscribed.usage_hour,
+        subscribed.usage_month,
+        subscribed.expected_quantity,
+        subscribed.accepted_quantity,
+        subscribed.price_per_unit,
+        subscribed.first_status as status,
+        case
+            when subscribed.expected_quantity > 0 and not subscribed.is_subscribed
+                then 'no_subscription'
+            when not subscribed.has_metering then 'not_sent'
+            when not subscribed.has_success then 'rejected'
+            when subscribed.expected_quantity = 0 then 'unexpected'
+            else 'quantity_mismatch'
+        end as cause
+    from subscribed
+
+),
+
+unattributed_exceptions as (
+
+    select
+        attributed.organization_id,
+        attributed.product_code,
+        attributed.customer_aws_account_id,
+        attributed.dimension,
+        attributed.usage_hour,
+        attributed.usage_month,
+        0 as expected_quantity,
+        attributed.accepted_quantity,
+        attributed.price_per_unit,
+        attributed.first_status as status,
+        case
+            when not attributed.is_known_customer then 'unknown_customer'
+            else 'unknown_dimension'
+        end as cause
+    from attributed
+    where not attributed.is_known_customer
+        or not attributed.is_listed
+
+),
+
+exceptions as (
+
+    select * from organization_exceptions
+    union all
+    select * from unattributed_exceptions
+
+),
+
+final as (
+
+    select
+        cast(exceptions.organization_id as varchar) as organization_id,
+        cast(exceptions.product_code as varchar) as product_code,
+        cast(exceptions.customer_aws_account_id as varchar) as customer_aws_account_id,
+        cast(exceptions.dimension as varchar) as dimension,
+        exceptions.usage_hour,
+        cast(exceptions.usage_month as date) as usage_month,
+        cast(exceptions.expected_quantity as bigint) as expected_quantity,
+        cast(exceptions.accepted_quantity as bigint) as accepted_quantity,
+        cast(exceptions.expected_quantity - exceptions.accepted_quantity as bigint)
+            as quantity_difference,
+        cast(exceptions.price_per_unit as decimal(38, 6)) as price_per_unit,
+        cast(
+            cast(exceptions.expected_quantity - exceptions.accepted_quantity as decimal(38, 0))
+                * exceptions.price_per_unit
+            as decimal(38, 6)
+        ) as amount_difference,
+        cast(exceptions.status as varchar) as status,
+        cast(exceptions.cause as varchar) as cause
+    from exceptions
+
+)
+
+select * from final
