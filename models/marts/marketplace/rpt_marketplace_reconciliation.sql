@@ -94,45 +94,60 @@ statement_amounts as (
 
 ),
 
-expected_amounts as (
+metered_quantities as (
 
     select
-        dimension_amounts.organization_id,
-        dimension_amounts.usage_month,
-        sum(dimension_amounts.amount) as expected_metered_amount
-    from (
-        select
-            expected.organization_id,
-            expected.usage_month,
-            {{ round2(
-                'cast(sum(expected.quantity) as decimal(38, 0)) * max(expected.price_per_unit)'
-            ) }} as amount
-        from expected
-        group by expected.organization_id, expected.usage_month, expected.dimension
-    ) as dimension_amounts
-    group by dimension_amounts.organization_id, dimension_amounts.usage_month
+        expected.organization_id,
+        expected.usage_month,
+        expected.dimension,
+        expected.price_per_unit,
+        expected.quantity as expected_quantity,
+        0 as accepted_quantity
+    from expected
+    union all
+    select
+        attributed.organization_id,
+        attributed.usage_month,
+        attributed.dimension,
+        attributed.price_per_unit,
+        0 as expected_quantity,
+        attributed.accepted_quantity
+    from attributed
 
 ),
 
-accepted_amounts as (
+dimension_amounts as (
+
+    select
+        metered_quantities.organization_id,
+        metered_quantities.usage_month,
+        metered_quantities.dimension,
+        sum(metered_quantities.accepted_quantity) as accepted_quantity,
+        {{ round2(
+            'cast(sum(metered_quantities.expected_quantity) as decimal(38, 0))'
+            ~ ' * max(metered_quantities.price_per_unit)'
+        ) }} as expected_metered_amount,
+        {{ round2(
+            'cast(sum(metered_quantities.accepted_quantity) as decimal(38, 0))'
+            ~ ' * max(metered_quantities.price_per_unit)'
+        ) }} as accepted_metered_amount
+    from metered_quantities
+    group by
+        metered_quantities.organization_id,
+        metered_quantities.usage_month,
+        metered_quantities.dimension
+
+),
+
+metered_amounts as (
 
     select
         dimension_amounts.organization_id,
         dimension_amounts.usage_month,
-        sum(dimension_amounts.amount) as accepted_metered_amount,
-        sum(dimension_amounts.accepted_quantity) as accepted_quantity
-    from (
-        select
-            attributed.organization_id,
-            attributed.usage_month,
-            sum(attributed.accepted_quantity) as accepted_quantity,
-            {{ round2(
-                'cast(sum(attributed.accepted_quantity) as decimal(38, 0))'
-                ~ ' * max(attributed.price_per_unit)'
-            ) }} as amount
-        from attributed
-        group by attributed.organization_id, attributed.usage_month, attributed.dimension
-    ) as dimension_amounts
+        sum(dimension_amounts.accepted_quantity) as accepted_quantity,
+        sum(dimension_amounts.expected_metered_amount) as expected_metered_amount,
+        sum(dimension_amounts.accepted_metered_amount) as accepted_metered_amount
+    from dimension_amounts
     group by dimension_amounts.organization_id, dimension_amounts.usage_month
 
 ),
@@ -173,9 +188,9 @@ organization_months as (
     select statement_amounts.organization_id, statement_amounts.usage_month
     from statement_amounts
     union
-    select accepted_amounts.organization_id, accepted_amounts.usage_month
-    from accepted_amounts
-    where accepted_amounts.accepted_quantity > 0
+    select metered_amounts.organization_id, metered_amounts.usage_month
+    from metered_amounts
+    where metered_amounts.accepted_quantity > 0
     union
     select event_amounts.organization_id, event_amounts.usage_month
     from event_amounts
@@ -215,9 +230,9 @@ amounts as (
         coalesce(event_amounts.invoiced_events, 0) as invoiced_events,
         cast(coalesce(statement_amounts.statement_usage_amount, 0) as decimal(38, 6))
             as statement_usage_amount,
-        cast(coalesce(expected_amounts.expected_metered_amount, 0) as decimal(38, 6))
+        cast(coalesce(metered_amounts.expected_metered_amount, 0) as decimal(38, 6))
             as expected_metered_amount,
-        cast(coalesce(accepted_amounts.accepted_metered_amount, 0) as decimal(38, 6))
+        cast(coalesce(metered_amounts.accepted_metered_amount, 0) as decimal(38, 6))
             as accepted_metered_amount,
         cast(coalesce(event_amounts.invoiced_amount, 0) as decimal(38, 6)) as invoiced_amount,
         cast(coalesce(event_amounts.refunded_amount, 0) as decimal(38, 6)) as refunded_amount,
@@ -228,12 +243,9 @@ amounts as (
     left join statement_amounts
         on organization_months.organization_id = statement_amounts.organization_id
         and organization_months.usage_month = statement_amounts.usage_month
-    left join expected_amounts
-        on organization_months.organization_id = expected_amounts.organization_id
-        and organization_months.usage_month = expected_amounts.usage_month
-    left join accepted_amounts
-        on organization_months.organization_id = accepted_amounts.organization_id
-        and organization_months.usage_month = accepted_amounts.usage_month
+    left join metered_amounts
+        on organization_months.organization_id = metered_amounts.organization_id
+        and organization_months.usage_month = metered_amounts.usage_month
     left join event_amounts
         on organization_months.organization_id = event_amounts.organization_id
         and organization_months.usage_month = event_amounts.usage_month
