@@ -1,17 +1,21 @@
 {{ month_incremental_config(repriced=true) }}
 
-{#- One row per organization, usage month, hour and billing item (and, for cluster_uptime, cluster
-    tier) in which the organization's usage-based instances added to the item (SPEC 9.2): the
-    hour's measure and the measure cumulated from the start of the month to the end of the hour,
-    as exact integers, never rounded. The quantity in the item's unit is
-    measure / measure_per_unit:
-    - data_ingress / data_egress: bytes, 2^30 per GiB;
-    - data_retention: byte-hours (the sum of the hourly retained_bytes), 2^30 x H(M) per
-      GiB-month, so an hour adds retained_bytes / 2^30 / H(M) GiB-month;
-    - cluster_uptime: billable instance-hours (uptime_seconds > 0) at the row's cluster tier, 1
-      per hour.
-    Hours that add nothing to an item are left out: the cumulative quantity of such an hour is
-    the previous row's, and the measure before an hour is cumulative_measure - hour_measure. -#}
+{%- set measures = ['ingress_bytes', 'egress_bytes', 'retained_bytes'] -%}
+{%- for cluster_tier in var('cluster_tiers') -%}
+    {%- do measures.append('billable_hours_' ~ cluster_tier) -%}
+{%- endfor %}
+
+{#- One row per organization, usage month and hour with rated usage of its usage-based instances
+    (SPEC 9.2), with, for every billing item, the exact integer measure the hour adds and the
+    measure cumulated from the start of the month to the end of the hour (never rounded):
+    - ingress_bytes / egress_bytes (data_ingress / data_egress): bytes; 2^30 make a GiB;
+    - retained_bytes (data_retention): byte-hours, the sum of the hourly retained_bytes;
+      2^30 x H(M) make a GiB-month, so an hour adds retained_bytes / 2^30 / H(M) GiB-month;
+    - billable_hours_<cluster tier> (cluster_uptime): instance-hours with uptime_seconds > 0 at
+      that cluster tier (the tier of the row's uptime measurement); 1 makes an hour.
+    The measure before an hour is cumulative_<measure> - <measure>. One row per organization
+    and hour, items as columns: the running sums are one window pass per organization, and
+    the table is a sixth of the rows an item-per-row layout would write. -#}
 with
 
 hours as (
@@ -41,57 +45,19 @@ organization_hours as (
 
 ),
 
-unpivoted as (
-
-    select
-        organization_hours.organization_id,
-        organization_hours.usage_month,
-        organization_hours.usage_hour,
-        unnest([
-            {billing_item: 'data_ingress', cluster_tier: null::varchar, hour_measure: organization_hours.ingress_bytes},
-            {billing_item: 'data_egress', cluster_tier: null::varchar, hour_measure: organization_hours.egress_bytes},
-            {billing_item: 'data_retention', cluster_tier: null::varchar, hour_measure: organization_hours.retained_bytes},
-            {%- for cluster_tier in var('cluster_tiers') %}
-            {billing_item: 'cluster_uptime', cluster_tier: '{{ cluster_tier }}', hour_measure: organization_hours.billable_hours_{{ cluster_tier }}}{{ ',' if not loop.last }}
-            {%- endfor %}
-        ]) as measured
-    from organization_hours
-
-),
-
-increments as (
-
-    select
-        unpivoted.organization_id,
-        unpivoted.usage_month,
-        unpivoted.usage_hour,
-        unpivoted.measured.billing_item as billing_item,
-        unpivoted.measured.cluster_tier as cluster_tier,
-        unpivoted.measured.hour_measure as hour_measure
-    from unpivoted
-    where unpivoted.measured.hour_measure > 0
-
-),
-
 cumulated as (
 
     select
-        increments.organization_id,
-        increments.usage_month,
-        increments.usage_hour,
-        increments.billing_item,
-        increments.cluster_tier,
-        increments.hour_measure,
-        sum(increments.hour_measure) over (
-            partition by
-                increments.organization_id,
-                increments.usage_month,
-                increments.billing_item,
-                increments.cluster_tier
-            order by increments.usage_hour
-            rows between unbounded preceding and current row
-        ) as cumulative_measure
-    from increments
+        organization_hours.*,
+        {%- for measure in measures %}
+        sum(organization_hours.{{ measure }}) over month_to_date as cumulative_{{ measure }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from organization_hours
+    window month_to_date as (
+        partition by organization_hours.organization_id, organization_hours.usage_month
+        order by organization_hours.usage_hour
+        rows between unbounded preceding and current row
+    )
 
 ),
 
@@ -101,15 +67,10 @@ final as (
         cumulated.organization_id,
         cumulated.usage_month,
         cumulated.usage_hour,
-        cumulated.billing_item,
-        cumulated.cluster_tier,
-        cast(cumulated.hour_measure as hugeint) as hour_measure,
-        cast(cumulated.cumulative_measure as hugeint) as cumulative_measure,
-        cast(case cumulated.billing_item
-            when 'data_retention' then 1073741824 * {{ hours_in_month('cumulated.usage_month') }}
-            when 'cluster_uptime' then 1
-            else 1073741824
-        end as bigint) as measure_per_unit
+        {%- for measure in measures %}
+        cumulated.{{ measure }},
+        cast(cumulated.cumulative_{{ measure }} as hugeint) as cumulative_{{ measure }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from cumulated
 
 )

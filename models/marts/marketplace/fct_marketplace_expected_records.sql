@@ -1,18 +1,33 @@
 {{ month_incremental_config(repriced=true) }}
 
+{#- The measures of int_marketplace_usage_cumulated: (column, billing item, cluster tier). -#}
+{%- set measures = [] -%}
+{%- for meter, billing_item in var('meter_billing_items').items() if meter != 'uptime_seconds' -%}
+    {%- do measures.append((meter, billing_item, none)) -%}
+{%- endfor -%}
+{%- for cluster_tier in var('cluster_tiers') -%}
+    {%- do measures.append(('billable_hours_' ~ cluster_tier, 'cluster_uptime', cluster_tier)) -%}
+{%- endfor %}
+
 {#- One row per organization, listing dimension and hour with a positive expected quantity: the
     metering record AutoMQ should have sent AWS Marketplace (SPEC 9.2), whether or not the
     organization was subscribed in that hour (the rules: doc block marketplace_rules).
     C_d(h), the quantity of dimension d accumulated to the end of hour h, is an exact fraction:
-    with N(h) the cumulative measure, D the measure per unit and [L, U) the tier's bounds in
-    millionths of a unit (the rate card's 6-decimal bounds times 10^6),
-        C_d(h) = max(0, min(N(h) / D, U / 10^6) - L / 10^6)
-               = max(0, min(N(h) x 10^6, U x D) - L x D) / (D x 10^6),
-    so floor(C_d(h)) is an integer division of non-negative HUGEINTs (no DOUBLE, no rounding).
-    Every tier is sliced as graduated whatever the card's tier_mode (the listing has flat prices
-    per dimension). q_d(h) = floor(C_d(h)) - floor(C_d(h - 1 hour)) with C_d(h - 1 hour) computed
-    from N(h) - the hour's measure; an hour can only add to the tiers whose range it crosses, so
-    only those are joined. Uptime needs no floor: its hours are whole. -#}
+    with N the item's cumulative measure (int_marketplace_usage_cumulated), D the measure per
+    unit (2^30 bytes per GiB, 2^30 x H(M) byte-hours per GiB-month, 1 per hour) and [L, U)
+    the range d meters (the rate card's tier k, 6-decimal bounds, as l = L x 10^6 and
+    u = U x 10^6 millionths; [0, unbounded) for a cluster tier's hours),
+        C_d(h) = max(0, min(N / D, U) - L)   (graduated slices whatever the card's tier_mode:
+                                              the listing has flat prices per dimension)
+    floor(C_d) is computed in integers only:
+        N x 10^6 <= l x D            -> 0
+        N x 10^6 >= u x D            -> (u - l) div 10^6         (the whole tier)
+        otherwise, with N = n x D + r and l = i x 10^6 + f (0 <= r < D, 0 <= f < 10^6),
+                                     -> n - i - (1 if r x 10^6 < f x D else 0)
+    and n = N div D is taken with 2^30 shifted out first (D is 1 or a multiple of 2^30), as a
+    BIGINT division (a HUGEINT division costs ~40 times more). q_d(h) = floor(C_d(h)) -
+    floor(C_d(h - 1 hour)), C_d(h - 1 hour) being that of N - the hour's measure; an hour only
+    adds to the ranges it moves through, so only those are joined. -#}
 with
 
 cumulated as (
@@ -34,116 +49,164 @@ dimensions as (
 
 ),
 
-tier_bounds as (
-
-    select
-        tiers.effective_from,
-        tiers.effective_to,
-        tiers.billing_item,
-        tiers.tier,
-        cast(tiers.lower_bound * 1000000 as hugeint) as lower_micro_units,
-        cast(tiers.upper_bound * 1000000 as hugeint) as upper_micro_units
-    from tiers
-
-),
-
-data_slices as (
+unpivoted as (
 
     select
         cumulated.organization_id,
         cumulated.usage_month,
         cumulated.usage_hour,
-        cumulated.billing_item,
-        tier_bounds.tier,
-        cast(null as varchar) as cluster_tier,
-        cumulated.measure_per_unit * 1000000 as micro_measure_per_unit,
-        cumulated.cumulative_measure * 1000000 as micro_measure_through,
-        (cumulated.cumulative_measure - cumulated.hour_measure) * 1000000 as micro_measure_before,
-        tier_bounds.lower_micro_units * cumulated.measure_per_unit as micro_measure_lower,
-        tier_bounds.upper_micro_units * cumulated.measure_per_unit as micro_measure_upper
+        unnest([
+            {%- for measure, billing_item, cluster_tier in measures %}
+            {
+                billing_item: '{{ billing_item }}',
+                cluster_tier: {{ "'" ~ cluster_tier ~ "'" if cluster_tier else 'null::varchar' }},
+                hour_measure: cumulated.{{ measure }},
+                cumulative_measure: cumulated.cumulative_{{ measure }},
+            }{{ ',' if not loop.last }}
+            {%- endfor %}
+        ]) as measured
     from cumulated
-    inner join tier_bounds
-        on cumulated.billing_item = tier_bounds.billing_item
-        and {{ in_force('tier_bounds', 'cumulated.usage_month') }}
-        -- the hour crosses into the tier: Q(h) > L and Q(h - 1 hour) < U
-        and tier_bounds.lower_micro_units * cumulated.measure_per_unit
-            < cumulated.cumulative_measure * 1000000
+
+),
+
+measured as (
+
+    select
+        unpivoted.organization_id,
+        unpivoted.usage_month,
+        unpivoted.usage_hour,
+        unpivoted.measured.billing_item as billing_item,
+        unpivoted.measured.cluster_tier as cluster_tier,
+        unpivoted.measured.cumulative_measure as measure_through,
+        unpivoted.measured.cumulative_measure - unpivoted.measured.hour_measure as measure_before,
+        cast(case unpivoted.measured.billing_item
+            when 'data_retention' then 1073741824 * {{ hours_in_month('unpivoted.usage_month') }}
+            when 'cluster_uptime' then 1
+            else 1073741824
+        end as bigint) as measure_per_unit
+    from unpivoted
+    where unpivoted.measured.hour_measure > 0
+
+),
+
+months as (
+
+    select distinct cumulated.usage_month from cumulated
+
+),
+
+month_dimensions as (
+
+    -- per month, every dimension of the listing in force with the bounds of what it meters, in
+    -- millionths of a unit: a data item's tier of the rate card in force, [0, unbounded) for
+    -- a cluster tier's hours
+    select
+        months.usage_month,
+        dimensions.product_code,
+        dimensions.dimension,
+        dimensions.price_per_unit,
+        dimensions.billing_item,
+        dimensions.cluster_tier,
+        coalesce(cast(tiers.lower_bound * 1000000 as bigint), 0) as lower_micro_units,
+        cast(tiers.upper_bound * 1000000 as bigint) as upper_micro_units
+    from months
+    inner join dimensions
+        on {{ in_force('dimensions', 'months.usage_month') }}
+    left join tiers
+        on dimensions.billing_item = tiers.billing_item
+        and dimensions.tier = tiers.tier
+        and {{ in_force('tiers', 'months.usage_month') }}
+    where dimensions.billing_item = 'cluster_uptime' or tiers.tier is not null
+
+),
+
+crossed as (
+
+    -- the ranges the hour's quantity moves through: Q(h) > L and Q(h - 1 hour) < U
+    select
+        measured.organization_id,
+        measured.usage_month,
+        measured.usage_hour,
+        month_dimensions.product_code,
+        month_dimensions.dimension,
+        month_dimensions.price_per_unit,
+        measured.measure_per_unit,
+        month_dimensions.lower_micro_units,
+        month_dimensions.upper_micro_units,
+        measured.measure_through,
+        measured.measure_before,
+        {%- for moment in ['through', 'before'] %}
+        case
+            when measured.measure_per_unit = 1 then cast(measured.measure_{{ moment }} as bigint)
+            when measured.measure_per_unit % 1073741824 = 0
+                then cast(measured.measure_{{ moment }} >> 30 as bigint)
+                    // (measured.measure_per_unit >> 30)
+            else cast(measured.measure_{{ moment }} // measured.measure_per_unit as bigint)
+        end as whole_units_{{ moment }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from measured
+    inner join month_dimensions
+        on measured.usage_month = month_dimensions.usage_month
+        and measured.billing_item = month_dimensions.billing_item
+        and measured.cluster_tier is not distinct from month_dimensions.cluster_tier
+        and cast(month_dimensions.lower_micro_units as hugeint) * measured.measure_per_unit
+            < measured.measure_through * 1000000
         and (
-            tier_bounds.upper_micro_units is null
-            or tier_bounds.upper_micro_units * cumulated.measure_per_unit
-                > (cumulated.cumulative_measure - cumulated.hour_measure) * 1000000
+            month_dimensions.upper_micro_units is null
+            or cast(month_dimensions.upper_micro_units as hugeint) * measured.measure_per_unit
+                > measured.measure_before * 1000000
         )
-    where cumulated.billing_item != 'cluster_uptime'
 
 ),
 
-data_quantities as (
+floored as (
 
+    -- floor(C_d) at the end of the hour and at the end of the hour before
     select
-        data_slices.organization_id,
-        data_slices.usage_month,
-        data_slices.usage_hour,
-        data_slices.billing_item,
-        data_slices.tier,
-        data_slices.cluster_tier,
-        greatest(
-            least(
-                data_slices.micro_measure_through,
-                coalesce(data_slices.micro_measure_upper, data_slices.micro_measure_through)
-            ) - data_slices.micro_measure_lower,
-            0
-        ) // data_slices.micro_measure_per_unit
-        - greatest(
-            least(
-                data_slices.micro_measure_before,
-                coalesce(data_slices.micro_measure_upper, data_slices.micro_measure_before)
-            ) - data_slices.micro_measure_lower,
-            0
-        ) // data_slices.micro_measure_per_unit as quantity
-    from data_slices
-
-),
-
-uptime_quantities as (
-
-    select
-        cumulated.organization_id,
-        cumulated.usage_month,
-        cumulated.usage_hour,
-        cumulated.billing_item,
-        cast(null as integer) as tier,
-        cumulated.cluster_tier,
-        cumulated.hour_measure as quantity
-    from cumulated
-    where cumulated.billing_item = 'cluster_uptime'
-
-),
-
-quantities as (
-
-    select * from data_quantities
-    union all
-    select * from uptime_quantities
+        crossed.organization_id,
+        crossed.usage_month,
+        crossed.usage_hour,
+        crossed.product_code,
+        crossed.dimension,
+        crossed.price_per_unit,
+        {%- for moment in ['through', 'before'] %}
+        case
+            when crossed.measure_{{ moment }} * 1000000
+                <= cast(crossed.lower_micro_units as hugeint) * crossed.measure_per_unit
+                then 0
+            when crossed.upper_micro_units is not null
+                and crossed.measure_{{ moment }} * 1000000
+                    >= cast(crossed.upper_micro_units as hugeint) * crossed.measure_per_unit
+                then (crossed.upper_micro_units - crossed.lower_micro_units) // 1000000
+            else crossed.whole_units_{{ moment }}
+                - crossed.lower_micro_units // 1000000
+                - case
+                    when cast(
+                        crossed.measure_{{ moment }}
+                        - cast(crossed.whole_units_{{ moment }} as hugeint) * crossed.measure_per_unit
+                        as bigint) * 1000000
+                        < (crossed.lower_micro_units % 1000000) * crossed.measure_per_unit
+                        then 1
+                    else 0
+                end
+        end as units_{{ moment }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from crossed
 
 ),
 
 final as (
 
     select
-        quantities.organization_id,
-        quantities.usage_month,
-        dimensions.product_code,
-        dimensions.dimension,
-        quantities.usage_hour,
-        cast(quantities.quantity as bigint) as quantity,
-        dimensions.price_per_unit
-    from quantities
-    inner join dimensions
-        on quantities.billing_item = dimensions.billing_item
-        and quantities.tier is not distinct from dimensions.tier
-        and quantities.cluster_tier is not distinct from dimensions.cluster_tier
-        and {{ in_force('dimensions', 'quantities.usage_month') }}
-    where quantities.quantity > 0
+        floored.organization_id,
+        floored.usage_month,
+        floored.product_code,
+        floored.dimension,
+        floored.usage_hour,
+        cast(floored.units_through - floored.units_before as bigint) as quantity,
+        floored.price_per_unit
+    from floored
+    where floored.units_through > floored.units_before
 
 )
 

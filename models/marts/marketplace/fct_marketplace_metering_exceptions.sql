@@ -36,6 +36,52 @@ subscriptions as (
 
 ),
 
+subscription_boundaries as (
+
+    select subscriptions.organization_id, subscriptions.subscribed_at as boundary_at
+    from subscriptions
+    union
+    select subscriptions.organization_id, subscriptions.unsubscribed_at as boundary_at
+    from subscriptions
+    where subscriptions.unsubscribed_at is not null
+
+),
+
+subscription_segments as (
+
+    -- an organization's time cut at every subscribed_at and unsubscribed_at: within a segment
+    -- the same subscriptions cover every hour; the segment's account is that of the covering
+    -- subscription with the latest subscribed_at (ties: the smallest account id), and segments
+    -- no subscription covers are left out
+    select
+        segments.organization_id,
+        segments.segment_start,
+        segments.segment_end,
+        subscriptions.customer_aws_account_id
+    from (
+        select
+            subscription_boundaries.organization_id,
+            subscription_boundaries.boundary_at as segment_start,
+            lead(subscription_boundaries.boundary_at) over (
+                partition by subscription_boundaries.organization_id
+                order by subscription_boundaries.boundary_at
+            ) as segment_end
+        from subscription_boundaries
+    ) as segments
+    inner join subscriptions
+        on segments.organization_id = subscriptions.organization_id
+        and subscriptions.subscribed_at <= segments.segment_start
+        and (
+            subscriptions.unsubscribed_at is null
+            or segments.segment_start < subscriptions.unsubscribed_at
+        )
+    qualify row_number() over (
+        partition by segments.organization_id, segments.segment_start
+        order by subscriptions.subscribed_at desc, subscriptions.customer_aws_account_id
+    ) = 1
+
+),
+
 organization_accepted as (
 
     select
@@ -101,17 +147,16 @@ subscribed as (
 
     select
         compared.*,
-        subscriptions.customer_aws_account_id as subscribed_account_id,
-        subscriptions.organization_id is not null as is_subscribed
+        subscription_segments.customer_aws_account_id as subscribed_account_id,
+        subscription_segments.organization_id is not null as is_subscribed
     from compared
-    left join subscriptions
-        on compared.organization_id = subscriptions.organization_id
-        and subscriptions.subscribed_at <= compared.usage_hour
-        and (subscriptions.unsubscribed_at is null or compared.usage_hour < subscriptions.unsubscribed_at)
-    qualify row_number() over (
-        partition by compared.organization_id, compared.dimension, compared.usage_hour
-        order by subscriptions.subscribed_at desc nulls last, subscriptions.customer_aws_account_id
-    ) = 1
+    left join subscription_segments
+        on compared.organization_id = subscription_segments.organization_id
+        and subscription_segments.segment_start <= compared.usage_hour
+        and (
+            subscription_segments.segment_end is null
+            or compared.usage_hour < subscription_segments.segment_end
+        )
 
 ),
 
