@@ -3,7 +3,8 @@
     organization the account belongs to (null when the account is in no marketplace_customers
     row: is_known_customer false), is_listed says whether (product_code, dimension) is a
     dimension of the listing in force for the hour's month, and price_per_unit is its price
-    (null when it is not). Only rows of a known customer and a listed dimension count in an
+    (null when it is not); organization_account_count is the number of customer accounts of
+    the organization. Only rows of a known customer and a listed dimension count in an
     organization's accepted quantity A; the others are `unknown_customer` / `unknown_dimension`
     exceptions. -#}
 with
@@ -28,10 +29,17 @@ dimensions as (
 
 accounts as (
 
-    select distinct
-        subscriptions.customer_aws_account_id,
-        subscriptions.organization_id
-    from subscriptions
+    select
+        account_organizations.*,
+        count(*) over (
+            partition by account_organizations.organization_id
+        ) as organization_account_count
+    from (
+        select distinct
+            subscriptions.customer_aws_account_id,
+            subscriptions.organization_id
+        from subscriptions
+    ) as account_organizations
 
 ),
 
@@ -40,6 +48,7 @@ attributed as (
     select
         accepted.*,
         accounts.organization_id,
+        accounts.organization_account_count,
         accounts.customer_aws_account_id is not null as is_known_customer,
         dimensions.dimension is not null as is_listed,
         dimensions.price_per_unit

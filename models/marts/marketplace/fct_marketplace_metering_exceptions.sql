@@ -13,7 +13,10 @@
       organization_id the account's): E = 0, A as accepted, counting in no organization's A.
     customer_aws_account_id: the account of the earliest accepted record, else of the earliest
     metering row, else the organization's account subscribed in the hour (latest subscribed_at),
-    else null. status: the status of the earliest metering row (null without one). -#}
+    else null. status: the status of the earliest metering row (null without one); across an
+    organization's accounts "earliest" orders by submitted_at, then account id. Only the
+    records of organizations with several accounts are grouped (nearly every organization
+    has one). -#}
 with
 
 expected as (
@@ -23,8 +26,10 @@ expected as (
 
 ),
 
-attributed as (
+attributed as not materialized (
 
+    -- read three times (single-account, several-account and unattributed records): each
+    -- reading scans the accepted table again rather than holding the month in memory
     select * from {{ ref('int_marketplace_metering_attributed') }}
     where {{ in_affected_months('usage_month', repriced=true) }}
 
@@ -82,39 +87,72 @@ subscription_segments as (
 
 ),
 
-organization_accepted as (
+single_account_accepted as (
 
+    -- an organization with one customer account: its records are the organization's
     select
         attributed.organization_id,
+        attributed.product_code,
         attributed.dimension,
         attributed.usage_hour,
         attributed.usage_month,
-        max(attributed.product_code) as product_code,
+        attributed.price_per_unit,
+        attributed.accepted_quantity,
+        attributed.has_success,
+        attributed.first_status,
+        attributed.customer_aws_account_id
+    from attributed
+    where attributed.is_known_customer
+        and attributed.is_listed
+        and attributed.organization_account_count = 1
+
+),
+
+multiple_account_accepted as (
+
+    -- an organization with several accounts: A is the sum over them; the status and account
+    -- are those of the earliest record, ordered by submitted_at, then account id
+    select
+        attributed.organization_id,
+        attributed.product_code,
+        attributed.dimension,
+        attributed.usage_hour,
+        attributed.usage_month,
         max(attributed.price_per_unit) as price_per_unit,
         sum(attributed.accepted_quantity) as accepted_quantity,
         bool_or(attributed.has_success) as has_success,
-        arg_min(
-            attributed.first_status,
-            {submitted_at: attributed.first_submitted_at, account: attributed.customer_aws_account_id}
+        first(
+            attributed.first_status
+            order by attributed.first_submitted_at, attributed.customer_aws_account_id
         ) as first_status,
         coalesce(
-            arg_min(
-                attributed.customer_aws_account_id,
-                {submitted_at: attributed.accepted_submitted_at, account: attributed.customer_aws_account_id}
+            first(
+                attributed.customer_aws_account_id
+                order by attributed.accepted_submitted_at, attributed.customer_aws_account_id
             ) filter (where attributed.has_success),
-            arg_min(
-                attributed.customer_aws_account_id,
-                {submitted_at: attributed.first_submitted_at, account: attributed.customer_aws_account_id}
+            first(
+                attributed.customer_aws_account_id
+                order by attributed.first_submitted_at, attributed.customer_aws_account_id
             )
         ) as customer_aws_account_id
     from attributed
     where attributed.is_known_customer
         and attributed.is_listed
+        and attributed.organization_account_count > 1
     group by
         attributed.organization_id,
+        attributed.product_code,
         attributed.dimension,
         attributed.usage_hour,
         attributed.usage_month
+
+),
+
+organization_accepted as (
+
+    select * from single_account_accepted
+    union all
+    select * from multiple_account_accepted
 
 ),
 

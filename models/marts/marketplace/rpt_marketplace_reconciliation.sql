@@ -11,7 +11,9 @@
       (int_statement_lines_rated; for a final month, its issued usage plus any correction still
       to book);
     - expected / accepted_metered_amount: sum over dimensions of round2(month quantity x the
-      listing's price), half away from zero;
+      listing's price), half away from zero; the accepted quantities are the expected ones
+      corrected by the metering exceptions (A = E - (E - A)), so the hourly records are read
+      once, by the exceptions;
     - billing events: the current events with action INVOICED whose usage period starts in the
       month, whose end_user_account_id belongs to the organization and whose product_id is the
       listing's (in force for the month).
@@ -34,11 +36,10 @@ expected as (
 
 ),
 
-attributed as (
+exceptions as (
 
-    select * from {{ ref('int_marketplace_metering_attributed') }}
-    where is_known_customer
-        and is_listed
+    select * from {{ ref('fct_marketplace_metering_exceptions') }}
+    where cause not in ('unknown_customer', 'unknown_dimension')
         and {{ in_affected_months('usage_month', repriced=true) }}
 
 ),
@@ -96,23 +97,26 @@ statement_amounts as (
 
 metered_quantities as (
 
+    -- the accepted quantity A of an organization's dimension and hour is E where the two
+    -- agree and E - quantity_difference where they do not (the exceptions): the month's A
+    -- is its E plus the exceptions' -quantity_difference
     select
         expected.organization_id,
         expected.usage_month,
         expected.dimension,
         expected.price_per_unit,
         expected.quantity as expected_quantity,
-        0 as accepted_quantity
+        expected.quantity as accepted_quantity
     from expected
     union all
     select
-        attributed.organization_id,
-        attributed.usage_month,
-        attributed.dimension,
-        attributed.price_per_unit,
+        exceptions.organization_id,
+        exceptions.usage_month,
+        exceptions.dimension,
+        exceptions.price_per_unit,
         0 as expected_quantity,
-        attributed.accepted_quantity
-    from attributed
+        -exceptions.quantity_difference as accepted_quantity
+    from exceptions
 
 ),
 
