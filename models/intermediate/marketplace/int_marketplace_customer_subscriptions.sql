@@ -1,0 +1,47 @@
+{#- One row per Marketplace subscription: an AWS customer account, the organization it belongs
+    to, the product and the interval [subscribed_at, unsubscribed_at) (null = still subscribed)
+    in which the organization is subscribed through it (SPEC 9.1). Rows of
+    marketplace_customers describing the same subscription (account, organization, product,
+    subscribed_at), e.g. an export repeated after the customer unsubscribed, are one
+    subscription: an ended subscription cannot resume (subscribing again starts a new one), so
+    the earliest unsubscribed_at given for it stands, and it is open only if no row ends it.
+    account_organization_count is the number of organizations the account is mapped to: an
+    account belongs to one organization, and a test refuses any other count. -#}
+with
+
+customers as (
+
+    select * from {{ ref('stg_aws_marketplace__customers') }}
+
+),
+
+subscriptions as (
+
+    select
+        customers.customer_aws_account_id,
+        customers.organization_id,
+        customers.product_code,
+        customers.subscribed_at,
+        min(customers.unsubscribed_at) as unsubscribed_at,
+        count(*) as customer_rows
+    from customers
+    group by
+        customers.customer_aws_account_id,
+        customers.organization_id,
+        customers.product_code,
+        customers.subscribed_at
+
+),
+
+final as (
+
+    select
+        subscriptions.*,
+        count(distinct subscriptions.organization_id) over (
+            partition by subscriptions.customer_aws_account_id
+        ) as account_organization_count
+    from subscriptions
+
+)
+
+select * from final

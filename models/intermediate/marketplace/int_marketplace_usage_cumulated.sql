@@ -1,0 +1,78 @@
+{{ month_incremental_config(repriced=true) }}
+
+{%- set measures = ['ingress_bytes', 'egress_bytes', 'retained_bytes'] -%}
+{%- for cluster_tier in var('cluster_tiers') -%}
+    {%- do measures.append('billable_hours_' ~ cluster_tier) -%}
+{%- endfor %}
+
+{#- One row per organization, usage month and hour with rated usage of its usage-based instances
+    (SPEC 9.2), with, for every billing item, the exact integer measure the hour adds and the
+    measure cumulated from the start of the month to the end of the hour (never rounded):
+    - ingress_bytes / egress_bytes (data_ingress / data_egress): bytes; 2^30 make a GiB;
+    - retained_bytes (data_retention): byte-hours, the sum of the hourly retained_bytes;
+      2^30 x H(M) make a GiB-month, so an hour adds retained_bytes / 2^30 / H(M) GiB-month;
+    - billable_hours_<cluster tier> (cluster_uptime): instance-hours with uptime_seconds > 0 at
+      that cluster tier (the tier of the row's uptime measurement); 1 makes an hour.
+    The measure before an hour is cumulative_<measure> - <measure>. One row per organization
+    and hour, items as columns: the running sums are one window pass per organization, and
+    the table is a sixth of the rows an item-per-row layout would write. -#}
+with
+
+hours as (
+
+    select * from {{ ref('fct_usage_hourly') }}
+    where pricing_mode = 'usage_based'
+        and {{ in_affected_months('usage_month', repriced=true) }}
+
+),
+
+organization_hours as (
+
+    select
+        hours.organization_id,
+        hours.usage_month,
+        hours.hour_start as usage_hour,
+        cast(sum(hours.ingress_bytes) as hugeint) as ingress_bytes,
+        cast(sum(hours.egress_bytes) as hugeint) as egress_bytes,
+        cast(sum(hours.retained_bytes) as hugeint) as retained_bytes,
+        {%- for cluster_tier in var('cluster_tiers') %}
+        cast(count(*) filter (
+            where hours.uptime_seconds > 0 and hours.cluster_tier = '{{ cluster_tier }}'
+        ) as hugeint) as billable_hours_{{ cluster_tier }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from hours
+    group by hours.organization_id, hours.usage_month, hours.hour_start
+
+),
+
+cumulated as (
+
+    select
+        organization_hours.*,
+        {%- for measure in measures %}
+        sum(organization_hours.{{ measure }}) over month_to_date as cumulative_{{ measure }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from organization_hours
+    window month_to_date as (
+        partition by organization_hours.organization_id, organization_hours.usage_month
+        order by organization_hours.usage_hour
+        rows between unbounded preceding and current row
+    )
+
+),
+
+final as (
+
+    select
+        cumulated.organization_id,
+        cumulated.usage_month,
+        cumulated.usage_hour,
+        {%- for measure in measures %}
+        cumulated.{{ measure }},
+        cast(cumulated.cumulative_{{ measure }} as hugeint) as cumulative_{{ measure }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from cumulated
+
+)
+
+select * from final
