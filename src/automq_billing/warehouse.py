@@ -125,13 +125,15 @@ def mark_loads_processed(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def code_fingerprint(project_dir: Path) -> str:
-    """sha256 over the project's models, macros and dbt_project.yml: what a build computes with."""
+    """sha256 over the project's models, macros, seeds and dbt_project.yml: what a build
+    computes with. A change to any of them (an upgrade, an edited model, a new rate card version)
+    rebuilds every table, so no month keeps rows computed by other rules or prices."""
     import hashlib
 
     digest = hashlib.sha256()
     files = [project_dir / "dbt_project.yml"] + sorted(
         p
-        for folder in ("models", "macros")
+        for folder in ("models", "macros", "seeds")
         for p in (project_dir / folder).rglob("*")
         if p.is_file()
     )

@@ -83,6 +83,12 @@ OUTPUT_TABLES: dict[str, str] = {
         where usage_month = $month
         order by billing_item, tier nulls first, cluster_tier nulls first
     """,
+    "organizations": """
+        select organization_id, sales_channel, customer_aws_account_id
+        from marts.rpt_statement_channels
+        where statement_month = $month
+        order by organization_id
+    """,
     "licenses": """
         select
             license_id, organization_id, channel, term, aku_quota, start_date, end_date,

@@ -222,7 +222,15 @@ def _build(
     options: CloseOptions, full_refresh: bool, timings: Timings, progress: Progress
 ) -> DbtResult:
     progress(f"Building and testing the warehouse {options.warehouse} (dbt build)")
-    args = ["build", "--exclude", "test_type:unit"]
+    args = [
+        "build",
+        "--select",
+        "+exposure:monthly_close_statements",
+        "--exclude",
+        "test_type:unit",
+        "--indirect-selection",
+        "cautious",
+    ]
     if full_refresh:
         args.append("--full-refresh")
     with timings.stage("dbt"):
