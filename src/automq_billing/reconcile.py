@@ -21,7 +21,7 @@ from automq_billing.close.export import publishing, remove_own_temporaries, writ
 from automq_billing.close.marketplace import (
     MARKETPLACE_TABLES,
     marketplace_block,
-    marketplace_suite,
+    marketplace_suites,
     status_line,
 )
 from automq_billing.close.run import Timings, tool_versions
@@ -91,7 +91,7 @@ def run_reconcile(
                 name: con.sql(sql, params={"month": month}).to_arrow_table()
                 for name, sql in MARKETPLACE_TABLES.items()
             }
-            suite = marketplace_suite(con, month, vocabulary)
+            suites = marketplace_suites(con, month, vocabulary)
         if not any(t.num_rows for t in tables.values()):
             raise BillingError(
                 f"There is nothing to reconcile for {label}: no usage-based statement line, no "
@@ -100,7 +100,7 @@ def run_reconcile(
                 "marketplace_metering/, marketplace_billing_events/) and run again",
             )
         with ValidationWorker() as worker, timings.stage("validate"):
-            report = worker.run([suite])
+            report = worker.run(suites)
         if report.blocking:
             raise BillingError(
                 f"Validation refused to publish the reconciliation of {label}: "

@@ -112,6 +112,67 @@ _SUITE_FRAME = """
 """
 
 
+_DIMENSIONS_FRAME = """
+    with expected as (
+        select organization_id, dimension, sum(quantity) as quantity
+        from marts.fct_marketplace_expected_records
+        where usage_month = $month
+        group by all
+    ),
+    accepted as (
+        select organization_id, dimension, sum(accepted_quantity) as quantity
+        from intermediate.int_marketplace_metering_attributed
+        where usage_month = $month and organization_id is not null and is_known_customer
+            and is_listed
+        group by all
+    ),
+    exceptions as (
+        select organization_id, dimension, sum(quantity_difference) as quantity
+        from marts.fct_marketplace_metering_exceptions
+        where usage_month = $month and organization_id is not null
+            and cause not in ('unknown_customer', 'unknown_dimension')
+        group by all
+    )
+    select
+        coalesce(expected.organization_id, accepted.organization_id, exceptions.organization_id)
+            || '|' || coalesce(expected.dimension, accepted.dimension, exceptions.dimension)
+            as organization_dimension,
+        cast(coalesce(exceptions.quantity, 0) as bigint) as exception_difference,
+        cast(coalesce(expected.quantity, 0) - coalesce(accepted.quantity, 0) as bigint)
+            as expected_minus_accepted
+    from expected
+    full outer join accepted
+        on expected.organization_id = accepted.organization_id
+        and expected.dimension = accepted.dimension
+    full outer join exceptions
+        on coalesce(expected.organization_id, accepted.organization_id) = exceptions.organization_id
+        and coalesce(expected.dimension, accepted.dimension) = exceptions.dimension
+"""
+
+
+def marketplace_suites(
+    con: duckdb.DuckDBPyConnection, month: dt.date, vocabulary: Vocabulary
+) -> list[Suite]:
+    """The reconciliation suite and the exceptions suite: the quantity differences of the
+    exceptions of an organization and dimension add up to expected minus accepted."""
+    frame = con.sql(_DIMENSIONS_FRAME, params={"month": month}).to_arrow_table().to_pandas()
+    exceptions = Suite(
+        "marketplace_exceptions",
+        frame,
+        [
+            expect(
+                "ExpectColumnPairValuesToBeEqual",
+                column_A="exception_difference",
+                column_B="expected_minus_accepted",
+            ),
+            expect("ExpectColumnValuesToBeUnique", column="organization_dimension"),
+        ],
+        key="organization_dimension",
+        description="per organization and dimension: the exceptions add up to expected - accepted",
+    )
+    return [marketplace_suite(con, month, vocabulary), exceptions]
+
+
 def marketplace_suite(
     con: duckdb.DuckDBPyConnection, month: dt.date, vocabulary: Vocabulary
 ) -> Suite:

@@ -40,7 +40,7 @@ from automq_billing.close.manifest import Conservation, Corrections, Manifest, T
 from automq_billing.close.marketplace import (
     MARKETPLACE_TABLES,
     marketplace_block,
-    marketplace_suite,
+    marketplace_suites,
 )
 from automq_billing.dbt_runner import DbtResult, run_dbt
 from automq_billing.errors import BillingError
@@ -323,7 +323,7 @@ def _read_month(
         options.month,
         units=list(vocabulary.billing_units),
         line_types=list(vocabulary.line_types),
-    ) + [marketplace_suite(con, options.month, vocabulary)]
+    ) + marketplace_suites(con, options.month, vocabulary)
     return MonthData(
         tables,
         conservation,
