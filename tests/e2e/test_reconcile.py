@@ -1,0 +1,143 @@
+"""`automq-billing reconcile` (SPEC 9.5) on the demo landing: September is closed and issued, then
+AWS's feed keeps arriving; each reconciliation is a new r<N>, and no statement folder changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from automq_billing.demo import generate_landing
+from helpers import COMMAND, REPO
+
+pytestmark = pytest.mark.e2e
+MONTHS = [dt.date(2026, 9, 1), dt.date(2026, 10, 1)]
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(COMMAND), *args],
+        cwd=cwd,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(cwd)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def reconciled(tmp_path_factory):
+    root = tmp_path_factory.mktemp("reconcile")
+    landing = root / "landing"
+    paths = [
+        "--landing",
+        str(landing),
+        "--output",
+        str(root / "output"),
+        "--warehouse",
+        str(root / "wh" / "billing.duckdb"),
+    ]
+    generate_landing(
+        landing, MONTHS, orgs=12, seed=42, as_of=dt.date(2026, 10, 6), project_dir=REPO
+    )
+    closed = run("close", "--month", "2026-09", *paths, "--no-documents", cwd=root)
+    assert closed.returncode == 0, closed.stderr
+    assert (
+        run("finalize", "--month", "2026-09", "--output", str(root / "output"), cwd=root).returncode
+        == 0
+    )
+    month = root / "output" / "2026-09"
+    before = {**digests(month / "v1"), "final.json": digests(month)["final.json"]}
+    first = run("reconcile", "--month", "2026-09", *paths, cwd=root)
+    generate_landing(
+        landing, MONTHS, orgs=12, seed=42, as_of=dt.date(2026, 11, 6), project_dir=REPO
+    )
+    second = run("reconcile", "--month", "2026-09", *paths, cwd=root)
+    after = {**digests(month / "v1"), "final.json": digests(month)["final.json"]}
+    return {
+        "root": root,
+        "month": month,
+        "first": first,
+        "second": second,
+        "before": before,
+        "after": after,
+        "closed": closed,
+    }
+
+
+def test_each_reconciliation_is_a_new_folder(reconciled):
+    for result in (reconciled["first"], reconciled["second"]):
+        assert result.returncode == 0, result.stderr
+    runs = reconciled["month"] / "reconciliation"
+    assert sorted(p.name for p in runs.iterdir()) == ["r1", "r2"]
+    for name in ("r1", "r2"):
+        files = sorted(p.name for p in (runs / name).iterdir())
+        assert files == [
+            "manifest.json",
+            "marketplace_exceptions.csv",
+            "marketplace_exceptions.parquet",
+            "marketplace_reconciliation.csv",
+            "marketplace_reconciliation.parquet",
+            "validation.json",
+        ]
+    assert "Reconciled 2026-09 as r2" in reconciled["second"].stdout
+
+
+def test_an_issued_month_is_reconciled_without_touching_its_statements(reconciled):
+    assert reconciled["after"] == reconciled["before"]
+
+
+def test_the_manifest_lists_inputs_and_counts(reconciled):
+    manifest = json.loads(
+        (reconciled["month"] / "reconciliation" / "r2" / "manifest.json").read_text()
+    )
+    datasets = {entry["dataset"] for entry in manifest["inputs"]}
+    assert {
+        "usage_events",
+        "marketplace_customers",
+        "marketplace_metering",
+        "marketplace_billing_events",
+    } <= datasets
+    assert all(len(entry["sha256"]) == 64 for entry in manifest["inputs"])
+    block = manifest["marketplace"]
+    reconciliation = pq.read_table(
+        reconciled["month"] / "reconciliation" / "r2" / "marketplace_reconciliation.parquet"
+    ).to_pylist()
+    assert sum(block["status"].values()) == len(reconciliation)
+    assert manifest["validation"]["success"]
+
+
+def test_the_identity_holds_in_every_row(reconciled):
+    rows = pq.read_table(
+        reconciled["month"] / "reconciliation" / "r2" / "marketplace_reconciliation.parquet"
+    ).to_pylist()
+    assert rows
+    for row in rows:
+        assert row["statement_usage_amount"] == (
+            row["invoiced_amount"]
+            + row["rating_variance"]
+            + row["metering_variance"]
+            + row["invoicing_variance"]
+        )
+
+
+def test_the_close_wrote_the_marketplace_files_and_block(reconciled):
+    folder = reconciled["month"] / "v1"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert set(manifest["marketplace"]) >= {"status", "cause", "amounts"}
+    assert "Marketplace: " in reconciled["closed"].stdout
+    for name in ("marketplace_reconciliation", "marketplace_exceptions"):
+        assert (folder / f"{name}.parquet").is_file() and (folder / f"{name}.csv").is_file()
