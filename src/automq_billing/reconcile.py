@@ -32,7 +32,7 @@ from automq_billing.locks import command_line, run_locks
 from automq_billing.months import format_month
 from automq_billing.paths import check_close_paths
 from automq_billing.validation import ValidationWorker
-from automq_billing.vocabulary import load_vocabulary
+from automq_billing.vocabulary import check_seed_files, load_vocabulary
 
 Progress = Callable[[str], None]
 SELECTION = ["+rpt_marketplace_reconciliation", "+fct_marketplace_metering_exceptions"]
@@ -61,6 +61,7 @@ def run_reconcile(
     vocabulary = load_vocabulary(project_dir)
     check_close_paths(landing, output, warehouse_path)
     warehouse.check_writable(warehouse_path)
+    check_seed_files(project_dir)
     with run_locks(command_line(), warehouse=warehouse_path, output=output):
         remove_own_temporaries(output)
         months = ledger.read_output(output)

@@ -170,3 +170,40 @@ def _typed(value: str | None, data_type: str) -> Any:
     if data_type == "date":
         return dt.date.fromisoformat(value)
     return value
+
+
+def check_seed_files(project_dir: Path) -> None:
+    """Refuses, naming the file and the line, a seed dbt could not load or would load wrongly:
+    not UTF-8, mixed line endings (e.g. a row added by another editor to a file saved with
+    Windows line endings; one kind throughout, LF or CRLF, loads fine), or a row whose number of
+    fields differs from the header's."""
+    for path in sorted((Path(project_dir) / "seeds").glob("*.csv")):
+        name = path.relative_to(project_dir)
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            line = data[: error.start].count(b"\n") + 1
+            raise BillingError(
+                f"{name} line {line} is not UTF-8 text.",
+                hint=f"save {name} as UTF-8 and run again",
+            ) from None
+        lines = text.split("\n")
+        endings = ["crlf" if line.endswith("\r") else "lf" for line in lines[:-1]]
+        if len(set(endings)) > 1:
+            first = endings[0]
+            other = next(i for i, ending in enumerate(endings) if ending != first) + 1
+            raise BillingError(
+                f"{name} mixes line endings: line {other} ends with "
+                f"{'CRLF' if endings[other - 1] == 'crlf' else 'LF'} where line 1 ends with "
+                f"{'CRLF' if first == 'crlf' else 'LF'} (a row added by another editor?).",
+                hint=f"save {name} with one kind of line ending (LF or CRLF) and run again",
+            )
+        rows = list(csv.reader(line.rstrip("\r") for line in lines if line.rstrip("\r")))
+        for number, row in enumerate(rows[1:], start=2):
+            if len(row) != len(rows[0]):
+                raise BillingError(
+                    f"{name} line {number} has {len(row)} field(s) where the header has "
+                    f"{len(rows[0])}.",
+                    hint=f"fix line {number} of {name} (a missing or extra comma?) and run again",
+                )

@@ -120,3 +120,31 @@ def test_dbt_log_lines_become_progress_and_failures():
     _handle_line("\x1b[31mplain error\x1b[0m\n", result, errors, seen.append)
     assert result.failed == ["t1: FAIL 2 x"] and result.nodes == 9
     assert errors == ["plain error"] and seen == ["[3/9] FAIL t1"]
+
+
+def _project_with_seed(tmp_path, text: bytes):
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "rate_card_uptime.csv").write_bytes(text)
+    return tmp_path
+
+
+def test_seeds_with_one_kind_of_line_ending_pass(tmp_path):
+    from automq_billing.vocabulary import check_seed_files
+
+    check_seed_files(_project_with_seed(tmp_path, b"a,b\r\n1,2\r\n3,4\r\n"))
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (b"a,b\r\n1,2\r\n3,4\n", "line 3 ends with LF where line 1 ends with CRLF"),
+        (b"a,b\n1,2\n3\n", "line 3 has 1 field(s) where the header has 2"),
+        (b"a,b\n1,\xff\n", "line 2 is not UTF-8"),
+    ],
+)
+def test_a_seed_that_would_not_load_is_refused_naming_file_and_line(tmp_path, text, says):
+    from automq_billing.vocabulary import check_seed_files
+
+    with pytest.raises(BillingError, match=says) as refused:
+        check_seed_files(_project_with_seed(tmp_path, text))
+    assert "seeds/rate_card_uptime.csv" in str(refused.value)

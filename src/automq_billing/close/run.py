@@ -58,7 +58,7 @@ from automq_billing.paths import check_close_paths
 from automq_billing.validation import Suite, ValidationReport, ValidationWorker
 from automq_billing.validation.landing_suites import landing_suites
 from automq_billing.validation.mart_suites import mart_suites
-from automq_billing.vocabulary import Vocabulary, load_vocabulary
+from automq_billing.vocabulary import Vocabulary, check_seed_files, load_vocabulary
 
 Progress = Callable[[str], None]
 
@@ -115,6 +115,7 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
     with timings.stage("checks"):
         check_close_paths(options.landing, options.output, options.warehouse)
         warehouse.check_writable(options.warehouse)
+        check_seed_files(options.project_dir)
     with run_locks(command_line(), warehouse=options.warehouse, output=options.output):
         with timings.stage("checks"):
             remove_own_temporaries(options.output)
