@@ -34,6 +34,16 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from cli_support import (
+    MONTH,
+    Finished,
+    close_command,
+    environment,
+    loaded_files,
+    run,
+    start,
+    tree,
+)
 
 from helpers import (
     ALLOCATION_SCHEMA,
@@ -51,77 +61,12 @@ from helpers import (
 
 pytestmark = pytest.mark.e2e
 
-MONTH = "2026-10"
 SECRET = b"SECRETxK9Zq\xff\xfeTAILyP4w"  # not UTF-8 in the middle
 SECRET_PIECES = [SECRET, b"SECRETxK9Zq", b"TAILyP4w"]  # whole, or decoded with replacements
 
 
 # ---------------------------------------------------------------------------------------------
 # Running the command
-
-
-@dataclass
-class Finished:
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
-    pid: int = 0
-    stopped: bool = False  # killed by the test: too slow, or building when it should refuse
-
-    @property
-    def text(self) -> str:
-        return self.stdout + self.stderr
-
-
-def environment(tmpdir: Path) -> dict[str, str]:
-    tmpdir.mkdir(parents=True, exist_ok=True)
-    return {"PATH": "/usr/bin:/bin", "TMPDIR": str(tmpdir)}
-
-
-def close_command(
-    landing: Path, output: Path, warehouse: Path, month: str = MONTH, *extra: str
-) -> list[str]:
-    return [
-        str(COMMAND),
-        "close",
-        "--month",
-        month,
-        "--landing",
-        str(landing),
-        "--output",
-        str(output),
-        "--warehouse",
-        str(warehouse),
-        "--no-documents",
-        *extra,
-    ]
-
-
-def start(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen:
-    cwd.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen(
-        command,
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="replace",
-    )
-
-
-def run(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 300) -> Finished:
-    """Runs the command; past `timeout` it is killed and reported as stopped."""
-    started = time.monotonic()
-    process = start(command, cwd, env)
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        stdout, stderr = process.communicate()
-        return Finished(-9, stdout, stderr, time.monotonic() - started, process.pid, True)
-    return Finished(process.returncode, stdout, stderr, time.monotonic() - started, process.pid)
 
 
 class Runner:
@@ -135,7 +80,7 @@ class Runner:
         return run([str(COMMAND), *map(str, args)], self.cwd, self.env, timeout)
 
     def close(self, landing: Path, output: Path, warehouse: Path, month: str = MONTH, **kw):
-        return run(close_command(landing, output, warehouse, month), self.cwd, self.env, **kw)
+        return run(close_command(landing, output, warehouse, month=month), self.cwd, self.env, **kw)
 
 
 def assert_refused(result: Finished, *names: str) -> None:
@@ -147,31 +92,6 @@ def assert_refused(result: Finished, *names: str) -> None:
     assert result.stderr.count("error:") == 1, result.stderr
     for name in names:
         assert str(name) in result.stderr, f"{name!r} not named in:\n{result.stderr}"
-
-
-def tree(folder: Path) -> dict[str, str]:
-    """Every entry below `folder` with the sha256 of each file ("dir" for a folder)."""
-    if not folder.exists():
-        return {}
-    return {
-        str(path.relative_to(folder)): (
-            hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "dir"
-        )
-        for path in sorted(folder.rglob("*"))
-    }
-
-
-def loaded_files(warehouse: Path) -> list[tuple] | None:
-    if not warehouse.is_file():
-        return None
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        found = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'control' and table_name = 'loaded_files'"
-        ).fetchone()[0]
-        if not found:
-            return None
-        return con.execute("select dataset, path, sha256 from control.loaded_files").fetchall()
 
 
 def assert_wrote_nothing(output: Path, warehouse: Path) -> None:

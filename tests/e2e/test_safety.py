@@ -12,7 +12,6 @@ with the close that succeeds, and four lock races run side by side.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import shutil
 import signal
@@ -26,68 +25,26 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from cli_support import (
+    MONTH,
+    Finished,
+    close_command,
+    environment,
+    loaded_files,
+    run,
+    start,
+    tree,
+)
 
-from helpers import COMMAND, USAGE_SCHEMA, assert_conservation, hour, usage_row, write_usage
+from helpers import USAGE_SCHEMA, assert_conservation, hour, usage_row, write_usage
 
 pytestmark = pytest.mark.e2e
 
-MONTH = "2026-10"
 LOAD_FILES = 80  # enough files that the load takes a moment: a kill lands inside it
 
 
 # ---------------------------------------------------------------------------------------------
 # Running the command
-
-
-def environment(tmpdir: Path, **extra: str) -> dict[str, str]:
-    tmpdir.mkdir(parents=True, exist_ok=True)
-    return {"PATH": "/usr/bin:/bin", "TMPDIR": str(tmpdir), **extra}
-
-
-def close_command(landing: Path, output: Path, warehouse: Path, *extra: str) -> list[str]:
-    return [
-        str(COMMAND),
-        "close",
-        "--month",
-        MONTH,
-        "--landing",
-        str(landing),
-        "--output",
-        str(output),
-        "--warehouse",
-        str(warehouse),
-        "--no-documents",
-        *extra,
-    ]
-
-
-def start(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen:
-    cwd.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen(
-        command,
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="replace",
-    )
-
-
-@dataclass
-class Finished:
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
-    pid: int = 0
-
-
-def run(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 300) -> Finished:
-    started = time.monotonic()
-    process = start(command, cwd, env)
-    stdout, stderr = process.communicate(timeout=timeout)
-    return Finished(process.returncode, stdout, stderr, time.monotonic() - started, process.pid)
 
 
 def wait_for(process: subprocess.Popen, text: str, timeout: float = 180) -> list[str]:
@@ -171,38 +128,9 @@ def command_of(pid: int) -> str:
 # Files
 
 
-def tree(folder: Path) -> dict[str, str]:
-    """Every entry below `folder` with the sha256 of each file ("dir" for a folder)."""
-    if not folder.exists():
-        return {}
-    return {
-        str(path.relative_to(folder)): (
-            hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "dir"
-        )
-        for path in sorted(folder.rglob("*"))
-    }
-
-
 def version_folders(output: Path) -> list[str]:
     month = output / MONTH
     return sorted(p.name for p in month.iterdir()) if month.is_dir() else []
-
-
-def loaded_files(warehouse: Path) -> list[tuple] | None:
-    """control.loaded_files, read-only; None when the warehouse (or the table) does not exist."""
-    if not warehouse.exists():
-        return None
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'control' and table_name = 'loaded_files'"
-        ).fetchone()[0]
-        if not tables:
-            return None
-        return con.execute(
-            "select dataset, path, size_bytes, sha256, rows, load_id "
-            "from control.loaded_files order by dataset, path"
-        ).fetchall()
 
 
 def usage_rows(warehouse: Path) -> int:
