@@ -76,7 +76,9 @@ test-deep: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
-	$(BIN)/sqlfluff lint models macros tests/dbt analysis
+	@mkdir -p $(VENV)/lint
+	AUTOMQ_BILLING_WAREHOUSE=$(abspath $(VENV))/lint/lint.duckdb \
+		$(BIN)/sqlfluff lint models macros tests/dbt analysis
 
 build: $(STAMP)
 	$(DEMO) load --landing $(LANDING) --warehouse $(WAREHOUSE)
