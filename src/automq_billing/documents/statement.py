@@ -111,7 +111,6 @@ class Statement:
     version: int
     closed_at: str
     closed_at_iso: str
-    status: str
     channel: str
     currency: str
     usage_amount: str
@@ -135,7 +134,6 @@ class StatementContext:
     version: int
     closed_at: str
     closed_at_iso: str
-    status: str
     rate_card: dict[tuple, Row]
     usage_by_org: dict[str, list[Row]]
     licences_by_id: dict[str, Row]
@@ -154,7 +152,6 @@ def statement_context(close: VersionFolder, closed_at: str, closed_at_iso: str) 
         version=close.version,
         closed_at=closed_at,
         closed_at_iso=closed_at_iso,
-        status=close_status(close),
         rate_card=_rate_card_index(close.rate_card),
         usage_by_org=dict(usage_by_org),
         licences_by_id={licence["license_id"]: licence for licence in close.licenses},
@@ -197,7 +194,6 @@ def build_statement(
         version=context.version,
         closed_at=context.closed_at,
         closed_at_iso=context.closed_at_iso,
-        status=context.status,
         channel=channel_text(
             (organization or {}).get("sales_channel"),
             (organization or {}).get("customer_aws_account_id"),

@@ -333,7 +333,9 @@ def test_a_draft_renders_again_and_an_issued_month_is_refused(tmp_path):
     _small_close(root)
     write_version_folder(root / "2026-10" / "v2", OCTOBER, 2, [Org("org-a", ingress=Decimal(9))])
     draft = render_documents_again(root, OCTOBER, 2)
-    assert "Draft: not yet issued" in (draft / "org-a.html").read_text(encoding="utf-8")
+    assert (draft / "close_report.html").is_file()
+    assert "Draft: not yet issued" in (draft / "close_report.html").read_text(encoding="utf-8")
+    assert "not yet issued" not in (draft / "org-a.html").read_text(encoding="utf-8")
     final = {
         "month": "2026-10",
         "version": 2,
