@@ -76,9 +76,10 @@ test-deep: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
-	@mkdir -p $(VENV)/lint
-	AUTOMQ_BILLING_WAREHOUSE=$(abspath $(VENV))/lint/lint.duckdb \
-		$(BIN)/sqlfluff lint models macros tests/dbt analysis
+	@# the dbt templater compiles against a warehouse and locks it: one scratch folder per run
+	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
+		AUTOMQ_BILLING_WAREHOUSE=$$scratch/lint.duckdb \
+		$(BIN)/sqlfluff lint models tests/dbt analysis
 
 build: $(STAMP)
 	$(DEMO) load --landing $(LANDING) --warehouse $(WAREHOUSE)

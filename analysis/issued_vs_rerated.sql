@@ -13,26 +13,26 @@ with
 issued as (
 
     select
-        organization_id,
-        billing_item,
-        sum(issued_quantity) as issued_quantity,
-        sum(issued_amount) as issued_amount
-    from {{ ref('int_issued_positions') }}
-    where issued_month = cast('{{ month }}' as date)
-    group by organization_id, billing_item
+        positions.organization_id,
+        positions.billing_item,
+        sum(positions.issued_quantity) as issued_quantity,
+        sum(positions.issued_amount) as issued_amount
+    from {{ ref('int_issued_positions') }} as positions
+    where positions.issued_month = cast('{{ month }}' as date)
+    group by positions.organization_id, positions.billing_item
 
 ),
 
 rerated as (
 
     select
-        organization_id,
-        billing_item,
-        sum(quantity) as rerated_quantity,
-        sum(amount) as rerated_amount
-    from {{ ref('int_statement_lines_rated') }}
-    where statement_month = cast('{{ month }}' as date)
-    group by organization_id, billing_item
+        rated_lines.organization_id,
+        rated_lines.billing_item,
+        sum(rated_lines.quantity) as rerated_quantity,
+        sum(rated_lines.amount) as rerated_amount
+    from {{ ref('int_statement_lines_rated') }} as rated_lines
+    where rated_lines.statement_month = cast('{{ month }}' as date)
+    group by rated_lines.organization_id, rated_lines.billing_item
 
 ),
 
@@ -54,5 +54,5 @@ final as (
 )
 
 select * from final
-where amount_change != 0 or issued_quantity != rerated_quantity
-order by abs(amount_change) desc, organization_id, billing_item
+where final.amount_change != 0 or final.issued_quantity != final.rerated_quantity
+order by abs(final.amount_change) desc, final.organization_id asc, final.billing_item asc

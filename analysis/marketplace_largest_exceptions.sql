@@ -15,8 +15,8 @@ with
 
 exceptions as (
 
-    select * from {{ ref('fct_marketplace_metering_exceptions') }}
-    where usage_month = date '{{ month }}'
+    select * from {{ ref('fct_marketplace_metering_exceptions') }} as metering_exceptions
+    where metering_exceptions.usage_month = date '{{ month }}'
 
 ),
 
@@ -56,7 +56,7 @@ select * from final
 order by
     abs(coalesce(final.amount_difference, 0)) desc,
     abs(final.quantity_difference) desc,
-    final.organization_id nulls first,
-    final.customer_aws_account_id,
-    final.dimension
+    final.organization_id asc nulls first,
+    final.customer_aws_account_id asc,
+    final.dimension asc
 limit {{ row_limit }}

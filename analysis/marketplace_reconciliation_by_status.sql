@@ -13,8 +13,8 @@ with
 
 reconciliation as (
 
-    select * from {{ ref('rpt_marketplace_reconciliation') }}
-    where usage_month = date '{{ month }}'
+    select * from {{ ref('rpt_marketplace_reconciliation') }} as marketplace_reconciliation
+    where marketplace_reconciliation.usage_month = date '{{ month }}'
 
 ),
 

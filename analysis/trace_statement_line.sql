@@ -15,47 +15,61 @@ with
 
 lines as (
 
-    select * from {{ ref('fct_statement_lines') }}
-    where organization_id = '{{ organization_id }}'
-        and statement_month = date '{{ month }}'
-        and billing_item = '{{ billing_item }}'
+    select * from {{ ref('fct_statement_lines') }} as statement_lines
+    where statement_lines.organization_id = '{{ organization_id }}'
+        and statement_lines.statement_month = date '{{ month }}'
+        and statement_lines.billing_item = '{{ billing_item }}'
 
 ),
 
 instances as (
 
-    select * from {{ ref('fct_instance_usage_monthly') }}
-    where organization_id = '{{ organization_id }}'
-        and usage_month = date '{{ month }}'
-        and billing_item = '{{ billing_item }}'
+    select * from {{ ref('fct_instance_usage_monthly') }} as instance_usage
+    where instance_usage.organization_id = '{{ organization_id }}'
+        and instance_usage.usage_month = date '{{ month }}'
+        and instance_usage.billing_item = '{{ billing_item }}'
 
 ),
 
 rated_rows as (
 
     select
-        instance_id,
+        classified.instance_id,
         count(*) as rated_rows,
-        sum(quantity) as rated_quantity,
-        count(distinct source_file) as files
-    from {{ ref('int_usage_events_classified') }}
-    where organization_id = '{{ organization_id }}'
-        and usage_month = date '{{ month }}'
-        and meter = '{{ meter }}'
-        and outcome = 'rated'
-        and pricing_mode = 'usage_based'
-    group by instance_id
+        sum(classified.quantity) as rated_quantity,
+        count(distinct classified.source_file) as files
+    from {{ ref('int_usage_events_classified') }} as classified
+    where classified.organization_id = '{{ organization_id }}'
+        and classified.usage_month = date '{{ month }}'
+        and classified.meter = '{{ meter }}'
+        and classified.outcome = 'rated'
+        and classified.pricing_mode = 'usage_based'
+    group by classified.instance_id
 
 )
 
 select
-    'line' as level, null as instance_id, tier, cluster_tier, quantity, unit_price, amount,
-    null as measure, null as rated_rows
+    'line' as level,
+    null as instance_id,
+    lines.tier,
+    lines.cluster_tier,
+    lines.quantity,
+    lines.unit_price,
+    lines.amount,
+    null as measure,
+    null as rated_rows
 from lines
 union all
 select
-    'instance', instances.instance_id, null, null, instances.quantity, null,
-    instances.allocated_amount, instances.measure, rated_rows.rated_rows
+    'instance' as level,
+    instances.instance_id,
+    null as tier,
+    null as cluster_tier,
+    instances.quantity,
+    null as unit_price,
+    instances.allocated_amount as amount,
+    instances.measure,
+    rated_rows.rated_rows
 from instances
 left join rated_rows on instances.instance_id = rated_rows.instance_id
-order by level desc, instance_id, tier, cluster_tier
+order by level desc, instance_id asc, tier asc, cluster_tier asc

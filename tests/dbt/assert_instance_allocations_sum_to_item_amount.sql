@@ -5,12 +5,12 @@ with
 allocations as (
 
     select
-        organization_id,
-        usage_month,
-        billing_item,
-        sum(allocated_amount) as allocated_amount
-    from {{ ref('fct_instance_usage_monthly') }}
-    group by organization_id, usage_month, billing_item
+        instance_usage.organization_id,
+        instance_usage.usage_month,
+        instance_usage.billing_item,
+        sum(instance_usage.allocated_amount) as allocated_amount
+    from {{ ref('fct_instance_usage_monthly') }} as instance_usage
+    group by instance_usage.organization_id, instance_usage.usage_month, instance_usage.billing_item
 
 ),
 

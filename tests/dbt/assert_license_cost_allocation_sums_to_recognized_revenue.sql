@@ -4,11 +4,11 @@ with
 pieces as (
 
     select
-        license_id,
-        revenue_month,
-        sum(allocated_amount) as allocated_amount
-    from {{ ref('fct_license_cost_allocation') }}
-    group by license_id, revenue_month
+        cost_allocation.license_id,
+        cost_allocation.revenue_month,
+        sum(cost_allocation.allocated_amount) as allocated_amount
+    from {{ ref('fct_license_cost_allocation') }} as cost_allocation
+    group by cost_allocation.license_id, cost_allocation.revenue_month
 
 )
 

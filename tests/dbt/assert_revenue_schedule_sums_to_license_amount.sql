@@ -5,11 +5,11 @@ with
 schedule as (
 
     select
-        license_id,
-        sum(recognized_amount) as recognized_amount,
-        sum(days_in_month) as days
-    from {{ ref('fct_license_revenue_schedule') }}
-    group by license_id
+        revenue_schedule.license_id,
+        sum(revenue_schedule.recognized_amount) as recognized_amount,
+        sum(revenue_schedule.days_in_month) as scheduled_days
+    from {{ ref('fct_license_revenue_schedule') }} as revenue_schedule
+    group by revenue_schedule.license_id
 
 )
 
@@ -18,8 +18,8 @@ select
     licenses.amount,
     schedule.recognized_amount,
     licenses.term_days,
-    schedule.days
+    schedule.scheduled_days
 from {{ ref('dim_licenses') }} as licenses
 left join schedule on licenses.license_id = schedule.license_id
 where schedule.recognized_amount is distinct from licenses.amount
-    or schedule.days is distinct from licenses.term_days
+    or schedule.scheduled_days is distinct from licenses.term_days

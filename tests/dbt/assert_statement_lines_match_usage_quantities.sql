@@ -7,27 +7,31 @@ with
 lines as (
 
     select
-        organization_id,
-        statement_month,
-        billing_item,
-        sum(quantity) as line_quantity
-    from {{ ref('fct_statement_lines') }}
-    where line_type = 'usage'
-    group by organization_id, statement_month, billing_item
+        statement_lines.organization_id,
+        statement_lines.statement_month,
+        statement_lines.billing_item,
+        sum(statement_lines.quantity) as line_quantity
+    from {{ ref('fct_statement_lines') }} as statement_lines
+    where statement_lines.line_type = 'usage'
+    group by
+        statement_lines.organization_id,
+        statement_lines.statement_month,
+        statement_lines.billing_item
 
 ),
 
 unpriced as (
 
-    select distinct usage_month from {{ ref('int_usage_unpriced') }}
+    select distinct usage_unpriced.usage_month
+    from {{ ref('int_usage_unpriced') }} as usage_unpriced
 
 ),
 
 items as (
 
-    select * from {{ ref('fct_usage_monthly') }}
-    where quantity > 0
-        and usage_month not in (select unpriced.usage_month from unpriced)
+    select * from {{ ref('fct_usage_monthly') }} as usage_monthly
+    where usage_monthly.quantity > 0
+        and usage_monthly.usage_month not in (select unpriced.usage_month from unpriced)
 
 )
 

@@ -5,15 +5,21 @@ with
 line_sums as (
 
     select
-        statement_month,
-        organization_id,
-        sum(amount) filter (where line_type = 'usage') as usage_amount,
-        sum(amount) filter (where line_type = 'subscription') as subscription_amount,
-        sum(amount) filter (where line_type = 'adjustment') as adjustment_amount,
-        sum(amount) as total_amount,
+        statement_lines.statement_month,
+        statement_lines.organization_id,
+        sum(statement_lines.amount) filter (
+            where statement_lines.line_type = 'usage'
+        ) as usage_amount,
+        sum(statement_lines.amount) filter (
+            where statement_lines.line_type = 'subscription'
+        ) as subscription_amount,
+        sum(statement_lines.amount) filter (
+            where statement_lines.line_type = 'adjustment'
+        ) as adjustment_amount,
+        sum(statement_lines.amount) as total_amount,
         count(*) as line_count
-    from {{ ref('fct_statement_lines') }}
-    group by statement_month, organization_id
+    from {{ ref('fct_statement_lines') }} as statement_lines
+    group by statement_lines.statement_month, statement_lines.organization_id
 
 ),
 
@@ -38,6 +44,7 @@ where statements.organization_id is null
     or statements.subscription_amount != coalesce(line_sums.subscription_amount, 0)
     or statements.adjustment_amount != coalesce(line_sums.adjustment_amount, 0)
     or statements.total_amount != line_sums.total_amount
-    or statements.total_amount
-        != statements.usage_amount + statements.subscription_amount + statements.adjustment_amount
+    or statements.total_amount != (
+        statements.usage_amount + statements.subscription_amount + statements.adjustment_amount
+    )
     or statements.line_count != line_sums.line_count

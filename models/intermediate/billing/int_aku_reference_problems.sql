@@ -35,9 +35,7 @@ price_problems as (
                 then 'price_per_aku missing or negative'
             when list_prices.term = 'trial' and list_prices.price_per_aku != 0
                 then 'the trial list price is not 0'
-            when count(*) over (
-                partition by list_prices.term, list_prices.effective_from
-            ) > 1
+            when count(*) over (partition by list_prices.term, list_prices.effective_from) > 1
                 then 'several prices for one term and effective_from'
         end as problem
     from list_prices
@@ -58,7 +56,11 @@ spec_problems as (
             when specs.combine is null
                 or specs.combine not in {{ sql_list(var('capacity_combine_rules')) }}
                 then 'unknown combine rule ' || coalesce(specs.combine, 'null')
-            when not (specs.write_micro_mib_per_s_per_aku > 0 and specs.read_micro_mib_per_s_per_aku > 0)
+            when
+                not (
+                    specs.write_micro_mib_per_s_per_aku > 0
+                    and specs.read_micro_mib_per_s_per_aku > 0
+                )
                 then 'per-AKU write and read rates must be positive'
             when specs.min_aku is null or specs.max_aku is null or specs.min_aku < 1
                 or specs.max_aku < specs.min_aku
@@ -74,9 +76,11 @@ spec_problems as (
 
 final as (
 
-    select * from price_problems where problem is not null
+    select * from price_problems
+    where price_problems.problem is not null
     union all
-    select * from spec_problems where problem is not null
+    select * from spec_problems
+    where spec_problems.problem is not null
 
 )
 

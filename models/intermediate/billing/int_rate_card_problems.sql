@@ -26,7 +26,7 @@ tiers_ordered as (
         tiers.*,
         lag(tiers.upper_bound) over tier_window as previous_upper_bound,
         lag(tiers.unit_price) over tier_window as previous_unit_price,
-        row_number() over tier_window as position,
+        row_number() over tier_window as tier_position,
         count(*) over (partition by tiers.rate_card_version, tiers.billing_item) as tier_count,
         count(distinct tiers.tier_mode) over (
             partition by tiers.rate_card_version, tiers.billing_item
@@ -63,22 +63,22 @@ tier_problems as (
                 then 'one version has several effective_from dates'
             when tiers_ordered.tier_mode_count > 1
                 then 'several tier modes in one version and item'
-            when tiers_ordered.tier is distinct from tiers_ordered.position
+            when (tiers_ordered.tier is distinct from tiers_ordered.tier_position)
                 then 'tiers are not numbered 1..n in order of their bounds'
             when tiers_ordered.unit_price is null or tiers_ordered.unit_price < 0
                 then 'unit_price missing or negative'
-            when tiers_ordered.position = 1 and tiers_ordered.lower_bound is distinct from 0
+            when tiers_ordered.tier_position = 1 and (tiers_ordered.lower_bound is distinct from 0)
                 then 'the first tier does not start at 0'
-            when tiers_ordered.position > 1
-                and tiers_ordered.lower_bound is distinct from tiers_ordered.previous_upper_bound
+            when tiers_ordered.tier_position > 1
+                and (tiers_ordered.lower_bound is distinct from tiers_ordered.previous_upper_bound)
                 then 'gap or overlap with the previous tier'
             when tiers_ordered.upper_bound is not null
                 and tiers_ordered.upper_bound <= tiers_ordered.lower_bound
                 then 'upper_bound is not above lower_bound'
-            when tiers_ordered.position = tiers_ordered.tier_count
+            when tiers_ordered.tier_position = tiers_ordered.tier_count
                 and tiers_ordered.upper_bound is not null
                 then 'the last tier is bounded'
-            when tiers_ordered.position < tiers_ordered.tier_count
+            when tiers_ordered.tier_position < tiers_ordered.tier_count
                 and tiers_ordered.upper_bound is null
                 then 'a tier other than the last is unbounded'
             when tiers_ordered.unit_price > tiers_ordered.previous_unit_price
@@ -94,7 +94,7 @@ version_clashes as (
         'rate_card_tiers' as seed_name,
         string_agg(distinct tiers.rate_card_version, ', ') as rate_card_version,
         tiers.billing_item as item,
-        null::integer as tier,
+        cast(null as integer) as tier,
         'several versions share effective_from ' || cast(tiers.effective_from as varchar)
             as problem
     from tiers
@@ -109,15 +109,16 @@ tier_versions_incomplete as (
         'rate_card_tiers' as seed_name,
         versions.rate_card_version,
         items.billing_item as item,
-        null::integer as tier,
+        cast(null as integer) as tier,
         'the version does not price ' || items.billing_item as problem
     from (select distinct tiers.rate_card_version from tiers) as versions
     cross join {{ values_relation(var('data_billing_items'), 'billing_item') }} as items
-    where not exists (
-        select 1 from tiers
-        where tiers.rate_card_version = versions.rate_card_version
-            and tiers.billing_item = items.billing_item
-    )
+    where
+        not exists (
+            select 1 from tiers
+            where tiers.rate_card_version = versions.rate_card_version
+                and tiers.billing_item = items.billing_item
+        )
 
 ),
 
@@ -127,15 +128,16 @@ uptime_versions_incomplete as (
         'rate_card_uptime' as seed_name,
         versions.rate_card_version,
         cluster_tiers.cluster_tier as item,
-        null::integer as tier,
+        cast(null as integer) as tier,
         'the version does not price cluster tier ' || cluster_tiers.cluster_tier as problem
     from (select distinct uptime.rate_card_version from uptime) as versions
     cross join {{ values_relation(var('cluster_tiers'), 'cluster_tier') }} as cluster_tiers
-    where not exists (
-        select 1 from uptime
-        where uptime.rate_card_version = versions.rate_card_version
-            and uptime.cluster_tier = cluster_tiers.cluster_tier
-    )
+    where
+        not exists (
+            select 1 from uptime
+            where uptime.rate_card_version = versions.rate_card_version
+                and uptime.cluster_tier = cluster_tiers.cluster_tier
+        )
 
 ),
 
@@ -145,7 +147,7 @@ uptime_problems as (
         'rate_card_uptime' as seed_name,
         uptime.rate_card_version,
         uptime.cluster_tier as item,
-        null::integer as tier,
+        cast(null as integer) as tier,
         case
             when uptime.cluster_tier is null
                 or uptime.cluster_tier not in {{ sql_list(var('cluster_tiers')) }}
@@ -154,13 +156,12 @@ uptime_problems as (
                 then 'effective_from is not the first day of a month'
             when uptime.hourly_price is null or uptime.hourly_price < 0
                 then 'hourly_price missing or negative'
-            when count(*) over (
-                partition by uptime.rate_card_version, uptime.cluster_tier
-            ) > 1
+            when count(*) over (partition by uptime.rate_card_version, uptime.cluster_tier) > 1
                 then 'several prices for one version and cluster tier'
-            when count(distinct uptime.rate_card_version) over (
-                partition by uptime.cluster_tier, uptime.effective_from
-            ) > 1
+            when
+                count(distinct uptime.rate_card_version) over (
+                    partition by uptime.cluster_tier, uptime.effective_from
+                ) > 1
                 then 'several versions share one effective_from'
         end as problem
     from uptime
@@ -169,13 +170,15 @@ uptime_problems as (
 
 final as (
 
-    select * from tier_problems where problem is not null
+    select * from tier_problems
+    where tier_problems.problem is not null
     union all
     select * from version_clashes
     union all
     select * from tier_versions_incomplete
     union all
-    select * from uptime_problems where problem is not null
+    select * from uptime_problems
+    where uptime_problems.problem is not null
     union all
     select * from uptime_versions_incomplete
 

@@ -20,8 +20,8 @@ uptime_lines as (
 
 licenses as (
 
-    select * from {{ ref('int_licenses_priced') }}
-    where not has_no_list_price
+    select * from {{ ref('int_licenses_priced') }} as priced_licenses
+    where not priced_licenses.has_no_list_price
 
 ),
 

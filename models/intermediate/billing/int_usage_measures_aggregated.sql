@@ -10,10 +10,10 @@ with
 
 rated as (
 
-    select * from {{ ref('int_usage_events_classified') }}
-    where outcome = 'rated'
-        and pricing_mode = 'usage_based'
-        and {{ in_affected_months('usage_month') }}
+    select * from {{ ref('int_usage_events_classified') }} as classified
+    where classified.outcome = 'rated'
+        and classified.pricing_mode = 'usage_based'
+        and {{ in_affected_months('classified.usage_month') }}
 
 ),
 

@@ -9,9 +9,9 @@ with
 
 quantities as (
 
-    select * from {{ ref('int_usage_quantities_monthly') }}
-    where billing_item in {{ sql_list(var('data_billing_items')) }}
-        and quantity > 0
+    select * from {{ ref('int_usage_quantities_monthly') }} as monthly_quantities
+    where monthly_quantities.billing_item in {{ sql_list(var('data_billing_items')) }}
+        and monthly_quantities.quantity > 0
 
 ),
 

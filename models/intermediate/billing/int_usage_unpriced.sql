@@ -6,8 +6,8 @@ with
 
 quantities as (
 
-    select * from {{ ref('int_usage_quantities_monthly') }}
-    where quantity > 0
+    select * from {{ ref('int_usage_quantities_monthly') }} as monthly_quantities
+    where monthly_quantities.quantity > 0
 
 ),
 
@@ -36,16 +36,17 @@ unpriced as (
         count(distinct quantities.organization_id) as organizations,
         cast(sum(quantities.quantity) as decimal(38, 6)) as quantity
     from quantities
-    where not exists (
-        select 1 from tiers
-        where quantities.billing_item = tiers.billing_item
-            and {{ in_force('tiers', 'quantities.usage_month') }}
-    )
-    and not exists (
-        select 1 from uptime
-        where quantities.cluster_tier = uptime.cluster_tier
-            and {{ in_force('uptime', 'quantities.usage_month') }}
-    )
+    where
+        not exists (
+            select 1 from tiers
+            where quantities.billing_item = tiers.billing_item
+                and {{ in_force('tiers', 'quantities.usage_month') }}
+        )
+        and not exists (
+            select 1 from uptime
+            where quantities.cluster_tier = uptime.cluster_tier
+                and {{ in_force('uptime', 'quantities.usage_month') }}
+        )
     group by quantities.usage_month, quantities.billing_item, quantities.cluster_tier
 
 ),

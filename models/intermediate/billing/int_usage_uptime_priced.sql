@@ -5,9 +5,9 @@ with
 
 quantities as (
 
-    select * from {{ ref('int_usage_quantities_monthly') }}
-    where billing_item = 'cluster_uptime'
-        and quantity > 0
+    select * from {{ ref('int_usage_quantities_monthly') }} as monthly_quantities
+    where monthly_quantities.billing_item = 'cluster_uptime'
+        and monthly_quantities.quantity > 0
 
 ),
 

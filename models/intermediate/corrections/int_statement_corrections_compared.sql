@@ -55,9 +55,11 @@ compared as (
         coalesce(rerated.rate_card_version, issued.first_rate_card_version) as rate_card_version,
         rerated.unit_price as rerated_unit_price,
         issued.first_unit_price as issued_unit_price,
-        rerated.unit_price is not null
+        (
+            rerated.unit_price is not null
             and issued.first_unit_price is not null
-            and rerated.unit_price != issued.first_unit_price as has_price_change
+            and rerated.unit_price != issued.first_unit_price
+        ) as has_price_change
     from rerated
     full outer join issued
         on rerated.statement_month = issued.issued_month

@@ -17,17 +17,19 @@ distinct_rows as (
         allocations.*,
         count(*) over content_window as copies
     from allocations
-    window content_window as (
-        partition by
-            allocations.license_id,
-            allocations.environment_id,
-            allocations.aku_allocated,
-            allocations.valid_from,
-            allocations.valid_to
-    )
-    qualify row_number() over (
-        content_window order by allocations.source_file, allocations.file_row_number
-    ) = 1
+    window
+        content_window as (
+            partition by
+                allocations.license_id,
+                allocations.environment_id,
+                allocations.aku_allocated,
+                allocations.valid_from,
+                allocations.valid_to
+        )
+    qualify
+        row_number() over (
+            content_window order by allocations.source_file, allocations.file_row_number
+        ) = 1
 
 ),
 

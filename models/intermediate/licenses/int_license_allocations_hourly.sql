@@ -7,15 +7,15 @@ with
 
 allocations as (
 
-    select * from {{ ref('int_license_allocations_checked') }}
-    where not is_invalid_allocation
+    select * from {{ ref('int_license_allocations_checked') }} as checked_allocations
+    where not checked_allocations.is_invalid_allocation
 
 ),
 
 licenses as (
 
-    select * from {{ ref('int_licenses_priced') }}
-    where not has_no_list_price
+    select * from {{ ref('int_licenses_priced') }} as priced_licenses
+    where not priced_licenses.has_no_list_price
 
 ),
 

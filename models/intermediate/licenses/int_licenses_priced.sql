@@ -6,8 +6,8 @@ with
 
 licenses as (
 
-    select * from {{ ref('int_licenses_validated') }}
-    where outcome = 'valid'
+    select * from {{ ref('int_licenses_validated') }} as validated_licenses
+    where validated_licenses.outcome = 'valid'
 
 ),
 

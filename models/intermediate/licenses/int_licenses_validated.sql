@@ -62,7 +62,7 @@ contents as (
         checked.*,
         {{ content_row([
             'license_id', 'source_file', 'file_row_number', 'term_days', 'validation_failure'
-        ]) }} as content
+        ]) }} as row_content
     from checked
 
 ),
@@ -70,9 +70,11 @@ contents as (
 copies_numbered as (
 
     select
-        contents.* exclude (content),
-        contents.validation_failure is null
-        and {{ differs_within('contents.content', 'license_window') }} as has_license_id_conflict,
+        contents.* exclude (contents.row_content),
+        (
+            contents.validation_failure is null
+            and {{ differs_within('contents.row_content', 'license_window') }}
+        ) as has_license_id_conflict,
         row_number() over (
             license_window order by contents.source_file, contents.file_row_number
         ) as copy_number
@@ -86,7 +88,11 @@ copies_numbered as (
 final as (
 
     select
-        copies_numbered.* exclude (validation_failure, has_license_id_conflict, copy_number),
+        copies_numbered.* exclude (
+            copies_numbered.validation_failure,
+            copies_numbered.has_license_id_conflict,
+            copies_numbered.copy_number
+        ),
         case
             when copies_numbered.validation_failure is not null then 'quarantined'
             when copies_numbered.has_license_id_conflict then 'quarantined'

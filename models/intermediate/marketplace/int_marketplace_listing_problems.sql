@@ -8,6 +8,7 @@
     version, and every cluster tier, has exactly one dimension. A dimension for a tier that no
     rate card in force has is allowed (it is never expected: records sent to it are
     `unexpected` exceptions). -#}
+{%- set metered_billing_items = var('meter_billing_items').values() | list %}
 with
 
 dimensions as (
@@ -64,11 +65,12 @@ row_problems as (
             when dimensions_counted.name_count > 1
                 then 'the dimension name is used more than once in one listing version'
             when dimensions_counted.billing_item is null
-                or dimensions_counted.billing_item
-                    not in {{ sql_list(var('meter_billing_items').values() | list) }}
+                or dimensions_counted.billing_item not in {{ sql_list(metered_billing_items) }}
                 then 'unknown billing_item ' || coalesce(dimensions_counted.billing_item, 'null')
-            when dimensions_counted.unit is distinct from
+            when (
+                dimensions_counted.unit is distinct from
                 {{ billing_unit('dimensions_counted.billing_item') }}
+            )
                 then 'unit ' || coalesce(dimensions_counted.unit, 'null') || ' is not the unit of '
                     || dimensions_counted.billing_item
             when dimensions_counted.billing_item = 'cluster_uptime'
@@ -168,12 +170,16 @@ coverage_problems as (
         coverage.billing_item,
         coverage.tier,
         coverage.cluster_tier,
-        case when coverage.dimension_count = 0 then 'no dimension for ' else 'several dimensions for ' end
+        (
+            case
+                when coverage.dimension_count = 0 then 'no dimension for '
+                else 'several dimensions for '
+            end
             || coverage.billing_item
             || coalesce(' tier ' || coverage.tier, '')
             || coalesce(' ' || coverage.cluster_tier, '')
             || coalesce(' (rate card ' || coverage.rate_card_version || ' is in force)', '')
-            as problem
+        ) as problem
     from coverage
     where coverage.dimension_count != 1
 
@@ -181,7 +187,8 @@ coverage_problems as (
 
 final as (
 
-    select * from row_problems where problem is not null
+    select * from row_problems
+    where row_problems.problem is not null
     union all
     select * from coverage_problems
 

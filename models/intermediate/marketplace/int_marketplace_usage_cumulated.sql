@@ -2,7 +2,7 @@
 
 {%- set measures = ['ingress_bytes', 'egress_bytes', 'retained_bytes'] -%}
 {%- for cluster_tier in var('cluster_tiers') -%}
-    {%- do measures.append('billable_hours_' ~ cluster_tier) -%}
+{%- do measures.append('billable_hours_' ~ cluster_tier) -%}
 {%- endfor %}
 
 {#- One row per organization, usage month and hour with rated usage of its usage-based instances
@@ -20,9 +20,9 @@ with
 
 hours as (
 
-    select * from {{ ref('fct_usage_hourly') }}
-    where pricing_mode = 'usage_based'
-        and {{ in_affected_months('usage_month', repriced=true) }}
+    select * from {{ ref('fct_usage_hourly') }} as usage_hourly
+    where usage_hourly.pricing_mode = 'usage_based'
+        and {{ in_affected_months('usage_hourly.usage_month', repriced=true) }}
 
 ),
 
@@ -38,7 +38,8 @@ organization_hours as (
         {%- for cluster_tier in var('cluster_tiers') %}
         cast(count(*) filter (
             where hours.uptime_seconds > 0 and hours.cluster_tier = '{{ cluster_tier }}'
-        ) as hugeint) as billable_hours_{{ cluster_tier }}{{ ',' if not loop.last }}
+        ) as hugeint) as billable_hours_{{ cluster_tier }}
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from hours
     group by hours.organization_id, hours.usage_month, hours.hour_start
@@ -47,11 +48,15 @@ organization_hours as (
 
 cumulated as (
 
+    -- sqlfluff loses the indent of a window function repeated by a Jinja loop:
+    -- noqa: disable=LT02
     select
         organization_hours.*,
         {%- for measure in measures %}
-        sum(organization_hours.{{ measure }}) over month_to_date as cumulative_{{ measure }}{{ ',' if not loop.last }}
+        sum(organization_hours.{{ measure }}) over month_to_date as cumulative_{{ measure }}
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
+    -- noqa: enable=LT02
     from organization_hours
     window month_to_date as (
         partition by organization_hours.organization_id, organization_hours.usage_month
@@ -69,7 +74,8 @@ final as (
         cumulated.usage_hour,
         {%- for measure in measures %}
         cumulated.{{ measure }},
-        cast(cumulated.cumulative_{{ measure }} as hugeint) as cumulative_{{ measure }}{{ ',' if not loop.last }}
+        cast(cumulated.cumulative_{{ measure }} as hugeint) as cumulative_{{ measure }}
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from cumulated
 

@@ -20,8 +20,8 @@ with
 
 validated as (
 
-    select * from {{ ref('int_usage_events_validated') }}
-    where validation_failure is null
+    select * from {{ ref('int_usage_events_validated') }} as validated_events
+    where validated_events.validation_failure is null
 
 ),
 
@@ -61,7 +61,7 @@ shared as (
 
     select
         candidates.*,
-        {{ content_row(usage_row_metadata_columns()) }} as content
+        {{ content_row(usage_row_metadata_columns()) }} as row_content
     from candidates
     semi join shared_event_ids
         on candidates.event_id = shared_event_ids.event_id
@@ -75,7 +75,7 @@ compared as (
         shared.file_row_number,
         shared.event_id,
         shared.usage_month,
-        {{ differs_within('shared.content', 'event_id_window') }} as has_different_content,
+        {{ differs_within('shared.row_content', 'event_id_window') }} as has_different_content,
         row_number() over (
             event_id_window order by shared.source_file, shared.file_row_number
         ) as copy_number

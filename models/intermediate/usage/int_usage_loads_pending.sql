@@ -4,8 +4,8 @@ with
 
 loaded_files as (
 
-    select * from {{ ref('stg_control__loaded_files') }}
-    where dataset = 'usage_events'
+    select * from {{ ref('stg_control__loaded_files') }} as control_loaded_files
+    where control_loaded_files.dataset = 'usage_events'
 
 ),
 

@@ -7,8 +7,8 @@ with
 
 validated as (
 
-    select * from {{ ref('int_usage_events_validated') }}
-    where validation_failure is null
+    select * from {{ ref('int_usage_events_validated') }} as validated_events
+    where validated_events.validation_failure is null
 
 ),
 

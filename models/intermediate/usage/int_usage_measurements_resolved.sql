@@ -25,8 +25,8 @@ with
 
 validated as (
 
-    select * from {{ ref('int_usage_events_validated') }}
-    where validation_failure is null
+    select * from {{ ref('int_usage_events_validated') }} as validated_events
+    where validated_events.validation_failure is null
 
 ),
 
@@ -88,7 +88,7 @@ shared as (
 
     select
         candidates.*,
-        {{ content_row(usage_row_metadata_columns() + ['event_id']) }} as content
+        {{ content_row(usage_row_metadata_columns() + ['event_id']) }} as row_content
     from candidates
     semi join shared_measurements
         on candidates.instance_id = shared_measurements.instance_id
@@ -114,7 +114,7 @@ latest_compared as (
     select
         latest_marked.*,
         latest_marked.is_latest
-        and {{ differs_within('latest_marked.content', 'latest_window') }} as differs_at_latest
+        and {{ differs_within('latest_marked.row_content', 'latest_window') }} as differs_at_latest
     from latest_marked
     window latest_window as (
         partition by
@@ -134,7 +134,7 @@ compared as (
             as has_measurement_conflict,
         row_number() over (
             measurement_window
-            order by latest_compared.emitted_at desc, latest_compared.event_id
+            order by latest_compared.emitted_at desc, latest_compared.event_id asc
         ) as measurement_rank
     from latest_compared
     window measurement_window as (

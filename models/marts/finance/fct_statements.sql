@@ -14,12 +14,18 @@ final as (
         lines.statement_month,
         lines.organization_id,
         cast('USD' as varchar) as currency,
-        cast(coalesce(sum(lines.amount) filter (where lines.line_type = 'usage'), 0)
-            as decimal(38, 2)) as usage_amount,
-        cast(coalesce(sum(lines.amount) filter (where lines.line_type = 'subscription'), 0)
-            as decimal(38, 2)) as subscription_amount,
-        cast(coalesce(sum(lines.amount) filter (where lines.line_type = 'adjustment'), 0)
-            as decimal(38, 2)) as adjustment_amount,
+        cast(
+            coalesce(sum(lines.amount) filter (where lines.line_type = 'usage'), 0)
+            as decimal(38, 2)
+        ) as usage_amount,
+        cast(
+            coalesce(sum(lines.amount) filter (where lines.line_type = 'subscription'), 0)
+            as decimal(38, 2)
+        ) as subscription_amount,
+        cast(
+            coalesce(sum(lines.amount) filter (where lines.line_type = 'adjustment'), 0)
+            as decimal(38, 2)
+        ) as adjustment_amount,
         cast(sum(lines.amount) as decimal(38, 2)) as total_amount,
         cast(count(*) as integer) as line_count
     from lines

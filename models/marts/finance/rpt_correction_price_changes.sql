@@ -5,8 +5,8 @@ with
 
 compared as (
 
-    select * from {{ ref('int_statement_corrections_compared') }}
-    where is_in_window and has_price_change
+    select * from {{ ref('int_statement_corrections_compared') }} as corrections_compared
+    where corrections_compared.is_in_window and corrections_compared.has_price_change
 
 ),
 

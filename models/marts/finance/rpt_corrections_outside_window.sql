@@ -5,8 +5,8 @@ with
 
 compared as (
 
-    select * from {{ ref('int_statement_corrections_compared') }}
-    where not is_in_window
+    select * from {{ ref('int_statement_corrections_compared') }} as corrections_compared
+    where not corrections_compared.is_in_window
 
 ),
 

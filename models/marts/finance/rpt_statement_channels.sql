@@ -34,7 +34,7 @@ licence_channels as (
     inner join licenses
         on statements.organization_id = licenses.organization_id
         and licenses.start_date < statements.statement_month + interval 1 month
-        and licenses.end_date > statements.statement_month
+        and statements.statement_month < licenses.end_date
     group by statements.organization_id, statements.statement_month
 
 ),

@@ -43,10 +43,14 @@ subscriptions as (
 
 subscription_boundaries as (
 
-    select subscriptions.organization_id, subscriptions.subscribed_at as boundary_at
+    select
+        subscriptions.organization_id,
+        subscriptions.subscribed_at as boundary_at
     from subscriptions
     union
-    select subscriptions.organization_id, subscriptions.unsubscribed_at as boundary_at
+    select
+        subscriptions.organization_id,
+        subscriptions.unsubscribed_at as boundary_at
     from subscriptions
     where subscriptions.unsubscribed_at is not null
 
@@ -75,15 +79,16 @@ subscription_segments as (
     ) as segments
     inner join subscriptions
         on segments.organization_id = subscriptions.organization_id
-        and subscriptions.subscribed_at <= segments.segment_start
+        and segments.segment_start >= subscriptions.subscribed_at
         and (
             subscriptions.unsubscribed_at is null
             or segments.segment_start < subscriptions.unsubscribed_at
         )
-    qualify row_number() over (
-        partition by segments.organization_id, segments.segment_start
-        order by subscriptions.subscribed_at desc, subscriptions.customer_aws_account_id
-    ) = 1
+    qualify
+        row_number() over (
+            partition by segments.organization_id, segments.segment_start
+            order by subscriptions.subscribed_at desc, subscriptions.customer_aws_account_id asc
+        ) = 1
 
 ),
 
@@ -190,7 +195,7 @@ subscribed as (
     from compared
     left join subscription_segments
         on compared.organization_id = subscription_segments.organization_id
-        and subscription_segments.segment_start <= compared.usage_hour
+        and compared.usage_hour >= subscription_segments.segment_start
         and (
             subscription_segments.segment_end is null
             or compared.usage_hour < subscription_segments.segment_end
@@ -271,7 +276,7 @@ final as (
         cast(exceptions.price_per_unit as decimal(38, 6)) as price_per_unit,
         cast(
             cast(exceptions.expected_quantity - exceptions.accepted_quantity as decimal(38, 0))
-                * exceptions.price_per_unit
+            * exceptions.price_per_unit
             as decimal(38, 6)
         ) as amount_difference,
         cast(exceptions.status as varchar) as status,

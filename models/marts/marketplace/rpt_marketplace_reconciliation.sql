@@ -23,9 +23,9 @@ with
 
 statement_lines as (
 
-    select * from {{ ref('int_statement_lines_rated') }}
-    where line_type = 'usage'
-        and {{ in_affected_months('statement_month', repriced=true) }}
+    select * from {{ ref('int_statement_lines_rated') }} as rated_lines
+    where rated_lines.line_type = 'usage'
+        and {{ in_affected_months('rated_lines.statement_month', repriced=true) }}
 
 ),
 
@@ -38,17 +38,17 @@ expected as (
 
 exceptions as (
 
-    select * from {{ ref('fct_marketplace_metering_exceptions') }}
-    where cause not in ('unknown_customer', 'unknown_dimension')
-        and {{ in_affected_months('usage_month', repriced=true) }}
+    select * from {{ ref('fct_marketplace_metering_exceptions') }} as metering_exceptions
+    where metering_exceptions.cause not in ('unknown_customer', 'unknown_dimension')
+        and {{ in_affected_months('metering_exceptions.usage_month', repriced=true) }}
 
 ),
 
 billing_events as (
 
-    select * from {{ ref('stg_aws_marketplace__billing_events') }}
-    where action = 'INVOICED'
-        and {{ in_affected_months('usage_month', repriced=true) }}
+    select * from {{ ref('stg_aws_marketplace__billing_events') }} as marketplace_billing_events
+    where marketplace_billing_events.action = 'INVOICED'
+        and {{ in_affected_months('marketplace_billing_events.usage_month', repriced=true) }}
 
 ),
 
@@ -168,14 +168,20 @@ event_amounts as (
             where billing_events.transaction_type = 'SELLER_REV_SHARE'
         ) as invoiced_events,
         sum(billing_events.amount) filter (
-            where billing_events.transaction_type in ('SELLER_REV_SHARE_REFUND', 'SELLER_REV_SHARE_CREDIT')
+            where billing_events.transaction_type in (
+                'SELLER_REV_SHARE_REFUND', 'SELLER_REV_SHARE_CREDIT'
+            )
         ) as refunded_amount,
         sum(billing_events.amount) filter (
-            where billing_events.transaction_type in ('AWS_REV_SHARE', 'AWS_REV_SHARE_REFUND', 'AWS_REV_SHARE_CREDIT')
+            where billing_events.transaction_type in (
+                'AWS_REV_SHARE', 'AWS_REV_SHARE_REFUND', 'AWS_REV_SHARE_CREDIT'
+            )
         ) as listing_fee_amount,
         sum(billing_events.amount) filter (
-            where billing_events.transaction_type = 'SELLER_REV_SHARE'
+            where (
+                billing_events.transaction_type = 'SELLER_REV_SHARE'
                 and billing_events.disbursement_billing_event_id is not null
+            )
         ) as disbursed_amount
     from billing_events
     inner join accounts
@@ -189,14 +195,20 @@ event_amounts as (
 
 organization_months as (
 
-    select statement_amounts.organization_id, statement_amounts.usage_month
+    select
+        statement_amounts.organization_id,
+        statement_amounts.usage_month
     from statement_amounts
     union
-    select metered_amounts.organization_id, metered_amounts.usage_month
+    select
+        metered_amounts.organization_id,
+        metered_amounts.usage_month
     from metered_amounts
     where metered_amounts.accepted_quantity > 0
     union
-    select event_amounts.organization_id, event_amounts.usage_month
+    select
+        event_amounts.organization_id,
+        event_amounts.usage_month
     from event_amounts
 
 ),
@@ -211,15 +223,19 @@ month_subscriptions as (
     from organization_months
     inner join subscriptions
         on organization_months.organization_id = subscriptions.organization_id
-        and subscriptions.subscribed_at < cast(organization_months.usage_month + interval 1 month as timestamptz)
+        and (
+            subscriptions.subscribed_at
+            < cast(organization_months.usage_month + interval 1 month as timestamptz)
+        )
         and (
             subscriptions.unsubscribed_at is null
             or subscriptions.unsubscribed_at > cast(organization_months.usage_month as timestamptz)
         )
-    qualify row_number() over (
-        partition by organization_months.organization_id, organization_months.usage_month
-        order by subscriptions.subscribed_at desc, subscriptions.customer_aws_account_id
-    ) = 1
+    qualify
+        row_number() over (
+            partition by organization_months.organization_id, organization_months.usage_month
+            order by subscriptions.subscribed_at desc, subscriptions.customer_aws_account_id asc
+        ) = 1
 
 ),
 
@@ -265,8 +281,10 @@ variances as (
 
     select
         amounts.*,
-        cast(amounts.invoiced_amount + amounts.refunded_amount + amounts.listing_fee_amount
-            as decimal(38, 6)) as seller_net_amount,
+        cast(
+            amounts.invoiced_amount + amounts.refunded_amount + amounts.listing_fee_amount
+            as decimal(38, 6)
+        ) as seller_net_amount,
         cast(amounts.statement_usage_amount - amounts.expected_metered_amount as decimal(38, 6))
             as rating_variance,
         cast(amounts.expected_metered_amount - amounts.accepted_metered_amount as decimal(38, 6))

@@ -5,14 +5,14 @@ with
 
 licenses as (
 
-    select * from {{ ref('int_licenses_priced') }}
-    where not has_no_list_price
+    select * from {{ ref('int_licenses_priced') }} as priced_licenses
+    where not priced_licenses.has_no_list_price
 
 ),
 
 final as (
 
-    select licenses.* exclude (has_no_list_price, file_row_number)
+    select licenses.* exclude (licenses.has_no_list_price, licenses.file_row_number)
     from licenses
 
 )

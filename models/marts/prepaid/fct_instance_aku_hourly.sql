@@ -4,14 +4,16 @@
     instance needs no capacity, SPEC 4.3): the write and read peaks (a missing peak meter counts
     as 0) and the AKU the hour required under the capacity spec in force for that hour, computed
     exactly in integers. {{ doc('capacity_rules') }} -#}
+{%- set write_aku = ceil_div('specified.write_numerator', 'specified.write_denominator') %}
+{%- set read_aku = ceil_div('specified.read_numerator', 'specified.read_denominator') %}
 with
 
 hours as (
 
-    select * from {{ ref('fct_usage_hourly') }}
-    where pricing_mode = 'prepaid'
-        and uptime_seconds > 0
-        and {{ in_affected_months('usage_month', repriced=true) }}
+    select * from {{ ref('fct_usage_hourly') }} as usage_hourly
+    where usage_hourly.pricing_mode = 'prepaid'
+        and usage_hourly.uptime_seconds > 0
+        and {{ in_affected_months('usage_hourly.usage_month', repriced=true) }}
 
 ),
 
@@ -57,10 +59,7 @@ sized as (
                 'specified.write_numerator * specified.read_denominator'
                 ~ ' + specified.read_numerator * specified.write_denominator',
                 'specified.write_denominator * specified.read_denominator') }}
-            when 'max' then greatest(
-                {{ ceil_div('specified.write_numerator', 'specified.write_denominator') }},
-                {{ ceil_div('specified.read_numerator', 'specified.read_denominator') }}
-            )
+            when 'max' then greatest({{ write_aku }}, {{ read_aku }})
         end as throughput_aku
     from specified
 

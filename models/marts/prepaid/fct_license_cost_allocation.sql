@@ -130,10 +130,14 @@ final as (
         instances_allocated.revenue_month,
         instances_allocated.environment_id,
         instances_allocated.instance_id,
-        case when instances_allocated.environment_id is null then 0
-            else instances_allocated.allocated_aku_hours end as environment_allocated_aku_hours,
-        case when instances_allocated.instance_id is null then 0
-            else instances_allocated.required_aku_hours end as instance_required_aku_hours,
+        case
+            when instances_allocated.environment_id is null then 0
+            else instances_allocated.allocated_aku_hours
+        end as environment_allocated_aku_hours,
+        case
+            when instances_allocated.instance_id is null then 0
+            else instances_allocated.required_aku_hours
+        end as instance_required_aku_hours,
         {{ cents_to_decimal2('instances_allocated.allocated_cents') }} as allocated_amount,
         instances_allocated.recognized_amount as license_month_amount,
         cast('USD' as varchar) as currency

@@ -17,8 +17,8 @@ allocations as (
 
 licenses as (
 
-    select * from {{ ref('int_licenses_priced') }}
-    where not has_no_list_price
+    select * from {{ ref('int_licenses_priced') }} as priced_licenses
+    where not priced_licenses.has_no_list_price
 
 ),
 
@@ -44,9 +44,16 @@ known as (
 
 boundaries as (
 
-    select known.license_id, known.valid_from as boundary from known
+    select
+        known.license_id,
+        known.valid_from as boundary
+    from known
     union
-    select known.license_id, known.valid_to as boundary from known where known.valid_to is not null
+    select
+        known.license_id,
+        known.valid_to as boundary
+    from known
+    where known.valid_to is not null
 
 ),
 
@@ -76,8 +83,8 @@ covered as (
     from intervals
     inner join known
         on intervals.license_id = known.license_id
-        and known.valid_from <= intervals.interval_start
-        and (known.valid_to is null or known.valid_to > intervals.interval_start)
+        and intervals.interval_start >= known.valid_from
+        and (known.valid_to is null or intervals.interval_start < known.valid_to)
     group by intervals.license_id, intervals.interval_start, intervals.interval_end
 
 ),

@@ -104,8 +104,9 @@ final as (
         allocated.billing_item,
         allocated.unit,
         allocated.measure,
-        {{ billable_quantity('allocated.billing_item', 'allocated.measure', 'allocated.usage_month') }}
-            as quantity,
+        {{ billable_quantity(
+            'allocated.billing_item', 'allocated.measure', 'allocated.usage_month'
+        ) }} as quantity,
         allocated.weight as allocation_weight,
         {{ cents_to_decimal2('allocated.allocated_cents') }} as allocated_amount,
         allocated.organization_amount,

@@ -9,9 +9,9 @@ with
 
 hours as (
 
-    select * from {{ ref('fct_usage_hourly') }}
-    where pricing_mode = 'usage_based'
-        and {{ in_affected_months('usage_month') }}
+    select * from {{ ref('fct_usage_hourly') }} as usage_hourly
+    where usage_hourly.pricing_mode = 'usage_based'
+        and {{ in_affected_months('usage_hourly.usage_month') }}
 
 ),
 
@@ -45,20 +45,43 @@ uptime as (
 
 unpivoted as (
 
-    select organization_id, usage_month, usage_day, 'data_ingress' as billing_item,
-        cast(null as varchar) as cluster_tier, {{ bytes_to_gib_round6('ingress_bytes') }} as quantity
-    from daily where ingress_bytes > 0
+    select
+        daily.organization_id,
+        daily.usage_month,
+        daily.usage_day,
+        'data_ingress' as billing_item,
+        cast(null as varchar) as cluster_tier,
+        {{ bytes_to_gib_round6('daily.ingress_bytes') }} as quantity
+    from daily
+    where daily.ingress_bytes > 0
     union all
-    select organization_id, usage_month, usage_day, 'data_egress', null,
-        {{ bytes_to_gib_round6('egress_bytes') }}
-    from daily where egress_bytes > 0
+    select
+        daily.organization_id,
+        daily.usage_month,
+        daily.usage_day,
+        'data_egress' as billing_item,
+        null as cluster_tier,
+        {{ bytes_to_gib_round6('daily.egress_bytes') }} as quantity
+    from daily
+    where daily.egress_bytes > 0
     union all
-    select organization_id, usage_month, usage_day, 'data_retention', null,
-        {{ ratio_round6('retained_byte_hours', '25769803776') }}
-    from daily where retained_byte_hours > 0
+    select
+        daily.organization_id,
+        daily.usage_month,
+        daily.usage_day,
+        'data_retention' as billing_item,
+        null as cluster_tier,
+        {{ ratio_round6('daily.retained_byte_hours', '25769803776') }} as quantity
+    from daily
+    where daily.retained_byte_hours > 0
     union all
-    select organization_id, usage_month, usage_day, 'cluster_uptime', cluster_tier,
-        cast(billable_hours as decimal(38, 6))
+    select
+        uptime.organization_id,
+        uptime.usage_month,
+        uptime.usage_day,
+        'cluster_uptime' as billing_item,
+        uptime.cluster_tier,
+        cast(uptime.billable_hours as decimal(38, 6)) as quantity
     from uptime
 
 ),

@@ -7,9 +7,9 @@ with
 
 rated as (
 
-    select * from {{ ref('int_usage_events_classified') }}
-    where outcome = 'rated'
-        and {{ in_affected_months('usage_month') }}
+    select * from {{ ref('int_usage_events_classified') }} as classified
+    where classified.outcome = 'rated'
+        and {{ in_affected_months('classified.usage_month') }}
 
 ),
 
@@ -29,8 +29,9 @@ pivoted as (
             max(rated.cluster_tier)
         ) as cluster_tier,
         {%- for meter in var('usage_meters') %}
-        cast(coalesce(sum(rated.quantity) filter (where rated.meter = '{{ meter }}'), 0) as bigint)
-            as {{ meter }},
+        cast(
+            coalesce(sum(rated.quantity) filter (where rated.meter = '{{ meter }}'), 0) as bigint
+        ) as {{ meter }},
         {%- endfor %}
         count(*) as rated_measurements,
         count(distinct rated.meter) as rated_meters

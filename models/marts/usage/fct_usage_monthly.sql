@@ -11,8 +11,8 @@ quantities as (
 
 lines as (
 
-    select * from {{ ref('int_statement_lines_rated') }}
-    where line_type = 'usage'
+    select * from {{ ref('int_statement_lines_rated') }} as rated_lines
+    where rated_lines.line_type = 'usage'
 
 ),
 

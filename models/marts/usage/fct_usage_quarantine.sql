@@ -7,9 +7,9 @@ with
 
 classified as (
 
-    select * from {{ ref('int_usage_events_classified') }}
-    where outcome = 'quarantined'
-        and {{ in_affected_months('usage_month') }}
+    select * from {{ ref('int_usage_events_classified') }} as classified_events
+    where classified_events.outcome = 'quarantined'
+        and {{ in_affected_months('classified_events.usage_month') }}
 
 ),
 

@@ -15,8 +15,8 @@ quarantine as (
 
 first_tiers as (
 
-    select * from {{ ref('stg_billing_config__rate_card_tiers') }}
-    where tier = 1
+    select * from {{ ref('stg_billing_config__rate_card_tiers') }} as rate_card_tiers
+    where rate_card_tiers.tier = 1
 
 ),
 
@@ -52,10 +52,11 @@ priced as (
             when measured.billing_item = 'cluster_uptime'
                 then measured.measure * coalesce(uptime_prices.hourly_price, 0)
             when measured.billing_item is not null and measured.usage_month is not null
-                then {{ billable_quantity('measured.billing_item', 'measured.measure', 'measured.usage_month') }}
-                    * coalesce(first_tiers.unit_price, 0)
+                then {{ billable_quantity(
+                    'measured.billing_item', 'measured.measure', 'measured.usage_month'
+                ) }} * coalesce(first_tiers.unit_price, 0)
             else 0
-        end as value
+        end as row_value
     from measured
     left join first_tiers
         on measured.billing_item = first_tiers.billing_item
@@ -73,7 +74,7 @@ final as (
         priced.usage_month,
         priced.reason,
         count(*) as quarantined_rows,
-        {{ round2('sum(priced.value)') }} as estimated_value
+        {{ round2('sum(priced.row_value)') }} as estimated_value
     from priced
     group by priced.usage_month, priced.reason
 

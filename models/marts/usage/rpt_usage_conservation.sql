@@ -41,14 +41,22 @@ split as (
             as superseded_rows,
         coalesce(sum(outcomes.row_count) filter (where outcomes.outcome = 'quarantined'), 0)
             as quarantined_rows,
-        cast(coalesce(sum(outcomes.quantity) filter (where outcomes.outcome = 'rated'), 0)
-            as hugeint) as rated_quantity,
-        cast(coalesce(sum(outcomes.quantity) filter (where outcomes.outcome = 'duplicate'), 0)
-            as hugeint) as duplicate_quantity,
-        cast(coalesce(sum(outcomes.quantity) filter (where outcomes.outcome = 'superseded'), 0)
-            as hugeint) as superseded_quantity,
-        cast(coalesce(sum(outcomes.quantity) filter (where outcomes.outcome = 'quarantined'), 0)
-            as hugeint) as quarantined_quantity
+        cast(
+            coalesce(sum(outcomes.quantity) filter (where outcomes.outcome = 'rated'), 0)
+            as hugeint
+        ) as rated_quantity,
+        cast(
+            coalesce(sum(outcomes.quantity) filter (where outcomes.outcome = 'duplicate'), 0)
+            as hugeint
+        ) as duplicate_quantity,
+        cast(
+            coalesce(sum(outcomes.quantity) filter (where outcomes.outcome = 'superseded'), 0)
+            as hugeint
+        ) as superseded_quantity,
+        cast(
+            coalesce(sum(outcomes.quantity) filter (where outcomes.outcome = 'quarantined'), 0)
+            as hugeint
+        ) as quarantined_quantity
     from outcomes
     group by outcomes.usage_month, outcomes.meter
 
@@ -69,12 +77,20 @@ final as (
         coalesce(split.duplicate_quantity, 0) as duplicate_quantity,
         coalesce(split.superseded_quantity, 0) as superseded_quantity,
         coalesce(split.quarantined_quantity, 0) as quarantined_quantity,
-        coalesce(landed.landed_rows, 0) = coalesce(split.rated_rows, 0)
-            + coalesce(split.duplicate_rows, 0) + coalesce(split.superseded_rows, 0)
-            + coalesce(split.quarantined_rows, 0)
-        and coalesce(landed.landed_quantity, 0) = coalesce(split.rated_quantity, 0)
-            + coalesce(split.duplicate_quantity, 0) + coalesce(split.superseded_quantity, 0)
-            + coalesce(split.quarantined_quantity, 0) as is_balanced
+        (
+            coalesce(landed.landed_rows, 0) = (
+                coalesce(split.rated_rows, 0)
+                + coalesce(split.duplicate_rows, 0)
+                + coalesce(split.superseded_rows, 0)
+                + coalesce(split.quarantined_rows, 0)
+            )
+            and coalesce(landed.landed_quantity, 0) = (
+                coalesce(split.rated_quantity, 0)
+                + coalesce(split.duplicate_quantity, 0)
+                + coalesce(split.superseded_quantity, 0)
+                + coalesce(split.quarantined_quantity, 0)
+            )
+        ) as is_balanced
     from landed
     full outer join split
         on landed.usage_month is not distinct from split.usage_month

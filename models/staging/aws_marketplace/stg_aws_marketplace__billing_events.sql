@@ -48,19 +48,20 @@ current_versions as (
 
     select renamed.*
     from renamed
-    qualify row_number() over (
-        partition by renamed.billing_event_id
-        order by
-            renamed.update_date desc nulls last,
-            renamed.source_file desc,
-            renamed.file_row_number desc
-    ) = 1
+    qualify
+        row_number() over (
+            partition by renamed.billing_event_id
+            order by
+                renamed.update_date desc nulls last,
+                renamed.source_file desc,
+                renamed.file_row_number desc
+        ) = 1
 
 ),
 
 final as (
 
-    select current_versions.* exclude (delete_date)
+    select current_versions.* exclude (current_versions.delete_date)
     from current_versions
     where current_versions.delete_date is null
 
