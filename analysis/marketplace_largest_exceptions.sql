@@ -58,5 +58,7 @@ order by
     abs(final.quantity_difference) desc,
     final.organization_id asc nulls first,
     final.customer_aws_account_id asc,
-    final.dimension asc
+    final.product_code asc,
+    final.dimension asc,
+    final.cause asc
 limit {{ row_limit }}

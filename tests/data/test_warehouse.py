@@ -13,6 +13,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
+from automq_billing.dbt_runner import run_dbt, work_dir_for
 from automq_billing.vocabulary import read_seed
 from helpers import GIB, REPO, assert_conservation
 
@@ -266,3 +267,37 @@ def test_every_output_has_a_csv_twin_and_a_hash_in_the_manifest(closed):
 def test_outputs_are_utc_whatever_the_host_zone(closed):
     quarantine = pq.read_table(closed.folder / "quarantine.parquet")
     assert quarantine.schema.field("hour_start").type.tz in ("UTC", "Etc/UTC")
+
+
+# --------------------------------------------------------------------------------------------
+# Analyses (analysis/): they compile and run against a closed warehouse, and an id with quotes
+# passed as a var stays a string literal
+
+
+def test_the_analyses_compile_and_run_and_trace_a_hostile_id(closed, tmp_path):
+    organization_id = SQL_ORGS[0]
+    scratch = tmp_path / "billing.duckdb"  # same database name as the fixture's warehouse
+    variables = {"month": "2026-10-01", "organization_id": organization_id, "limit": 5}
+    run_dbt(
+        ["compile", "--select", "resource_type:analysis", "--vars", json.dumps(variables)],
+        project_dir=REPO,
+        warehouse=scratch,
+    )
+    compiled = work_dir_for(scratch) / "target" / "compiled" / "automq_billing" / "analysis"
+    results = {
+        path.stem: closed.con.execute(path.read_text(encoding="utf-8")).fetchall()
+        for path in sorted(compiled.glob("*.sql"))
+    }
+    assert set(results) == {path.stem for path in (REPO / "analysis").glob("*.sql")}
+    quarantined = sum(row[3] for row in results["quarantine_by_reason"])
+    [(landed_quarantine,)] = closed.con.execute(
+        "select count(*) from marts.fct_usage_quarantine"
+    ).fetchall()
+    assert quarantined == landed_quarantine > 0
+    traced = [row for row in results["trace_statement_line"] if row[0] == "line"]
+    lines = [
+        line
+        for line in closed.table("statement_lines")
+        if line["organization_id"] == organization_id and line["billing_item"] == "data_ingress"
+    ]
+    assert lines and sorted(row[6] for row in traced) == sorted(line["amount"] for line in lines)

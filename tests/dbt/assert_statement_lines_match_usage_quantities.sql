@@ -31,7 +31,10 @@ items as (
 
     select * from {{ ref('fct_usage_monthly') }} as usage_monthly
     where usage_monthly.quantity > 0
-        and usage_monthly.usage_month not in (select unpriced.usage_month from unpriced)
+        and not exists (
+            select 1 from unpriced
+            where unpriced.usage_month = usage_monthly.usage_month
+        )
 
 )
 

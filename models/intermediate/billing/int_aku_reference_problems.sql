@@ -78,7 +78,7 @@ final as (
 
     select * from price_problems
     where price_problems.problem is not null
-    union all
+    union all by name
     select * from spec_problems
     where spec_problems.problem is not null
 

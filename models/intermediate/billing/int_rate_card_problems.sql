@@ -172,14 +172,14 @@ final as (
 
     select * from tier_problems
     where tier_problems.problem is not null
-    union all
+    union all by name
     select * from version_clashes
-    union all
+    union all by name
     select * from tier_versions_incomplete
-    union all
+    union all by name
     select * from uptime_problems
     where uptime_problems.problem is not null
-    union all
+    union all by name
     select * from uptime_versions_incomplete
 
 )

@@ -42,7 +42,7 @@ lines as (
         tier_lines.rate_card_version
     from tier_lines
 
-    union all
+    union all by name
 
     select
         uptime_lines.usage_month as statement_month,
@@ -59,7 +59,7 @@ lines as (
         uptime_lines.rate_card_version
     from uptime_lines
 
-    union all
+    union all by name
 
     select
         licenses.invoice_month as statement_month,

@@ -136,7 +136,7 @@ required_uptime_dimensions as (
 required_dimensions as (
 
     select * from required_data_dimensions
-    union all
+    union all by name
     select * from required_uptime_dimensions
 
 ),
@@ -189,7 +189,7 @@ final as (
 
     select * from row_problems
     where row_problems.problem is not null
-    union all
+    union all by name
     select * from coverage_problems
 
 )

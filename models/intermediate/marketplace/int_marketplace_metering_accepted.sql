@@ -105,7 +105,7 @@ repeated_keys as (
 accepted as (
 
     select * from single_rows
-    union all
+    union all by name
     select * from repeated_keys
 
 ),

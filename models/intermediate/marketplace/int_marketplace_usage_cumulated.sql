@@ -20,7 +20,7 @@ with
 
 hours as (
 
-    select * from {{ ref('fct_usage_hourly') }} as usage_hourly
+    select * from {{ ref('int_usage_hours_pivoted') }} as usage_hourly
     where usage_hourly.pricing_mode = 'usage_based'
         and {{ in_affected_months('usage_hourly.usage_month', repriced=true) }}
 

@@ -51,7 +51,7 @@ final as (
     from months
     inner join tiers on {{ in_force('tiers', 'months.usage_month') }}
 
-    union all
+    union all by name
 
     select
         months.usage_month,

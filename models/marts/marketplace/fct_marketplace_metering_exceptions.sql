@@ -156,7 +156,7 @@ multiple_account_accepted as (
 organization_accepted as (
 
     select * from single_account_accepted
-    union all
+    union all by name
     select * from multiple_account_accepted
 
 ),
@@ -255,7 +255,7 @@ unattributed_exceptions as (
 exceptions as (
 
     select * from organization_exceptions
-    union all
+    union all by name
     select * from unattributed_exceptions
 
 ),

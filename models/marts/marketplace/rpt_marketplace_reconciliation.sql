@@ -108,7 +108,7 @@ metered_quantities as (
         expected.quantity as expected_quantity,
         expected.quantity as accepted_quantity
     from expected
-    union all
+    union all by name
     select
         exceptions.organization_id,
         exceptions.usage_month,

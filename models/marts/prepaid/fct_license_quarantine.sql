@@ -62,7 +62,7 @@ unpriced as (
 final as (
 
     select * from quarantined
-    union all
+    union all by name
     select * from unpriced
 
 )

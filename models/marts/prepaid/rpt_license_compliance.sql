@@ -183,13 +183,13 @@ invalid_allocation as (
 final as (
 
     select * from over_quota
-    union all
+    union all by name
     select * from before_term
-    union all
+    union all by name
     select * from after_term
-    union all
+    union all by name
     select * from unknown_license
-    union all
+    union all by name
     select * from invalid_allocation
 
 )

@@ -54,7 +54,7 @@ unpivoted as (
         {{ bytes_to_gib_round6('daily.ingress_bytes') }} as quantity
     from daily
     where daily.ingress_bytes > 0
-    union all
+    union all by name
     select
         daily.organization_id,
         daily.usage_month,
@@ -64,7 +64,7 @@ unpivoted as (
         {{ bytes_to_gib_round6('daily.egress_bytes') }} as quantity
     from daily
     where daily.egress_bytes > 0
-    union all
+    union all by name
     select
         daily.organization_id,
         daily.usage_month,
@@ -74,7 +74,7 @@ unpivoted as (
         {{ ratio_round6('daily.retained_byte_hours', '25769803776') }} as quantity
     from daily
     where daily.retained_byte_hours > 0
-    union all
+    union all by name
     select
         uptime.organization_id,
         uptime.usage_month,
