@@ -20,7 +20,7 @@ import markupsafe
 from automq_billing import ledger
 from automq_billing.close.export import remove_own_temporaries
 from automq_billing.documents.close_report import build_close_report
-from automq_billing.documents.pdf import write_pdfs
+from automq_billing.documents.pdf import PdfRenderer
 from automq_billing.documents.statement import (
     Statement,
     build_statement,
@@ -96,19 +96,17 @@ def render_documents(
 def _write_statements(
     templates: jinja2.Environment, statements: list[Statement], destination: Path
 ) -> list[Path]:
-    """Each statement as HTML, and as PDF from that same HTML. PDFs take most of the time, so a
-    close with many statements prints them in a pool of processes (one per core); each PDF is a
-    pure function of its HTML, so the bytes do not depend on the pool."""
+    """Each statement as HTML, and as PDF from that same HTML."""
     if not statements:
         return []
     template = templates.get_template("statement.html.j2")
-    written, jobs = [], []
+    renderer = PdfRenderer()
+    written = []
     for statement in statements:
         html_text = template.render(s=statement)
-        html_file = _write_text(destination / f"{statement.name}.html", html_text)
-        written += [html_file, destination / f"{statement.name}.pdf"]
-        jobs.append((html_file, destination / f"{statement.name}.pdf", statement.number))
-    write_pdfs(jobs)
+        written.append(_write_text(destination / f"{statement.name}.html", html_text))
+        renderer.write(html_text, destination / f"{statement.name}.pdf", statement.number)
+        written.append(destination / f"{statement.name}.pdf")
     return written
 
 
