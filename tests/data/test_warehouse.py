@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
 from automq_billing.dbt_runner import run_dbt, work_dir_for
+from automq_billing.errors import BillingError
 from automq_billing.vocabulary import read_seed
 from helpers import GIB, REPO, assert_conservation
 
@@ -301,3 +304,39 @@ def test_the_analyses_compile_and_run_and_trace_a_hostile_id(closed, tmp_path):
         if line["organization_id"] == organization_id and line["billing_item"] == "data_ingress"
     ]
     assert lines and sorted(row[6] for row in traced) == sorted(line["amount"] for line in lines)
+
+
+# --------------------------------------------------------------------------------------------
+# model_checks (macros/tests/generic_tests.sql): each rule it folds still fails, naming itself
+
+
+def test_each_folded_rule_of_model_checks_fails_and_names_itself(closed, tmp_path):
+    tampered = tmp_path / "billing.duckdb"  # same database name as the fixture's warehouse
+    shutil.copyfile(closed.warehouse, tampered)
+    con = duckdb.connect(str(tampered))
+    con.execute("""
+        insert into marts.fct_usage_monthly select * from marts.fct_usage_monthly limit 1;
+        update marts.fct_usage_monthly set billing_item = 'bogus_item' where rowid = 1;
+        update marts.fct_usage_monthly set amount = null where rowid = 2;
+        alter table marts.fct_usage_monthly alter amount type decimal(38, 3);
+        update intermediate.int_usage_hours_pivoted set uptime_seconds = 4000 where rowid = 0;
+        update intermediate.int_usage_hours_pivoted set rated_meters = rated_meters + 1
+            where rowid = 1;
+    """)
+    con.close()
+    with pytest.raises(BillingError) as failure:
+        run_dbt(
+            ["test", "--select", "fct_usage_monthly__checks", "int_usage_hours_pivoted__checks"],
+            project_dir=REPO,
+            warehouse=tampered,
+        )
+    message = str(failure.value)
+    for rule in (
+        "unique (organization_id, usage_month, billing_item)",
+        "not null: amount",
+        "accepted values: billing_item",
+        "data type: amount",
+        "range: uptime_seconds in [0, 3600]",
+        "expression: rated_measurements = rated_meters",
+    ):
+        assert f"failed_check={rule}" in message, (rule, message)
