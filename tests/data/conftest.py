@@ -194,6 +194,18 @@ OTHER_MONTH_ROWS = [
         hour_start=dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
         emitted_at=dt.datetime(1970, 1, 1, 1, tzinfo=dt.UTC),
     ),
+    # a prepaid instance running in 1970, a month no capacity spec sizes
+    usage_row(
+        organization_id="org-1970",
+        instance_id="stray-1970-prepaid",
+        event_id="stray-1970-prepaid",
+        pricing_mode="prepaid",
+        cluster_tier=None,
+        hour_start=dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
+        emitted_at=dt.datetime(1970, 1, 1, 1, tzinfo=dt.UTC),
+        meter="uptime_seconds",
+        quantity=3600,
+    ),
 ]
 PREPAID = {"organization_id": "org-prepaid", "pricing_mode": "prepaid", "cluster_tier": None}
 PREPAID_ROWS = [

@@ -83,6 +83,11 @@ def test_rows_of_other_months_stay_out_and_a_stray_1970_row_blocks_nothing(close
         "select count(*) from intermediate.int_usage_unpriced where usage_month = '1970-01-01'"
     ).fetchall()
     assert unpriced >= 1
+    # a prepaid hour no capacity spec sizes is kept unsized; only a close of 1970 is refused
+    assert closed.con.execute(
+        "select spec_version, required_aku from marts.fct_instance_aku_hourly"
+        " where instance_id = 'stray-1970-prepaid'"
+    ).fetchall() == [(None, None)]
 
 
 def test_invalid_ids_never_get_a_statement_or_restart_tiers(closed):

@@ -201,6 +201,23 @@ def _write_base_landing(landing: Path, neighbour: Path) -> dict[str, str]:
             )
         ],
     )
+    # a prepaid instance running in January 1971: a month no capacity spec sizes
+    write_usage(
+        usage / "epoch-prepaid.parquet",
+        [
+            usage_row(
+                event_id="epoch-prepaid",
+                organization_id="org-old",
+                instance_id="old-prepaid",
+                pricing_mode="prepaid",
+                cluster_tier=None,
+                meter="uptime_seconds",
+                quantity=3600,
+                hour_start=dt.datetime(1971, 1, 1, tzinfo=dt.UTC),
+                emitted_at=dt.datetime(1971, 1, 1, 1, tzinfo=dt.UTC),
+            )
+        ],
+    )
     (usage / "README.txt").write_text("exports of October\n")
     os.symlink(landing.parent / "nowhere" / "gone.parquet", usage / "gone.parquet")
     # a licence whose product secret is not UTF-8: 2 AKU monthly at list price 120 = 240.00
@@ -501,6 +518,13 @@ def test_closing_1970_is_refused_naming_the_rate_card_seed(closes, tmp_path):
     output = tmp_path / "output"
     result = closes.runner.close(closes.landing, output, closes.warehouse, "1970-01", timeout=300)
     assert_refused(result, "1970-01", "seeds/rate_card")
+    assert not output.exists()
+
+
+def test_closing_a_month_no_capacity_spec_sizes_is_refused_naming_the_seed(closes, tmp_path):
+    output = tmp_path / "output"
+    result = closes.runner.close(closes.landing, output, closes.warehouse, "1971-01", timeout=300)
+    assert_refused(result, "1971-01", "seeds/aku_capacity_specs.csv", "1 prepaid instance-hour")
     assert not output.exists()
 
 

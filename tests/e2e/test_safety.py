@@ -16,6 +16,7 @@ import json
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ from cli_support import (
 )
 
 from helpers import USAGE_SCHEMA, assert_conservation, hour, usage_row, write_usage
+
+PAUSED_CLOSE = Path(__file__).with_name("paused_close.py")
 
 pytestmark = pytest.mark.e2e
 
@@ -189,9 +192,16 @@ class KillSequence:
     def command(self) -> list[str]:
         return close_command(self.landing, self.output, self.warehouse)
 
-    def stop_at(self, moment: str, signum: int, *markers: str, **env: str) -> None:
-        """Starts a close, waits for each progress marker in turn, then sends `signum`."""
-        process = start(self.command(), self.cwd, {**self.env, **env})
+    def stop_at(
+        self, moment: str, signum: int, *markers: str, pause_before_publish: float = 0
+    ) -> None:
+        """Starts a close, waits for each progress marker in turn, then sends `signum`. With
+        `pause_before_publish`, the close runs through paused_close.py and waits that long with
+        every file written, before its rename."""
+        command = self.command()
+        if pause_before_publish:
+            command = [sys.executable, str(PAUSED_CLOSE), str(pause_before_publish), *command[1:]]
+        process = start(command, self.cwd, self.env)
         seen = []
         for marker in markers:
             seen += wait_for(process, marker)
@@ -231,7 +241,7 @@ def kills(tmp_path_factory) -> KillSequence:
         "publishing",
         signal.SIGKILL,
         "(test) pausing",
-        AUTOMQ_BILLING_TEST_PAUSE_BEFORE_PUBLISH="30",
+        pause_before_publish=30,
     )
     sequence.final = run(sequence.command(), sequence.cwd, sequence.env)
     return sequence

@@ -123,6 +123,12 @@ UNPRICED = """
     where usage_month = $month
     order by billing_item, cluster_tier
 """
+UNSIZED = """
+    select count(*), count(distinct environment_id), min(hour_start)
+    from marts.fct_instance_aku_hourly
+    where usage_month = $month and spec_version is null
+    having count(*) > 0
+"""
 PRICE_CHANGES = """
     select issued_month, billing_item, tier, cluster_tier, seed_name, issued_unit_price,
         rerated_unit_price, organizations

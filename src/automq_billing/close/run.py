@@ -259,6 +259,17 @@ def _read_month(
             hint=f"add a version in force for {label} to {seeds} (effective_from on or before "
             f"{options.month}), or check the rows dated {label} in the landing",
         )
+    unsized = con.execute(queries.UNSIZED, params).fetchall()
+    if unsized:
+        [(hours, environments, first)] = unsized
+        raise BillingError(
+            f"{label} has {hours:,} prepaid instance-hour(s) in {environments:,} environment(s) "
+            f"(the first at {first:%Y-%m-%d %H:%M} UTC) that no capacity spec sizes; nothing was "
+            "written.",
+            hint=f"add a version in force for {label} to seeds/aku_capacity_specs.csv "
+            f"(effective_from on or before {options.month}), or check the prepaid rows dated "
+            f"{label} in the landing",
+        )
     changes = con.execute(queries.PRICE_CHANGES).fetchall()
     if changes:
         described = "; ".join(
@@ -382,7 +393,6 @@ def _publish(
         timings.seconds["total"] = round(time.monotonic() - started, 3)
         manifest.timings = dict(timings.seconds)
         (folder / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
-        _pause_for_tests(progress)
     return CloseResult(final, number, manifest)
 
 
@@ -401,15 +411,6 @@ def _render_documents(
         "files": len(result.files),
         "seconds": round(result.seconds, 3),
     }
-
-
-def _pause_for_tests(progress: Progress) -> None:
-    """Lets the kill tests stop a close between writing its files and publishing them. Set only
-    by the test suite (AUTOMQ_BILLING_TEST_PAUSE_BEFORE_PUBLISH seconds)."""
-    seconds = float(os.environ.get("AUTOMQ_BILLING_TEST_PAUSE_BEFORE_PUBLISH", "0") or 0)
-    if seconds > 0:
-        progress(f"(test) pausing {seconds:g}s before publishing")
-        time.sleep(seconds)
 
 
 def _manifest(
