@@ -5,9 +5,10 @@ writes `bench/results/<scenario>-<rows>.json`.
 
 - small: one month of ROWS rows (default 1,000,000): the close and the floor.
 - scale: the same at scale (e.g. ROWS=50000000).
-- history: twelve months of ROWS rows each (default 4,000,000), landed and closed month after
-  month, then: the last month's close against a close of a landing holding that month alone;
-  a re-close with no new file; a late file of 100,000 rows for the ninth month and a close.
+- history: twelve months of ROWS rows each (default 4,000,000; 2026-01 to 2026-12 by default),
+  landed, closed and issued month after month, then: the last month's close against a close of
+  a landing holding that month alone; a re-close with no new file; a late file of 100,000 rows
+  for the ninth month (issued: the close books its corrections) and a close.
 Closes run with --no-documents (rendering is per organization, not per row; `make demo` shows it).
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from automq_billing.bench.measure import machine_info
 from automq_billing.bench.scenarios import history, single_month
+from automq_billing.errors import BillingError
 from automq_billing.months import parse_month
 from automq_billing.paths import repository_root
 
@@ -34,11 +36,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", choices=["small", "scale", "history"], default="small")
     parser.add_argument("--rows", type=int, help="rows per month (see the scenarios)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--month", default="2026-10", help="the (last) month, YYYY-MM")
+    parser.add_argument(
+        "--month",
+        help="the (last) month, YYYY-MM; default 2026-10, and 2026-12 for history, so that its "
+        "twelve months fall under the default reference seeds (in force from 2026-01)",
+    )
     parser.add_argument("--workdir", type=Path, default=Path("bench"))
     parser.add_argument("--project-dir", type=Path, default=repository_root())
     args = parser.parse_args(argv)
-    month = parse_month(args.month)
+    month = parse_month(args.month or ("2026-12" if args.scenario == "history" else "2026-10"))
     workdir = args.workdir.resolve()
     if args.scenario == "history":
         rows = args.rows or 4_000_000
@@ -59,4 +65,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BillingError as error:
+        print(f"bench: error: {error}", file=sys.stderr)
+        sys.exit(2)

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from decimal import Decimal
@@ -18,6 +19,7 @@ import duckdb
 from automq_billing.bench.floor import DUCKDB_SETTINGS, run_floor
 from automq_billing.bench.measure import run_measured
 from automq_billing.demo import generate_history_landing, generate_late_file, generate_scale_landing
+from automq_billing.errors import BillingError
 
 Log = Callable[[str], None]
 GENERATOR_VERSION = 2
@@ -65,13 +67,32 @@ def close(
         log_path,
         env={k: v for k, v in os.environ.items() if not k.startswith("AUTOMQ_BILLING_")},
     )
+    if result["returncode"] != 0:
+        tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-12:]
+        raise BillingError(
+            f"The benchmark's close of {month:%Y-%m} failed (exit {result['returncode']}); its "
+            "timings would mean nothing:\n  " + "\n  ".join(tail),
+            hint=f"read {log_path}",
+        )
     versions = sorted((output / f"{month:%Y-%m}").glob("v*"), key=lambda p: int(p.name[1:]))
-    if result["returncode"] == 0 and versions:
+    if versions:
         manifest = json.loads((versions[-1] / "manifest.json").read_text())
         result["timings"] = manifest["timings"]
         result["grand_total"] = manifest["totals"]["usage_amount"]
         result["usage_totals"] = _usage_totals(versions[-1] / "statements.parquet")
     return result
+
+
+def finalize(output: Path, month: dt.date, log_path: Path) -> None:
+    """Issues the month, as finance would before closing the next (not timed)."""
+    command = [str(COMMAND), "finalize", "--month", f"{month:%Y-%m}", "--output", str(output)]
+    with open(log_path, "ab") as log:
+        finished = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, check=False)
+    if finished.returncode != 0:
+        raise BillingError(
+            f"The benchmark could not finalize {month:%Y-%m} (exit {finished.returncode}).",
+            hint=f"read {log_path}",
+        )
 
 
 def _usage_totals(statements: Path) -> dict[str, Decimal]:
@@ -191,13 +212,8 @@ def history(
         result = close(
             landing, output, warehouse, month, project_dir, run / f"close-{month:%Y-%m}.log"
         )
-        warm.append(
-            {
-                "month": f"{month:%Y-%m}",
-                "wall_seconds": result["wall_seconds"],
-                "returncode": result["returncode"],
-            }
-        )
+        finalize(output, month, run / f"close-{month:%Y-%m}.log")
+        warm.append({"month": f"{month:%Y-%m}", "wall_seconds": result["wall_seconds"]})
     _link_month(source, landing, last)
     log(f"closing {last:%Y-%m} after eleven months of history")
     last_close = close(landing, output, warehouse, last, project_dir, run / "close-last.log")
