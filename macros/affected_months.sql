@@ -7,14 +7,16 @@
         incremental_strategy='replace_affected',
         affected_by='int_usage_months_repriced' if repriced else 'int_usage_months_affected',
         affected_keys=['usage_month'],
+        affected_months_from='int_usage_months_repriced' if repriced else 'int_usage_months_affected',
     ) }}
 {%- endmacro %}
 
 {#- A filter keeping the rows of the affected (or repriced) usage months; every row on a full
-    build. -#}
-{% macro in_affected_months(column, repriced=false) -%}
+    build of an incremental model. `always`: also in a table model that only incremental builds
+    read (its months are every month on a full build). -#}
+{% macro in_affected_months(column, repriced=false, always=false) -%}
     {%- set affected = ref('int_usage_months_repriced' if repriced else 'int_usage_months_affected') -%}
-    {%- if execute and is_incremental() -%}
+    {%- if execute and (always or is_incremental()) -%}
         {{ affected_months_condition(column, affected) }}
     {%- else -%}
     true
@@ -24,8 +26,12 @@
 {#- `column` is one of the months listed in the relation `affected`. The months are read when
     the model (or test) runs and written as constants (dates the warehouse computed, never landed
     text), so DuckDB skips the row groups of every other month; a null month (rows without
-    hour_start) matches when it is listed. -#}
+    hour_start) matches when it is listed. Compiled without a build (`dbt compile`, the linter,
+    a fresh warehouse), when the relation does not exist yet: true. -#}
 {% macro affected_months_condition(column, affected) -%}
+    {%- if load_relation(affected) is none -%}
+        {{ return('true') }}
+    {%- endif -%}
     {%- set months = run_query(
         "select distinct strftime(usage_month, '%Y-%m-%d') from " ~ affected
     ).columns[0].values() -%}
@@ -44,4 +50,29 @@
         {%- do conditions.append(column ~ ' is null') -%}
     {%- endif -%}
     ({{ conditions | join(' or ') if conditions else 'false' }})
+{%- endmacro %}
+
+{#- True on a `--full-refresh` build (a close runs one whenever the warehouse holds no build of
+    this code): every incremental model is rebuilt from every row, so the lists of affected
+    event ids and measurements have no reader and are left empty, and every month is affected. -#}
+{% macro is_full_refresh() -%}
+    {{ return(flags.FULL_REFRESH | default(false, true)) }}
+{%- endmacro %}
+
+{#- `column` is the id of a usage load no successful build has classified yet
+    (int_usage_loads_pending). The ids are read when the model runs and written as integer
+    constants: load ids grow with every load and the rows of a load are stored together, so
+    DuckDB reads only the row groups of the new loads, not the history. Compiled without a
+    build, when the relation does not exist yet: true. -#}
+{% macro in_pending_loads(column) -%}
+    {%- set pending = ref('int_usage_loads_pending') -%}
+    {%- if execute and load_relation(pending) is not none -%}
+        {%- set ids = [] -%}
+        {%- for load_id in run_query('select load_id from ' ~ pending ~ ' order by 1').columns[0].values() -%}
+            {%- do ids.append(load_id | int | string) -%}
+        {%- endfor -%}
+        ({{ column ~ ' in (' ~ ids | join(', ') ~ ')' if ids else 'false' }})
+    {%- else -%}
+    true
+    {%- endif -%}
 {%- endmacro %}

@@ -1,18 +1,13 @@
 {#- The `where` config of a test, with `__affected_months__` standing for "the usage months this
-    build rewrote": a data test on a month-level incremental table then checks the months the
-    build wrote, so its cost follows the new data, not the history. -#}
+    build rewrote" (int_usage_months_affected) and `__repriced_months__` for those of the models
+    that depend on reference data (int_usage_months_repriced: also the month being closed): a
+    data test on a month-level incremental table then checks the months the build wrote, so its
+    cost follows the new data, not the history. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
     {%- if where -%}
-        {%- if '__affected_months__' in where and execute -%}
-            {%- set affected = api.Relation.create(
-                database=relation.database, schema='intermediate',
-                identifier='int_usage_months_affected') -%}
-            {%- set where = where | replace(
-                '__affected_months__', affected_months_condition('usage_month', affected)) -%}
-        {%- elif '__affected_months__' in where -%}
-            {%- set where = 'true' -%}
-        {%- endif -%}
+        {%- set where = months_token(where, '__affected_months__', 'int_usage_months_affected', relation) -%}
+        {%- set where = months_token(where, '__repriced_months__', 'int_usage_months_repriced', relation) -%}
         {%- set filtered -%}
             (select * from {{ relation }} where {{ where }}) as dbt_subquery
         {%- endset -%}
@@ -20,4 +15,17 @@
     {%- else -%}
         {{ return(relation) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- `where` with `token` replaced by the condition "usage_month is one of the months in the
+    relation `months`" (true when dbt only parses). -#}
+{% macro months_token(where, token, months, relation) -%}
+    {%- if token not in where -%}
+        {{ return(where) }}
+    {%- elif not execute -%}
+        {{ return(where | replace(token, 'true')) }}
+    {%- endif -%}
+    {%- set listed = api.Relation.create(
+        database=relation.database, schema='intermediate', identifier=months) -%}
+    {{ return(where | replace(token, affected_months_condition('usage_month', listed))) }}
 {%- endmacro %}

@@ -3,15 +3,22 @@ progress from its structured log, and turns failures into one clear error that s
 failing rows of a failing test.
 
 dbt's working files (`target/`, logs) live beside the warehouse (`<warehouse folder>/.dbt/`), so
-each warehouse keeps its own partial parse: a close re-parses only what changed.
+each warehouse keeps its own partial parse: a close re-parses only what changed. dbt runs in the
+warehouse's folder with the profile naming the file by its bare name, so the profile, and with it
+the partial parse, is the same for every warehouse of that name; a warehouse's first build starts
+from the last partial parse of this project kept in the user's cache (dbt checks every file's
+checksum, its version and the profile, and re-parses what differs).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,6 +30,7 @@ from pathlib import Path
 from automq_billing.errors import BillingError
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_PARTIAL_PARSE = "partial_parse.msgpack"
 _DBT_MAIN = "import sys; from dbt.cli.main import cli; sys.exit(cli())"
 
 
@@ -49,11 +57,41 @@ def work_dir_for(warehouse: Path) -> Path:
     return warehouse.parent / ".dbt"
 
 
+def _parse_cache(project_dir: Path) -> Path | None:
+    """Where the last partial parse of this project is kept between warehouses."""
+    try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    except RuntimeError:  # no home directory: no cache
+        return None
+    key = hashlib.sha256(str(project_dir.resolve()).encode()).hexdigest()[:16]
+    return base / "automq-billing" / f"dbt-{key}-{_PARTIAL_PARSE}"
+
+
+def _seed_partial_parse(project_dir: Path, target: Path) -> None:
+    cache = _parse_cache(project_dir)
+    if cache is not None and cache.is_file() and not (target / _PARTIAL_PARSE).exists():
+        with contextlib.suppress(OSError):  # a speed-up only: dbt parses everything without it
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(cache, target / _PARTIAL_PARSE)
+
+
+def _keep_partial_parse(project_dir: Path, target: Path) -> None:
+    cache = _parse_cache(project_dir)
+    if cache is None or not (target / _PARTIAL_PARSE).is_file():
+        return
+    with contextlib.suppress(OSError):
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cache.with_name(f".{cache.name}.{os.getpid()}")
+        shutil.copyfile(target / _PARTIAL_PARSE, temporary)
+        os.replace(temporary, cache)  # whole or not at all, whatever runs beside it
+
+
 def dbt_environment(warehouse: Path) -> dict[str, str]:
+    """dbt's environment when it runs in the warehouse's folder (see the module's text)."""
     env = dict(os.environ)
     env.update(
         {
-            "AUTOMQ_BILLING_WAREHOUSE": str(warehouse),
+            "AUTOMQ_BILLING_WAREHOUSE": warehouse.name,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DBT_VERSION_CHECK": "false",
             "DBT_PARTIAL_PARSE": "true",
@@ -71,8 +109,10 @@ def run_dbt(
     progress: Callable[[str], None] | None = None,
 ) -> DbtResult:
     """Runs `dbt <args>` on the project; raises BillingError when any node errors or fails."""
+    warehouse, project_dir = warehouse.absolute(), project_dir.absolute()
     work_dir = work_dir_for(warehouse)
     work_dir.mkdir(parents=True, exist_ok=True)
+    _seed_partial_parse(project_dir, work_dir / "target")
     log_path = work_dir / "dbt-run.jsonl"
     command = [
         sys.executable,
@@ -97,7 +137,7 @@ def run_dbt(
         log_path.open("w", encoding="utf-8") as log,
         subprocess.Popen(
             command,
-            cwd=project_dir,
+            cwd=warehouse.parent,
             env=dbt_environment(warehouse),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -119,6 +159,7 @@ def run_dbt(
     result.seconds = time.monotonic() - started
     if returncode != 0 or result.failed:
         raise _failure(args, result, errors, returncode, warehouse, log_path)
+    _keep_partial_parse(project_dir, work_dir / "target")
     return result
 
 

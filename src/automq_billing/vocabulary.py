@@ -25,6 +25,20 @@ import yaml
 from automq_billing.errors import BillingError
 
 SYSTEM_COLUMNS = ("source_file", "file_row_number", "load_id")
+# the amounts of marketplace_reconciliation (SPEC 9.4), in the order the SPEC lists them
+RECONCILIATION_AMOUNTS = (
+    "statement_usage_amount",
+    "expected_metered_amount",
+    "accepted_metered_amount",
+    "invoiced_amount",
+    "refunded_amount",
+    "listing_fee_amount",
+    "seller_net_amount",
+    "disbursed_amount",
+    "rating_variance",
+    "metering_variance",
+    "invoicing_variance",
+)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from automq_billing.close.manifest import Conservation, Totals
 from automq_billing.dbt_runner import DbtResult, _handle_line
 from automq_billing.errors import BillingError
 from automq_billing.months import format_month, parse_month
-from automq_billing.vocabulary import load_vocabulary, read_seed
+from automq_billing.vocabulary import RECONCILIATION_AMOUNTS, load_vocabulary, read_seed
 from helpers import REPO
 
 pytestmark = pytest.mark.unit
@@ -148,3 +148,16 @@ def test_a_seed_that_would_not_load_is_refused_naming_file_and_line(tmp_path, te
     with pytest.raises(BillingError, match=re.escape(says)) as refused:
         check_seed_files(_project_with_seed(tmp_path, text))
     assert "seeds/rate_card_uptime.csv" in str(refused.value)
+
+
+def test_the_reconciliation_amounts_are_the_models_declared_decimals():
+    models = yaml.safe_load(
+        (REPO / "models" / "marts" / "marketplace" / "_marketplace__models.yml").read_text()
+    )["models"]
+    model = next(m for m in models if m["name"] == "rpt_marketplace_reconciliation")
+    checks = next(
+        t["model_checks"]
+        for t in model["data_tests"]
+        if "model_checks" in t and "data_types" in t["model_checks"]["arguments"]
+    )
+    assert tuple(checks["arguments"]["data_types"]) == RECONCILIATION_AMOUNTS

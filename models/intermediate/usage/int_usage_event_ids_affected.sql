@@ -1,7 +1,8 @@
 {{ config(materialized='table') }}
 
 {#- One row per event id of a valid pending row: the event-id groups this build re-resolves
-    (a new row can turn a kept row into a duplicate or into an event_id_conflict). -#}
+    (a new row can turn a kept row into a duplicate or into an event_id_conflict). Only the new
+    loads' rows are read; empty on a full refresh, which re-resolves every group. -#}
 with
 
 validated as (
@@ -10,19 +11,20 @@ validated as (
 
 ),
 
-pending_loads as (
+pending_rows as (
 
-    select * from {{ ref('int_usage_loads_pending') }}
+    select validated.*
+    from validated
+    where {{ in_pending_loads('validated.load_id') }}
 
 ),
 
 final as (
 
-    select distinct validated.event_id
-    from validated
-    semi join pending_loads
-        on validated.load_id = pending_loads.load_id
-    where validated.validation_failure is null
+    select distinct pending_rows.event_id
+    from pending_rows
+    where pending_rows.validation_failure is null
+        and not {{ is_full_refresh() }}
 
 )
 

@@ -1,8 +1,10 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='event_id',
+        incremental_strategy='replace_affected',
+        affected_by='int_usage_event_ids_affected',
+        affected_keys=['event_id'],
+        affected_months_from='int_usage_months_affected',
     )
 }}
 
@@ -15,6 +17,7 @@
     ids its pending rows carry (groups only grow: landed files are never removed). -#}
 
 -- depends_on: {{ ref('int_usage_event_ids_affected') }}
+-- depends_on: {{ ref('int_usage_months_affected') }}
 
 with
 
@@ -38,6 +41,7 @@ candidates as (
     from validated
     semi join affected_event_ids
         on validated.event_id = affected_event_ids.event_id
+    where {{ in_affected_months('validated.usage_month') }}
 
 ),
 {% else %}

@@ -4,6 +4,7 @@
         incremental_strategy='replace_affected',
         affected_by='int_usage_measurements_affected',
         affected_keys=['instance_id', 'hour_start', 'meter'],
+        affected_months_from='int_usage_months_affected',
     )
 }}
 
@@ -20,6 +21,7 @@
     again (a measurement whose candidates dropped to one gets no row: its candidate is rated). -#}
 
 -- depends_on: {{ ref('int_usage_measurements_affected') }}
+-- depends_on: {{ ref('int_usage_months_affected') }}
 
 with
 
@@ -51,6 +53,7 @@ in_scope as (
         on validated.instance_id = affected_measurements.instance_id
         and validated.hour_start = affected_measurements.hour_start
         and validated.meter = affected_measurements.meter
+    where {{ in_affected_months('validated.usage_month') }}
 
 ),
 {% else %}

@@ -1,7 +1,8 @@
 """`python -m automq_billing.bench --scenario small|scale|history [--rows N] [--seed S]`
 (`make bench BENCH=... ROWS=...`): times real closes against the engine floor (one DuckDB query
 for the same totals, same settings, same run), with the peak memory of each process tree, and
-writes `bench/results/<scenario>-<rows>.json`.
+writes `bench/results/<scenario>-<rows>.json` and, from every result there, the README's
+benchmark table.
 
 - small: one month of ROWS rows (default 1,000,000): the close and the floor.
 - scale: the same at scale (e.g. ROWS=50000000).
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 from automq_billing.bench.measure import machine_info
+from automq_billing.bench.readme import update_readme
 from automq_billing.bench.scenarios import history, single_month
 from automq_billing.errors import BillingError
 from automq_billing.months import parse_month
@@ -55,12 +57,16 @@ def main(argv: list[str] | None = None) -> int:
             args.project_dir, workdir, rows, args.seed, month, _log, args.scenario
         )
     report["machine"] = machine_info()
+    report["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     path = workdir / "results" / f"{args.scenario}-{rows}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2) + "\n")
     for line in report["summary"]:
         print(line)
     print(f"report: {path}")
+    readme = args.project_dir / "README.md"
+    if workdir == (args.project_dir / "bench").resolve() and update_readme(readme, path.parent):
+        print(f"benchmark table updated in {readme}")
     return 0 if report.get("totals_match", True) else 1
 
 

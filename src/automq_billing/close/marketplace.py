@@ -11,21 +11,8 @@ import duckdb
 import pyarrow as pa
 
 from automq_billing.validation.specs import Suite, expect
-from automq_billing.vocabulary import Vocabulary
+from automq_billing.vocabulary import RECONCILIATION_AMOUNTS, Vocabulary
 
-AMOUNT_COLUMNS = (
-    "statement_usage_amount",
-    "expected_metered_amount",
-    "accepted_metered_amount",
-    "invoiced_amount",
-    "refunded_amount",
-    "listing_fee_amount",
-    "seller_net_amount",
-    "disbursed_amount",
-    "rating_variance",
-    "metering_variance",
-    "invoicing_variance",
-)
 # the variance each status is about, shown beside its count on the summary line
 STATUS_AMOUNTS = {
     "metering_gap": "metering_variance",
@@ -37,7 +24,7 @@ STATUS_AMOUNTS = {
 MARKETPLACE_TABLES = {
     "marketplace_reconciliation": f"""
         select usage_month, organization_id, product_code, customer_aws_account_id,
-            {", ".join(AMOUNT_COLUMNS)}, status
+            {", ".join(RECONCILIATION_AMOUNTS)}, status
         from marts.rpt_marketplace_reconciliation
         where usage_month = $month
         order by organization_id
@@ -66,7 +53,7 @@ def marketplace_block(tables: dict[str, pa.Table], vocabulary: Vocabulary) -> di
     statuses = [row["status"] for row in reconciliation]
     amounts = {
         column: f"{sum((_decimal(row[column]) for row in reconciliation), Decimal(0)):.6f}"
-        for column in AMOUNT_COLUMNS
+        for column in RECONCILIATION_AMOUNTS
     }
     by_status = {
         status: f"{sum((_decimal(r[STATUS_AMOUNTS[status]]) for r in reconciliation if r['status'] == status), Decimal(0)):.2f}"  # noqa: E501

@@ -27,26 +27,13 @@ from automq_billing.documents.text import (
     statement_number,
 )
 from automq_billing.documents.version_folder import Row, VersionFolder
+from automq_billing.vocabulary import RECONCILIATION_AMOUNTS
 
 TOP_ORGANIZATIONS = 10
 MONTHS_IN_TREND = 12
 EXAMPLES_SHOWN = 20
 EXAMPLE_LENGTH = 300
 INPUTS_SHOWN = 10_000
-
-RECONCILIATION_AMOUNTS = (
-    "statement_usage_amount",
-    "expected_metered_amount",
-    "accepted_metered_amount",
-    "invoiced_amount",
-    "refunded_amount",
-    "listing_fee_amount",
-    "seller_net_amount",
-    "disbursed_amount",
-    "rating_variance",
-    "metering_variance",
-    "invoicing_variance",
-)
 
 
 @dataclass(frozen=True)

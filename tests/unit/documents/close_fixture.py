@@ -22,6 +22,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from automq_billing.vocabulary import RECONCILIATION_AMOUNTS
+
 D2 = pa.decimal128(38, 2)
 D6 = pa.decimal128(38, 6)
 
@@ -132,22 +134,7 @@ SCHEMAS = {
             ("organization_id", pa.string()),
             ("product_code", pa.string()),
             ("customer_aws_account_id", pa.string()),
-            *[
-                (name, D6)
-                for name in (
-                    "statement_usage_amount",
-                    "expected_metered_amount",
-                    "accepted_metered_amount",
-                    "invoiced_amount",
-                    "refunded_amount",
-                    "listing_fee_amount",
-                    "seller_net_amount",
-                    "disbursed_amount",
-                    "rating_variance",
-                    "metering_variance",
-                    "invoicing_variance",
-                )
-            ],
+            *[(name, D6) for name in RECONCILIATION_AMOUNTS],
             ("status", pa.string()),
         ]
     ),

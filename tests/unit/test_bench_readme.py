@@ -1,0 +1,71 @@
+"""The README's benchmark table is written from the results `make bench` saved."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from automq_billing.bench.readme import BEGIN, END, render_table, update_readme
+
+pytestmark = pytest.mark.unit
+
+
+def _small(seconds: float, floor: float) -> dict:
+    return {
+        "scenario": "small",
+        "rows": 1_000_000,
+        "month": "2026-10",
+        "close": {"wall_seconds": seconds, "peak_rss_mib": 1200.4},
+        "floor": {"wall_seconds": floor, "peak_rss_mib": 500.0},
+        "ratio_close_over_floor": round(seconds / floor, 2),
+        "machine": {"cpus": 2, "memory_mib": 24106, "duckdb": "2.0.1", "dbt_core": "1.11.16"},
+    }
+
+
+def _history() -> dict:
+    run = {"wall_seconds": 30.0, "peak_rss_mib": 900.0}
+    return {
+        "scenario": "history",
+        "rows_per_month": 4_000_000,
+        "months": [f"2026-{m:02d}" for m in range(1, 13)],
+        "alone": {"wall_seconds": 25.0},
+        "last": run,
+        "reclose": {"wall_seconds": 16.0},
+        "late": {"wall_seconds": 20.0},
+        "ratio_last_over_alone": 1.2,
+        "ratio_late_over_small": 2.5,
+        "small_close_seconds": 8.0,
+        "machine": {"cpus": 2, "memory_mib": 24106, "duckdb": "2.0.1", "dbt_core": "1.11.16"},
+    }
+
+
+def test_the_table_holds_each_scenario_and_says_which_targets_were_met(tmp_path):
+    (tmp_path / "small-1000000.json").write_text(json.dumps(_small(9.0, 2.0)))
+    (tmp_path / "history-4000000.json").write_text(json.dumps(_history()))
+    (tmp_path / "notes.json").write_text(json.dumps({"other": 1}))
+    table = render_table(tmp_path)
+    lines = table.splitlines()
+    assert lines[2].startswith("| small: 1,000,000 rows, 2026-10 | close 9.00 s, peak 1,200 MiB")
+    assert lines[2].endswith("| 4.5x | within 5x of the floor | met |")
+    assert "closing 2026-12 after 11 issued months | close 30.0 s" in lines[3]
+    assert lines[3].endswith("| 1.2x | within 1.5x of the month alone | met |")
+    assert lines[4].endswith("| within 15 s | not met |")
+    assert "for 2026-09 (issued)" in lines[5]
+    assert lines[5].endswith("| 2.5x | within 2x of the small close | not met |")
+    assert "2 CPUs, 24 GiB, DuckDB 2.0.1" in table
+
+
+def test_only_the_text_between_the_markers_is_rewritten(tmp_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "small-1000000.json").write_text(json.dumps(_small(20.0, 2.0)))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\n\nbefore\n\n{BEGIN}\nold figures\n{END}\n\nafter\n")
+    assert update_readme(readme, results)
+    text = readme.read_text()
+    assert "old figures" not in text and "| 10.0x | within 5x of the floor | not met |" in text
+    assert text.startswith("# Title\n\nbefore\n\n") and text.endswith(f"{END}\n\nafter\n")
+    assert update_readme(readme, results) and readme.read_text() == text
+    readme.write_text("no markers\n")
+    assert not update_readme(readme, results) and readme.read_text() == "no markers\n"
