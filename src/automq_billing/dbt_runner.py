@@ -50,6 +50,7 @@ class DbtResult:
     failed: list[str] = field(default_factory=list)
     warned: list[str] = field(default_factory=list)
     nodes: int = 0
+    reused: bool = False  # no dbt run: the close reused the warehouse as its last build left it
     seconds: float = 0.0
 
 

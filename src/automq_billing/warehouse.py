@@ -158,5 +158,39 @@ def record_build(con: duckdb.DuckDBPyConnection, fingerprint: str, full_refresh:
     ).fetchall()
 
 
+def build_inputs(con: duckdb.DuckDBPyConnection, fingerprint: str, close_month: dt.date) -> str:
+    """A digest of what a close's build reads besides the landed rows: the models and seeds
+    (their fingerprint), the month being closed and the ledger of issued months (written by
+    write_ledger just before)."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{fingerprint}|{close_month.isoformat()}".encode())
+    for table in ("ledger.final_months", "ledger.issued_statement_lines"):
+        relation = con.sql(f"select * from {table}")  # noqa: S608 (constant names)
+        digest.update(f"|{table}|{relation.columns}|".encode())
+        for row in con.execute(f"select * from {table} order by all").fetchall():  # noqa: S608
+            digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+def built_for(con: duckdb.DuckDBPyConnection, inputs: str) -> bool:
+    """True when every loaded file has been processed and the last thing that ran dbt on the
+    warehouse was a successful close build with these inputs: building again would write the
+    same tables."""
+    pending = con.execute(
+        """
+        select count(*) from control.loaded_files as loaded
+        anti join control.processed_loads as processed on loaded.load_id = processed.load_id
+        """
+    ).fetchall()[0][0]
+    recorded = con.execute("select inputs from control.build_inputs").fetchall()
+    return pending == 0 and recorded == [(inputs,)]
+
+
+def record_build_inputs(con: duckdb.DuckDBPyConnection, inputs: str) -> None:
+    con.execute("delete from control.build_inputs").fetchall()
+    con.execute("insert into control.build_inputs values ($inputs, now())", {"inputs": inputs})
+
+
 def reset_processed_loads(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("delete from control.processed_loads").fetchall()

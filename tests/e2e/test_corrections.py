@@ -286,3 +286,23 @@ def test_a_close_is_deterministic_and_a_full_refresh_agrees(book):
         first = book.root / "output" / "2027-02" / "v1" / name
         second = book.root / "output" / "2027-02" / "v2" / name
         assert first.read_bytes() == second.read_bytes(), name
+
+
+def test_a_close_with_nothing_new_reuses_the_warehouse_and_any_dbt_run_forgets_it(book):
+    """After the full refresh above (v2), a close with no new file, the same models and the same
+    issued months does not run dbt and publishes the same statements; once anything else has run
+    dbt on the warehouse (here a reconcile of another month), the next close builds again."""
+    output = book.root / "output" / "2027-02"
+    reused = book.close("2027-02")
+    assert "dbt is not run" in reused.stderr and "dbt build passed" not in reused.stderr
+    manifest = json.loads((output / "v3" / "manifest.json").read_text())
+    assert manifest["dbt"]["reused"] is True and manifest["dbt"]["nodes"] == 0
+    for name in ("statement_lines.parquet", "statements.parquet", "statements.csv"):
+        assert (output / "v3" / name).read_bytes() == (output / "v1" / name).read_bytes(), name
+    reconciled = run("reconcile", "--month", "2027-01", *book.paths, cwd=book.root)
+    assert reconciled.returncode == 0, reconciled.stderr
+    built = book.close("2027-02")
+    assert "dbt build passed" in built.stderr
+    assert json.loads((output / "v4" / "manifest.json").read_text())["dbt"]["reused"] is False
+    for name in ("statement_lines.parquet", "statements.parquet", "statements.csv"):
+        assert (output / "v4" / name).read_bytes() == (output / "v1" / name).read_bytes(), name

@@ -94,6 +94,16 @@ class Timings:
             self.seconds[name] = round(self.seconds.get(name, 0) + time.monotonic() - started, 3)
 
 
+@dataclass(frozen=True)
+class BuildPlan:
+    """How the close builds: a full refresh (asked for, or the models changed), or incremental;
+    or no build at all when the warehouse is already built for exactly these inputs."""
+
+    full_refresh: bool
+    reuse: bool
+    inputs: str
+
+
 @dataclass
 class MonthData:
     """What a close publishes, read from the warehouse once dbt has finished writing it."""
@@ -137,11 +147,11 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
             final_rows, issued_lines = ledger.issued_ledger(months, options.month)
             basis = ledger.issued_basis(months, options.month)
         with ValidationWorker() as worker, ThreadPoolExecutor(max_workers=1) as pool:
-            load, suites, rebuild = _load(
+            load, suites, plan = _load(
                 options, vocabulary, survey, final_rows, issued_lines, timings, progress
             )
             landing_report = pool.submit(worker.run, suites)
-            dbt_result = _build(options, rebuild or options.full_refresh, timings, progress)
+            dbt_result = _build(options, plan, timings, progress)
             with timings.stage("read"), warehouse.connect(options.warehouse, read_only=True) as con:
                 data = _read_month(con, options, vocabulary, load)
             with timings.stage("validate"):
@@ -175,7 +185,7 @@ def _load(
     issued_lines: pa.Table,
     timings: Timings,
     progress: Progress,
-) -> tuple[LoadResult, list[Suite], bool]:
+) -> tuple[LoadResult, list[Suite], BuildPlan]:
     options.warehouse.parent.mkdir(parents=True, exist_ok=True)
     with warehouse.connect(options.warehouse) as con:
         with timings.stage("load"):
@@ -184,11 +194,15 @@ def _load(
             )
             if options.full_refresh:
                 warehouse.reset_processed_loads(con)
-            rebuild = warehouse.needs_full_rebuild(
-                con, warehouse.code_fingerprint(options.project_dir)
-            )
+            fingerprint = warehouse.code_fingerprint(options.project_dir)
+            rebuild = warehouse.needs_full_rebuild(con, fingerprint)
             warehouse.write_run_context(con, options.month, uuid.uuid4().hex)
             warehouse.write_ledger(con, final_rows, issued_lines)
+            inputs = warehouse.build_inputs(con, fingerprint, options.month)
+            full_refresh = rebuild or options.full_refresh
+            plan = BuildPlan(
+                full_refresh, not full_refresh and warehouse.built_for(con, inputs), inputs
+            )
         progress(
             f"  loaded {len(load.new_files)} new file(s), {load.rows_loaded():,} row(s) in "
             f"{load.seconds:.1f}s; {len(load.files) - len(load.new_files)} already loaded"
@@ -198,7 +212,7 @@ def _load(
             suites = landing_suites(survey, con, load.load_id, vocabulary)
     if rebuild and not options.full_refresh and load.files != load.new_files:
         progress("  the models changed since the last build: every table is rebuilt")
-    return load, suites, rebuild
+    return load, suites, plan
 
 
 def _refuse_empty_month(
@@ -220,8 +234,15 @@ def _refuse_empty_month(
 
 
 def _build(
-    options: CloseOptions, full_refresh: bool, timings: Timings, progress: Progress
+    options: CloseOptions, plan: BuildPlan, timings: Timings, progress: Progress
 ) -> DbtResult:
+    if plan.reuse:
+        progress(
+            f"The warehouse {options.warehouse} is as its last build left it for "
+            f"{format_month(options.month)} (no new file, the same models, seeds and issued "
+            "months): its tables and tests stand, dbt is not run"
+        )
+        return DbtResult(reused=True)
     progress(f"Building and testing the warehouse {options.warehouse} (dbt build)")
     args = [
         "build",
@@ -232,7 +253,7 @@ def _build(
         "--indirect-selection",
         "cautious",
     ]
-    if full_refresh:
+    if plan.full_refresh:
         args.append("--full-refresh")
     with timings.stage("dbt"):
         result = run_dbt(
@@ -240,7 +261,10 @@ def _build(
         )
     with warehouse.connect(options.warehouse) as con:
         warehouse.mark_loads_processed(con)
-        warehouse.record_build(con, warehouse.code_fingerprint(options.project_dir), full_refresh)
+        warehouse.record_build(
+            con, warehouse.code_fingerprint(options.project_dir), plan.full_refresh
+        )
+        warehouse.record_build_inputs(con, plan.inputs)
     progress(f"  dbt build passed: {result.passed} node(s) in {result.seconds:.1f}s")
     return result
 
@@ -491,6 +515,7 @@ def _manifest(
             "passed": dbt_result.passed,
             "warnings": dbt_result.warned,
             "seconds": round(dbt_result.seconds, 3),
+            "reused": dbt_result.reused,
         },
         load={
             "load_id": load.load_id,
