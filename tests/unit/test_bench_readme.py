@@ -31,7 +31,7 @@ def _history() -> dict:
         "months": [f"2026-{m:02d}" for m in range(1, 13)],
         "alone": {"wall_seconds": 25.0},
         "last": run,
-        "reclose": {"wall_seconds": 16.0},
+        "reclose": {"wall_seconds": 16.0, "timings": {"load": 0.1, "total": 15.0}},
         "late": {"wall_seconds": 20.0},
         "ratio_last_over_alone": 1.2,
         "ratio_late_over_small": 2.5,
@@ -50,6 +50,7 @@ def test_the_table_holds_each_scenario_and_says_which_targets_were_met(tmp_path)
     assert lines[2].endswith("| 4.5x | within 5x of the floor | met |")
     assert "closing 2026-12 after 11 issued months | close 30.0 s" in lines[3]
     assert lines[3].endswith("| 1.2x | within 1.5x of the month alone | met |")
+    assert "close 16.0 s (nothing new: dbt not run)" in lines[4]
     assert lines[4].endswith("| within 15 s | not met |")
     assert "for 2026-09 (issued)" in lines[5]
     assert lines[5].endswith("| 2.5x | within 2x of the small close | not met |")

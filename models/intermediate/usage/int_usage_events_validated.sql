@@ -1,10 +1,27 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_affected',
+        affected_by='int_usage_loads_pending',
+        affected_keys=['load_id'],
+    )
+}}
+
 {#- One row per landed usage row, with the first validation rule it breaks (SPEC 1.1 record
-    validation, in the specified order), or null when it breaks none. -#}
+    validation, in the specified order), or null when it breaks none. The rules are row-local,
+    so each row is validated once: an incremental build (re)writes the rows of the pending loads,
+    and every model below reads this table instead of evaluating the rules again. -#}
+
+-- depends_on: {{ ref('int_usage_loads_pending') }}
+
 with
 
 usage_events as (
 
-    select * from {{ ref('stg_usage_exports__usage_events') }}
+    select * from {{ ref('stg_usage_exports__usage_events') }} as staged
+    {%- if is_incremental() %}
+    where {{ in_pending_loads('staged.load_id') }}
+    {%- endif %}
 
 ),
 

@@ -59,6 +59,8 @@ def _history_rows(report: dict[str, Any]) -> list[list[str]]:
     reclose, late = report["reclose"], report["late"]
     ratio_last = report.get("ratio_last_over_alone")
     ratio_late = report.get("ratio_late_over_small")
+    timings = reclose.get("timings") or {}
+    reused = " (nothing new: dbt not run)" if timings and "dbt" not in timings else ""
     return [
         [
             label + f", closing {report['months'][-1]} after 11 issued months",
@@ -70,7 +72,7 @@ def _history_rows(report: dict[str, Any]) -> list[list[str]]:
         ],
         [
             label + ", re-close with no new file",
-            f"close {_seconds(reclose['wall_seconds'])}{_peak(reclose)}",
+            f"close {_seconds(reclose['wall_seconds'])}{_peak(reclose)}{reused}",
             "",
             "",
             "within 15 s",
