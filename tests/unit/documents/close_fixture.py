@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from automq_billing.ledger import STATEMENT_LINE_TYPES
 from automq_billing.vocabulary import RECONCILIATION_AMOUNTS
 
 D2 = pa.decimal128(38, 2)
@@ -42,24 +43,7 @@ HOURLY_PRICES = {"dev": "0.100000", "pro": "0.400000", "enterprise": "1.200000"}
 RATE_CARD_VERSION = "2026-01"
 
 SCHEMAS = {
-    "statement_lines": pa.schema(
-        [
-            ("statement_month", pa.date32()),
-            ("organization_id", pa.string()),
-            ("line_type", pa.string()),
-            ("billing_item", pa.string()),
-            ("tier", pa.int32()),
-            ("cluster_tier", pa.string()),
-            ("license_id", pa.string()),
-            ("adjusted_month", pa.date32()),
-            ("quantity", D6),
-            ("unit", pa.string()),
-            ("unit_price", D6),
-            ("amount", D2),
-            ("currency", pa.string()),
-            ("rate_card_version", pa.string()),
-        ]
-    ),
+    "statement_lines": STATEMENT_LINE_TYPES,  # the ledger reads issued lines with it
     "statements": pa.schema(
         [
             ("statement_month", pa.date32()),
