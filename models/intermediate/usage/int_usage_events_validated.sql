@@ -16,9 +16,16 @@
 
 with
 
+staged as (
+
+    select * from {{ ref('stg_usage_exports__usage_events') }}
+
+),
+
 usage_events as (
 
-    select * from {{ ref('stg_usage_exports__usage_events') }} as staged
+    select staged.*
+    from staged
     {%- if is_incremental() %}
     where {{ in_pending_loads('staged.load_id') }}
     {%- endif %}
