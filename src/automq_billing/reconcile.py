@@ -85,8 +85,10 @@ def run_reconcile(
                 warehouse=warehouse_path,
                 progress=progress,
             )
-        with warehouse.connect(warehouse_path) as con:
-            warehouse.mark_loads_processed(con)
+        # the loads stay pending: this build wrote only what the Marketplace reports need, and
+        # the close's other month-level tables (outcome counts, quarantine, daily usage, AKU
+        # sizing) still have to classify their rows (every incremental model rewrites a pending
+        # load's rows whole, so building them again is exact)
         with warehouse.connect(warehouse_path, read_only=True) as con, timings.stage("read"):
             tables = {
                 name: con.sql(sql, params={"month": month}).to_arrow_table()

@@ -67,6 +67,7 @@ def reconciled(tmp_path_factory):
     )
     second = run("reconcile", "--month", "2026-09", *paths, cwd=root)
     after = {**digests(month / "v1"), "final.json": digests(month)["final.json"]}
+    october = run("close", "--month", "2026-10", *paths, "--no-documents", cwd=root)
     return {
         "root": root,
         "month": month,
@@ -75,6 +76,8 @@ def reconciled(tmp_path_factory):
         "before": before,
         "after": after,
         "closed": closed,
+        "october": october,
+        "paths": paths,
     }
 
 
@@ -141,3 +144,30 @@ def test_the_close_wrote_the_marketplace_files_and_block(reconciled):
     assert "Marketplace: " in reconciled["closed"].stdout
     for name in ("marketplace_reconciliation", "marketplace_exceptions"):
         assert (folder / f"{name}.parquet").is_file() and (folder / f"{name}.csv").is_file()
+
+
+def test_the_files_a_reconciliation_loaded_still_reach_the_next_close(reconciled):
+    """The reconciliation builds only what the Marketplace reports need, so the files it loaded
+    stay pending for the close: October's close counts every row of the late files (in its
+    quarantine and conservation) exactly as a full rebuild of the same landing does."""
+    october = reconciled["october"]
+    assert october.returncode == 0, october.stderr
+    root = reconciled["root"]
+    full = run(
+        "close",
+        "--month",
+        "2026-10",
+        *reconciled["paths"],
+        "--no-documents",
+        "--full-refresh",
+        cwd=root,
+    )
+    assert full.returncode == 0, full.stderr
+    folder = root / "output" / "2026-10"
+    for name in ("quarantine.parquet", "usage_daily.parquet", "statements.parquet"):
+        assert (folder / "v1" / name).read_bytes() == (folder / "v2" / name).read_bytes(), name
+    incremental, rebuilt = (
+        json.loads((folder / v / "manifest.json").read_text()) for v in ("v1", "v2")
+    )
+    for block in ("usage_events", "quarantine"):
+        assert incremental[block] == rebuilt[block], block
