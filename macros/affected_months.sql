@@ -2,12 +2,13 @@
     int_usage_months_affected (strategy `replace_affected`, keyed by usage_month), or in
     int_usage_months_repriced for a model that depends on reference data. -#}
 {% macro month_incremental_config(repriced=false) -%}
+    {%- set months = 'int_usage_months_repriced' if repriced else 'int_usage_months_affected' -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='replace_affected',
-        affected_by='int_usage_months_repriced' if repriced else 'int_usage_months_affected',
+        affected_by=months,
         affected_keys=['usage_month'],
-        affected_months_from='int_usage_months_repriced' if repriced else 'int_usage_months_affected',
+        affected_months_from=months,
     ) }}
 {%- endmacro %}
 

@@ -8,6 +8,7 @@ dbt, never while it runs. Readers open it read-only once dbt has exited.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -112,15 +113,18 @@ def write_ledger(
             con.unregister("issued_lines")
 
 
+# the loads no successful close build has processed yet (int_usage_loads_pending in dbt)
+_PENDING_LOADS = """
+    select distinct loaded.load_id
+    from control.loaded_files as loaded
+    anti join control.processed_loads as processed on loaded.load_id = processed.load_id
+"""
+
+
 def mark_loads_processed(con: duckdb.DuckDBPyConnection) -> None:
     """Every load is processed once a build has succeeded over it."""
     con.execute(
-        """
-        insert into control.processed_loads
-        select distinct loaded.load_id, now()
-        from control.loaded_files as loaded
-        anti join control.processed_loads as processed on loaded.load_id = processed.load_id
-        """
+        f"insert into control.processed_loads select load_id, now() from ({_PENDING_LOADS})"  # noqa: S608
     ).fetchall()
 
 
@@ -128,8 +132,6 @@ def code_fingerprint(project_dir: Path) -> str:
     """sha256 over the project's models, macros, seeds and dbt_project.yml: what a build
     computes with. A change to any of them (an upgrade, an edited model, a new rate card version)
     rebuilds every table, so no month keeps rows computed by other rules or prices."""
-    import hashlib
-
     digest = hashlib.sha256()
     files = [project_dir / "dbt_project.yml"] + sorted(
         p
@@ -162,13 +164,11 @@ def build_inputs(con: duckdb.DuckDBPyConnection, fingerprint: str, close_month: 
     """A digest of what a close's build reads besides the landed rows: the models and seeds
     (their fingerprint), the month being closed and the ledger of issued months (written by
     write_ledger just before)."""
-    import hashlib
-
     digest = hashlib.sha256(f"{fingerprint}|{close_month.isoformat()}".encode())
     for table in ("ledger.final_months", "ledger.issued_statement_lines"):
-        relation = con.sql(f"select * from {table}")  # noqa: S608 (constant names)
-        digest.update(f"|{table}|{relation.columns}|".encode())
-        for row in con.execute(f"select * from {table} order by all").fetchall():  # noqa: S608
+        rows = con.execute(f"select * from {table} order by all")  # noqa: S608 (constant names)
+        digest.update(f"|{table}|{[column[0] for column in rows.description]}|".encode())
+        for row in rows.fetchall():
             digest.update(repr(row).encode())
     return digest.hexdigest()
 
@@ -177,12 +177,7 @@ def built_for(con: duckdb.DuckDBPyConnection, inputs: str) -> bool:
     """True when every loaded file has been processed and the last thing that ran dbt on the
     warehouse was a successful close build with these inputs: building again would write the
     same tables."""
-    pending = con.execute(
-        """
-        select count(*) from control.loaded_files as loaded
-        anti join control.processed_loads as processed on loaded.load_id = processed.load_id
-        """
-    ).fetchall()[0][0]
+    pending = con.execute(f"select count(*) from ({_PENDING_LOADS})").fetchall()[0][0]  # noqa: S608
     recorded = con.execute("select inputs from control.build_inputs").fetchall()
     return pending == 0 and recorded == [(inputs,)]
 

@@ -8,6 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from automq_billing.bench.floor import DUCKDB_SETTINGS
+from automq_billing.bench.scenarios import (
+    LAST_OVER_ALONE,
+    LATE_OVER_SMALL,
+    RECLOSE_SECONDS,
+    SCALE_PEAK_MIB,
+    SCALE_SECONDS,
+    SMALL_OVER_FLOOR,
+)
 
 BEGIN = "<!-- bench-table:begin (written by make bench from bench/results/*.json) -->"
 END = "<!-- bench-table:end -->"
@@ -25,6 +33,10 @@ def _peak(run: dict[str, Any]) -> str:
     return "" if peak is None else f", peak {peak:,.0f} MiB"
 
 
+def _times(ratio: float | None) -> str:
+    return "n/a" if ratio is None else f"{ratio}x"
+
+
 def _verdict(value: float | None, limit: float) -> str:
     if value is None:
         return "n/a"
@@ -36,17 +48,21 @@ def _single_rows(report: dict[str, Any]) -> list[list[str]]:
     ratio = report.get("ratio_close_over_floor")
     rows = f"{report['rows']:,} rows, {report['month']}"
     if report["scenario"] == "small":
-        target, verdict = "within 5x of the floor", _verdict(ratio, 5)
+        target = f"within {SMALL_OVER_FLOOR}x of the floor"
+        verdict = _verdict(ratio, SMALL_OVER_FLOOR)
     else:
-        target = "about 170 s, under 2 GiB"
-        within = close["wall_seconds"] <= 170 * 1.05 and (close.get("peak_rss_mib") or 0) < 2048
+        target = f"about {SCALE_SECONDS} s, under {SCALE_PEAK_MIB // 1024} GiB"
+        within = (
+            close["wall_seconds"] <= SCALE_SECONDS * 1.05
+            and (close.get("peak_rss_mib") or 0) < SCALE_PEAK_MIB
+        )
         verdict = "met" if within else "not met"
     return [
         [
             f"{report['scenario']}: {rows}",
             f"close {_seconds(close['wall_seconds'])}{_peak(close)}",
             f"floor query {_seconds(floor['wall_seconds'])}{_peak(floor)}",
-            f"{ratio}x" if ratio is not None else "n/a",
+            _times(ratio),
             target,
             verdict,
         ]
@@ -66,25 +82,25 @@ def _history_rows(report: dict[str, Any]) -> list[list[str]]:
             label + f", closing {report['months'][-1]} after 11 issued months",
             f"close {_seconds(last['wall_seconds'])}{_peak(last)}",
             f"the month alone {_seconds(alone['wall_seconds'])}",
-            f"{ratio_last}x",
-            "within 1.5x of the month alone",
-            _verdict(ratio_last, 1.5),
+            _times(ratio_last),
+            f"within {LAST_OVER_ALONE}x of the month alone",
+            _verdict(ratio_last, LAST_OVER_ALONE),
         ],
         [
             label + ", re-close with no new file",
             f"close {_seconds(reclose['wall_seconds'])}{_peak(reclose)}{reused}",
             "",
             "",
-            "within 15 s",
-            _verdict(reclose["wall_seconds"], 15),
+            f"within {RECLOSE_SECONDS} s",
+            _verdict(reclose["wall_seconds"], RECLOSE_SECONDS),
         ],
         [
             label + f", a late file of 100,000 rows for {report['months'][8]} (issued)",
             f"close {_seconds(late['wall_seconds'])}{_peak(late)}",
             f"the small close {_seconds(report.get('small_close_seconds'))}",
-            f"{ratio_late}x" if ratio_late is not None else "n/a",
-            "within 2x of the small close",
-            _verdict(ratio_late, 2),
+            _times(ratio_late),
+            f"within {LATE_OVER_SMALL}x of the small close",
+            _verdict(ratio_late, LATE_OVER_SMALL),
         ],
     ]
 

@@ -101,6 +101,7 @@ class BuildPlan:
 
     full_refresh: bool
     reuse: bool
+    fingerprint: str  # the models, macros and seeds the build runs (recorded once it succeeds)
     inputs: str
 
 
@@ -200,9 +201,8 @@ def _load(
             warehouse.write_ledger(con, final_rows, issued_lines)
             inputs = warehouse.build_inputs(con, fingerprint, options.month)
             full_refresh = rebuild or options.full_refresh
-            plan = BuildPlan(
-                full_refresh, not full_refresh and warehouse.built_for(con, inputs), inputs
-            )
+            reuse = not full_refresh and warehouse.built_for(con, inputs)
+            plan = BuildPlan(full_refresh, reuse, fingerprint, inputs)
         progress(
             f"  loaded {len(load.new_files)} new file(s), {load.rows_loaded():,} row(s) in "
             f"{load.seconds:.1f}s; {len(load.files) - len(load.new_files)} already loaded"
@@ -261,9 +261,7 @@ def _build(
         )
     with warehouse.connect(options.warehouse) as con:
         warehouse.mark_loads_processed(con)
-        warehouse.record_build(
-            con, warehouse.code_fingerprint(options.project_dir), plan.full_refresh
-        )
+        warehouse.record_build(con, plan.fingerprint, plan.full_refresh)
         warehouse.record_build_inputs(con, plan.inputs)
     progress(f"  dbt build passed: {result.passed} node(s) in {result.seconds:.1f}s")
     return result
