@@ -6,7 +6,7 @@
 --   .venv/bin/dbt compile --project-dir . --profiles-dir . --select issued_vs_rerated \
 --       --vars '{month: 2026-09-01}'
 --   then run target/compiled/automq_billing/analysis/issued_vs_rerated.sql (README: For analysts).
-{% set month = var('month', '2026-09-01') %}
+{% set month = month_var('2026-09-01') %}
 
 with
 
@@ -18,7 +18,7 @@ issued as (
         sum(positions.issued_quantity) as issued_quantity,
         sum(positions.issued_amount) as issued_amount
     from {{ ref('int_issued_positions') }} as positions
-    where positions.issued_month = cast('{{ month }}' as date)
+    where positions.issued_month = {{ month }}
     group by positions.organization_id, positions.billing_item
 
 ),
@@ -31,7 +31,7 @@ rerated as (
         sum(rated_lines.quantity) as rerated_quantity,
         sum(rated_lines.amount) as rerated_amount
     from {{ ref('int_statement_lines_rated') }} as rated_lines
-    where rated_lines.statement_month = cast('{{ month }}' as date)
+    where rated_lines.statement_month = {{ month }}
     group by rated_lines.organization_id, rated_lines.billing_item
 
 ),

@@ -8,7 +8,7 @@
 --   .venv/bin/dbt compile --select marketplace_largest_exceptions --vars '{month: 2026-10-01, limit: 50}'
 --   .venv/bin/python -c "import duckdb, pathlib; sql = pathlib.Path('target/compiled/automq_billing/analysis/marketplace_largest_exceptions.sql').read_text(); duckdb.connect('warehouse/billing.duckdb', read_only=True).sql(sql).show(max_width=250)"
 -- (use the warehouse the close or reconcile wrote: --warehouse / AUTOMQ_BILLING_WAREHOUSE.)
-{% set month = var('month', '2026-10-01') %}
+{% set month = month_var('2026-10-01') %}
 {% set row_limit = var('limit', 100) | int %}
 
 with
@@ -16,7 +16,7 @@ with
 exceptions as (
 
     select * from {{ ref('fct_marketplace_metering_exceptions') }} as metering_exceptions
-    where metering_exceptions.usage_month = date '{{ month }}'
+    where metering_exceptions.usage_month = {{ month }}
 
 ),
 

@@ -7,14 +7,14 @@
 --   .venv/bin/dbt compile --select marketplace_reconciliation_by_status --vars '{month: 2026-10-01}'
 --   .venv/bin/python -c "import duckdb, pathlib; sql = pathlib.Path('target/compiled/automq_billing/analysis/marketplace_reconciliation_by_status.sql').read_text(); duckdb.connect('warehouse/billing.duckdb', read_only=True).sql(sql).show(max_width=250)"
 -- (use the warehouse the close or reconcile wrote: --warehouse / AUTOMQ_BILLING_WAREHOUSE.)
-{% set month = var('month', '2026-10-01') %}
+{% set month = month_var('2026-10-01') %}
 
 with
 
 reconciliation as (
 
     select * from {{ ref('rpt_marketplace_reconciliation') }} as marketplace_reconciliation
-    where marketplace_reconciliation.usage_month = date '{{ month }}'
+    where marketplace_reconciliation.usage_month = {{ month }}
 
 ),
 

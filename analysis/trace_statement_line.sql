@@ -3,7 +3,7 @@
 -- then run the compiled SQL (target/compiled/...) in DuckDB against the warehouse.
 -- The vars become SQL string literals with their quotes doubled, so any id is read as text.
 {% set organization_id = var('organization_id', 'org-00000000') | string | replace("'", "''") %}
-{% set month = var('month', '2026-10-01') | string | replace("'", "''") %}
+{% set month = month_var('2026-10-01') %}
 {% set billing_item = var('billing_item', 'data_ingress') %}
 {% set meters = {
     'data_ingress': 'ingress_bytes',
@@ -25,7 +25,7 @@ lines as (
 
     select * from {{ ref('fct_statement_lines') }} as statement_lines
     where statement_lines.organization_id = '{{ organization_id }}'
-        and statement_lines.statement_month = date '{{ month }}'
+        and statement_lines.statement_month = {{ month }}
         and statement_lines.billing_item = '{{ billing_item }}'
 
 ),
@@ -34,7 +34,7 @@ instances as (
 
     select * from {{ ref('fct_instance_usage_monthly') }} as instance_usage
     where instance_usage.organization_id = '{{ organization_id }}'
-        and instance_usage.usage_month = date '{{ month }}'
+        and instance_usage.usage_month = {{ month }}
         and instance_usage.billing_item = '{{ billing_item }}'
 
 ),
@@ -48,7 +48,7 @@ rated_rows as (
         count(distinct classified.source_file) as files
     from {{ ref('int_usage_events_classified') }} as classified
     where classified.organization_id = '{{ organization_id }}'
-        and classified.usage_month = date '{{ month }}'
+        and classified.usage_month = {{ month }}
         and classified.meter = '{{ meter }}'
         and classified.outcome = 'rated'
         and classified.pricing_mode = 'usage_based'

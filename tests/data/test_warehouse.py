@@ -345,3 +345,19 @@ def test_each_folded_rule_of_model_checks_fails_and_names_itself(closed, tmp_pat
         "expression: rated_measurements = rated_meters",
     ):
         assert f"failed_check={rule}" in message, (rule, message)
+
+
+@pytest.mark.parametrize("month", ["2026-10-01' or true --", "2026-10-15", "2026-13-01"])
+def test_an_analysis_refuses_a_month_var_that_is_not_a_month(tmp_path, month):
+    with pytest.raises(BillingError, match="var month must be the first day of a month"):
+        run_dbt(
+            [
+                "compile",
+                "--select",
+                "marketplace_reconciliation_by_status",
+                "--vars",
+                json.dumps({"month": month}),
+            ],
+            project_dir=REPO,
+            warehouse=tmp_path / "billing.duckdb",
+        )
