@@ -17,11 +17,13 @@ PATHS := --landing $(LANDING) --output $(OUTPUT) --warehouse $(WAREHOUSE)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
 
-.PHONY: help install demo test test-fast test-deep lint build docs bench validate clean
+.PHONY: help install demo demo-reset test test-fast test-deep lint build docs bench validate clean
 
 help:
 	@echo "make demo       - install, generate the demo landing, close and finalize 2026-09, land the"
 	@echo "                  later files, close 2026-10 (with September's corrections), show status"
+	@echo "make demo-reset - start the demo over: remove data/landing, output, warehouse, validation"
+	@echo "make clean      - demo-reset, and dbt's target/ and logs/"
 	@echo "make test       - the whole test suite: unit, dbt (data) and e2e tiers, timed per tier"
 	@echo "make test-fast  - the unit tier (Python modules and every dbt unit test), under 2 minutes"
 	@echo "make test-deep  - the whole suite with many more hypothesis examples"
@@ -51,7 +53,7 @@ demo: $(STAMP)
 		echo "$(LANDING) holds other data than the demo's: using it as it is"; \
 		cat $(VENV)/demo-generate.log; \
 	fi
-	@if $(DEMO) status --output $(OUTPUT) | grep -q "^  2026-09  final"; then \
+	@if [ -f $(OUTPUT)/2026-09/final.json ]; then \
 		echo "2026-09 is already issued"; \
 	else \
 		$(DEMO) close --month 2026-09 $(PATHS) --quiet && \
@@ -59,7 +61,11 @@ demo: $(STAMP)
 	fi
 	@$(DEMO) generate $(DEMO_DATA) --as-of 2026-11-06 2>/dev/null \
 		| sed 's/^/Later files landed: /' || true
-	$(DEMO) close --month 2026-10 $(PATHS) --quiet
+	@if [ -f $(OUTPUT)/2026-10/final.json ]; then \
+		echo "2026-10 is already issued: nothing to close (make demo-reset starts the demo over)"; \
+	else \
+		$(DEMO) close --month 2026-10 $(PATHS) --quiet; \
+	fi
 	@$(DEMO) status --output $(OUTPUT)
 	@echo "One statement (PDF):  $$(ls $$(ls -d $(OUTPUT)/2026-10/v* | sort -V | tail -1)/documents/*.pdf | head -n 1)"
 	@echo "Close report (HTML):  $$(ls -d $(OUTPUT)/2026-10/v* | sort -V | tail -1)/documents/close_report.html"
@@ -95,5 +101,12 @@ validate: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m automq_billing.bench --scenario $(BENCH) --rows $(ROWS) --seed $(SEED)
 
-clean:
-	rm -rf target logs warehouse output validation .pytest_cache
+# Starts the demo over: its landing, its statements (issued months included), its warehouse. Only
+# the demo's own default folders, whatever LANDING, OUTPUT or WAREHOUSE say: a real landing or
+# book of record is never removed by a make target.
+demo-reset:
+	rm -rf data/landing output warehouse validation .output.automq-billing.lock
+
+# Build products and the demo's folders (as demo-reset).
+clean: demo-reset
+	rm -rf target logs .pytest_cache
