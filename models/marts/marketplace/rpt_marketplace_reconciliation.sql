@@ -16,7 +16,9 @@
       once, by the exceptions;
     - billing events: the current events with action INVOICED whose usage period starts in the
       month, whose end_user_account_id belongs to the organization and whose product_id is the
-      listing's (in force for the month).
+      listing's (in force for the month), and which are not in conflict (two rows of their
+      latest update_date that differ); the others are listed by
+      fct_marketplace_unmatched_billing_events.
     Built like the other Marketplace marts, by month (the months a build reprices): a month's
     row is as of the last close or reconcile of that month. -#}
 with
@@ -48,6 +50,7 @@ billing_events as (
 
     select * from {{ ref('stg_aws_marketplace__billing_events') }} as marketplace_billing_events
     where marketplace_billing_events.action = 'INVOICED'
+        and not marketplace_billing_events.is_conflicting
         and {{ in_affected_months('marketplace_billing_events.usage_month', repriced=true) }}
 
 ),
