@@ -35,7 +35,11 @@ from automq_billing.validation import ValidationWorker
 from automq_billing.vocabulary import check_seed_files, load_vocabulary
 
 Progress = Callable[[str], None]
-SELECTION = ["+rpt_marketplace_reconciliation", "+fct_marketplace_metering_exceptions"]
+SELECTION = [
+    "+rpt_marketplace_reconciliation",
+    "+fct_marketplace_metering_exceptions",
+    "+fct_marketplace_unmatched_billing_events",
+]
 _RUN = "r"
 
 
@@ -174,4 +178,6 @@ def summary_lines(result: ReconcileResult) -> list[str]:
         "  " + status_line(block),
         f"  reconciliation: {result.folder / 'marketplace_reconciliation.csv'}",
         f"  exceptions: {result.folder / 'marketplace_exceptions.csv'}",
+        "  unmatched billing events: "
+        f"{result.folder / 'marketplace_unmatched_billing_events.csv'}",
     ]
