@@ -73,7 +73,9 @@ def run_reconcile(
             survey = survey_landing(landing, vocabulary)
         if survey.problems:
             raise landing_error(landing, survey.problems)
-        final_rows, issued_lines = ledger.issued_ledger(months, month)
+        # every final month, the reconciled one included: its issued usage (SPEC 9.4) and the
+        # correction window, which counts back from the month after the latest final month
+        final_rows, issued_lines = ledger.issued_ledger(months, dt.date.max)
         warehouse_path.parent.mkdir(parents=True, exist_ok=True)
         with warehouse.connect(warehouse_path) as con, timings.stage("load"):
             load = load_landing(con, survey, vocabulary, progress=progress)

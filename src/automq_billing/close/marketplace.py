@@ -68,6 +68,8 @@ def marketplace_block(tables: dict[str, pa.Table], vocabulary: Vocabulary) -> di
         column: f"{sum((_decimal(row[column]) for row in reconciliation), Decimal(0)):.6f}"
         for column in RECONCILIATION_AMOUNTS
     }
+    if all(row["issued_usage_amount"] is None for row in reconciliation):
+        amounts["issued_usage_amount"] = None  # an open month: nothing issued (SPEC 9.4)
     by_status = {
         status: f"{sum((_decimal(r[STATUS_AMOUNTS[status]]) for r in reconciliation if r['status'] == status), Decimal(0)):.2f}"  # noqa: E501
         for status in STATUS_AMOUNTS

@@ -455,7 +455,9 @@ def _marketplace_amounts(close: VersionFolder) -> Table:
             )
             for column in RECONCILIATION_AMOUNTS
         }
-    rows = tuple((column, str(value)) for column, value in amounts.items())
+    rows = tuple(
+        (column, "not issued" if value is None else str(value)) for column, value in amounts.items()
+    )
     return Table(("Amount", "Sum over organizations (USD)"), rows, numeric=(1,))
 
 
@@ -469,6 +471,7 @@ def _reconciliation_table(rows: list[Row]) -> Table:
             str(row.get("status") or ""),
             str(row.get("customer_aws_account_id") or ""),
             cell(row.get("statement_usage_amount")),
+            cell(row.get("issued_usage_amount")),
             cell(row.get("expected_metered_amount")),
             cell(row.get("accepted_metered_amount")),
             cell(row.get("invoiced_amount")),
@@ -484,6 +487,7 @@ def _reconciliation_table(rows: list[Row]) -> Table:
             "Status",
             "AWS account",
             "Statement usage",
+            "Issued usage",
             "Expected metered",
             "Accepted metered",
             "Invoiced",
@@ -492,7 +496,7 @@ def _reconciliation_table(rows: list[Row]) -> Table:
             "Invoicing variance",
         ),
         body,
-        numeric=(3, 4, 5, 6, 7, 8, 9),
+        numeric=(3, 4, 5, 6, 7, 8, 9, 10),
     )
 
 
