@@ -180,6 +180,5 @@ def summary_lines(result: ReconcileResult) -> list[str]:
         "  " + status_line(block),
         f"  reconciliation: {result.folder / 'marketplace_reconciliation.csv'}",
         f"  exceptions: {result.folder / 'marketplace_exceptions.csv'}",
-        "  unmatched billing events: "
-        f"{result.folder / 'marketplace_unmatched_billing_events.csv'}",
+        f"  unmatched billing events: {result.folder / 'marketplace_unmatched_billing_events.csv'}",
     ]

@@ -18,7 +18,7 @@ contents as (
 
     select
         event_rows.*,
-        {{ content_row(['source_file', 'file_row_number', 'load_id']) }} as content
+        {{ content_row(['source_file', 'file_row_number', 'load_id']) }} as row_content
     from event_rows
 
 ),
@@ -26,9 +26,9 @@ contents as (
 versions as (
 
     select
-        contents.* exclude (contents.content),
+        contents.* exclude (contents.row_content),
         {{ differs_within(
-            'contents.content',
+            'contents.row_content',
             '(partition by contents.billing_event_id, contents.update_date)'
         ) }} as is_conflicting,
         row_number() over (

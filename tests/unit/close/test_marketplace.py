@@ -74,7 +74,8 @@ def test_unmatched_billing_events_are_counted_with_their_amount():
 
 def test_an_open_month_has_no_issued_usage_and_a_final_month_sums_it():
     vocabulary = load_vocabulary(REPO)
-    assert marketplace_block(_tables(None, []), vocabulary)["amounts"]["issued_usage_amount"] is None
+    open_month = marketplace_block(_tables(None, []), vocabulary)
+    assert open_month["amounts"]["issued_usage_amount"] is None
     final = marketplace_block(_tables(Decimal("7.500000"), []), vocabulary)
     assert final["amounts"]["issued_usage_amount"] == "7.500000"
     assert final["unmatched_billing_events"] == {}
