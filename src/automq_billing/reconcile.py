@@ -35,7 +35,11 @@ from automq_billing.validation import ValidationWorker
 from automq_billing.vocabulary import check_seed_files, load_vocabulary
 
 Progress = Callable[[str], None]
-SELECTION = ["+rpt_marketplace_reconciliation", "+fct_marketplace_metering_exceptions"]
+SELECTION = [
+    "+rpt_marketplace_reconciliation",
+    "+fct_marketplace_metering_exceptions",
+    "+fct_marketplace_unmatched_billing_events",
+]
 _RUN = "r"
 
 
@@ -69,7 +73,9 @@ def run_reconcile(
             survey = survey_landing(landing, vocabulary)
         if survey.problems:
             raise landing_error(landing, survey.problems)
-        final_rows, issued_lines = ledger.issued_ledger(months, month)
+        # every final month, the reconciled one included: its issued usage (SPEC 9.4) and the
+        # correction window, which counts back from the month after the latest final month
+        final_rows, issued_lines = ledger.issued_ledger(months, dt.date.max)
         warehouse_path.parent.mkdir(parents=True, exist_ok=True)
         with warehouse.connect(warehouse_path) as con, timings.stage("load"):
             load = load_landing(con, survey, vocabulary, progress=progress)
@@ -174,4 +180,5 @@ def summary_lines(result: ReconcileResult) -> list[str]:
         "  " + status_line(block),
         f"  reconciliation: {result.folder / 'marketplace_reconciliation.csv'}",
         f"  exceptions: {result.folder / 'marketplace_exceptions.csv'}",
+        f"  unmatched billing events: {result.folder / 'marketplace_unmatched_billing_events.csv'}",
     ]

@@ -28,6 +28,7 @@ SYSTEM_COLUMNS = ("source_file", "file_row_number", "load_id")
 # the amounts of marketplace_reconciliation (SPEC 9.4), in the order the SPEC lists them
 RECONCILIATION_AMOUNTS = (
     "statement_usage_amount",
+    "issued_usage_amount",
     "expected_metered_amount",
     "accepted_metered_amount",
     "invoiced_amount",

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -94,6 +95,8 @@ def test_each_reconciliation_is_a_new_folder(reconciled):
             "marketplace_exceptions.parquet",
             "marketplace_reconciliation.csv",
             "marketplace_reconciliation.parquet",
+            "marketplace_unmatched_billing_events.csv",
+            "marketplace_unmatched_billing_events.parquet",
             "validation.json",
         ]
     assert "Reconciled 2026-09 as r2" in reconciled["second"].stdout
@@ -135,6 +138,59 @@ def test_the_identity_holds_in_every_row(reconciled):
             + row["metering_variance"]
             + row["invoicing_variance"]
         )
+
+
+def test_a_reconciliation_of_an_issued_month_shows_the_issued_usage(reconciled):
+    """SPEC 9.4 (amended): issued_usage_amount is the usage_amount of the final version's
+    statement, organization by organization (0 for one without a statement), beside the
+    statement_usage_amount of September (inside the window: re-rated, with the feed's late
+    usage); the close of September, an open month then, had none."""
+    issued = {
+        row["organization_id"]: row["usage_amount"]
+        for row in pq.read_table(reconciled["month"] / "v1" / "statements.parquet").to_pylist()
+    }
+    for name in ("r1", "r2"):
+        rows = pq.read_table(
+            reconciled["month"] / "reconciliation" / name / "marketplace_reconciliation.parquet"
+        ).to_pylist()
+        assert rows
+        for row in rows:
+            assert row["issued_usage_amount"] == issued.get(row["organization_id"], 0), row
+        manifest = json.loads(
+            (reconciled["month"] / "reconciliation" / name / "manifest.json").read_text()
+        )
+        total = sum((row["issued_usage_amount"] for row in rows), Decimal(0))
+        assert manifest["marketplace"]["amounts"]["issued_usage_amount"] == f"{total:.6f}"
+    first = pq.read_table(
+        reconciled["month"] / "reconciliation" / "r1" / "marketplace_reconciliation.parquet"
+    ).to_pylist()
+    assert any(row["issued_usage_amount"] == row["statement_usage_amount"] != 0 for row in first)
+    closed = pq.read_table(
+        reconciled["month"] / "v1" / "marketplace_reconciliation.parquet"
+    ).to_pylist()
+    assert closed and all(row["issued_usage_amount"] is None for row in closed)
+
+
+def test_unmatched_billing_events_are_listed_and_counted(reconciled):
+    """SPEC 9.3 (amended): the demo's staging account is in no marketplace_customers row; its
+    invoiced 2.40 USD is listed (close and reconciliation) and counted in the manifest."""
+    for folder in (reconciled["month"] / "v1", reconciled["month"] / "reconciliation" / "r2"):
+        rows = pq.read_table(folder / "marketplace_unmatched_billing_events.parquet").to_pylist()
+        staging = [
+            row
+            for row in rows
+            if row["cause"] == "unknown_customer" and row["transaction_type"] == "SELLER_REV_SHARE"
+        ]
+        assert [row["amount"] for row in staging] == [Decimal("2.400000")], rows
+        assert (folder / "marketplace_unmatched_billing_events.csv").is_file()
+        manifest = json.loads((folder / "manifest.json").read_text())
+        counted = manifest["marketplace"]["unmatched_billing_events"]["unknown_customer"]
+        listed = [row for row in rows if row["cause"] == "unknown_customer"]
+        assert counted == {
+            "events": len(listed),
+            "amount": f"{sum((row['amount'] for row in listed), Decimal(0)):.6f}",
+        }
+    assert "billing event(s) unknown_customer" in reconciled["second"].stdout
 
 
 def test_the_close_wrote_the_marketplace_files_and_block(reconciled):

@@ -3,8 +3,10 @@
     in which the organization is subscribed through it (SPEC 9.1). Rows of
     marketplace_customers describing the same subscription (account, organization, product,
     subscribed_at), e.g. an export repeated after the customer unsubscribed, are one
-    subscription: an ended subscription cannot resume (subscribing again starts a new one), so
-    the earliest unsubscribed_at given for it stands, and it is open only if no row ends it.
+    subscription, and one covering row is enough (SPEC 9.1: subscribed in h when one of its
+    rows has subscribed_at <= h < unsubscribed_at): the rows share their start, so the
+    subscription ends at the latest unsubscribed_at given for it, and it is open when any of
+    its rows is open (null unsubscribed_at).
     account_organization_count is the number of organizations the account is mapped to: an
     account belongs to one organization, and a test refuses any other count. -#}
 with
@@ -22,7 +24,10 @@ subscriptions as (
         customers.organization_id,
         customers.product_code,
         customers.subscribed_at,
-        min(customers.unsubscribed_at) as unsubscribed_at,
+        case
+            when count(*) filter (where customers.unsubscribed_at is null) = 0
+                then max(customers.unsubscribed_at)
+        end as unsubscribed_at,
         count(*) as customer_rows
     from customers
     group by

@@ -5,44 +5,53 @@
 {%- do measures.append('billable_hours_' ~ cluster_tier) -%}
 {%- endfor %}
 
-{#- One row per organization, usage month and hour with rated usage of its usage-based instances
-    (SPEC 9.2), with, for every billing item, the exact integer measure the hour adds and the
+{#- One row per organization, usage month and hour with rated usage-based measurements (SPEC
+    9.2), with, for every billing item, the exact integer measure the hour adds and the
     measure cumulated from the start of the month to the end of the hour (never rounded):
     - ingress_bytes / egress_bytes (data_ingress / data_egress): bytes; 2^30 make a GiB;
     - retained_bytes (data_retention): byte-hours, the sum of the hourly retained_bytes;
       2^30 x H(M) make a GiB-month, so an hour adds retained_bytes / 2^30 / H(M) GiB-month;
     - billable_hours_<cluster tier> (cluster_uptime): instance-hours with uptime_seconds > 0 at
-      that cluster tier (the tier of the row's uptime measurement); 1 makes an hour.
+      that cluster tier (the tier of the uptime measurement); 1 makes an hour.
+    Every measurement counts for its own organization and pricing mode, as in SPEC 3
+    (int_usage_measures_aggregated), not for the instance-hour's: when the meters of one
+    instance-hour name different organizations, each organization meters its own.
     The measure before an hour is cumulative_<measure> - <measure>. One row per organization
     and hour, items as columns: the running sums are one window pass per organization, and
     the table is a sixth of the rows an item-per-row layout would write. -#}
 with
 
-hours as (
+rated as (
 
-    select * from {{ ref('int_usage_hours_pivoted') }} as usage_hourly
-    where usage_hourly.pricing_mode = 'usage_based'
-        and {{ in_affected_months('usage_hourly.usage_month', repriced=true) }}
+    select * from {{ ref('int_usage_events_classified') }} as classified
+    where classified.outcome = 'rated'
+        and classified.pricing_mode = 'usage_based'
+        and classified.meter in {{ sql_list(var('meter_billing_items').keys() | list) }}
+        and {{ in_affected_months('classified.usage_month', repriced=true) }}
 
 ),
 
 organization_hours as (
 
     select
-        hours.organization_id,
-        hours.usage_month,
-        hours.hour_start as usage_hour,
-        cast(sum(hours.ingress_bytes) as hugeint) as ingress_bytes,
-        cast(sum(hours.egress_bytes) as hugeint) as egress_bytes,
-        cast(sum(hours.retained_bytes) as hugeint) as retained_bytes,
+        rated.organization_id,
+        rated.usage_month,
+        rated.hour_start as usage_hour,
+        {%- for meter in ['ingress_bytes', 'egress_bytes', 'retained_bytes'] %}
+        cast(
+            coalesce(sum(rated.quantity) filter (where rated.meter = '{{ meter }}'), 0) as hugeint
+        ) as {{ meter }},
+        {%- endfor %}
         {%- for cluster_tier in var('cluster_tiers') %}
         cast(count(*) filter (
-            where hours.uptime_seconds > 0 and hours.cluster_tier = '{{ cluster_tier }}'
+            where rated.meter = 'uptime_seconds'
+            and rated.quantity > 0
+            and rated.cluster_tier = '{{ cluster_tier }}'
         ) as hugeint) as billable_hours_{{ cluster_tier }}
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
-    from hours
-    group by hours.organization_id, hours.usage_month, hours.hour_start
+    from rated
+    group by rated.organization_id, rated.usage_month, rated.hour_start
 
 ),
 

@@ -8,15 +8,25 @@
     statement_usage_amount = invoiced_amount + rating_variance + metering_variance
     + invoicing_variance. All amounts DECIMAL(38,6).
     - statement_usage_amount: the usage lines of the month as currently rated
-      (int_statement_lines_rated; for a final month, its issued usage plus any correction still
-      to book);
+      (int_statement_lines_rated); for a final month inside the correction window (M - L <= F
+      < M, M the month being closed, or for a reconciliation of a final month the month after
+      the latest final month, the next one to close) the same figure, which is its issued
+      usage position plus the correction still to book; for a final month before the window,
+      its issued usage position (the usage lines of its final version plus the usage
+      adjustments booked for it in later final versions, int_issued_positions), since nothing
+      will correct it any more;
+    - issued_usage_amount: for a final month, the usage lines of its final version (the
+      usage_amount of its final statement; 0 for an organization without one); null for an
+      open month;
     - expected / accepted_metered_amount: sum over dimensions of round2(month quantity x the
       listing's price), half away from zero; the accepted quantities are the expected ones
       corrected by the metering exceptions (A = E - (E - A)), so the hourly records are read
       once, by the exceptions;
     - billing events: the current events with action INVOICED whose usage period starts in the
       month, whose end_user_account_id belongs to the organization and whose product_id is the
-      listing's (in force for the month).
+      listing's (in force for the month), and which are not in conflict (two rows of their
+      latest update_date that differ); the others are listed by
+      fct_marketplace_unmatched_billing_events.
     Built like the other Marketplace marts, by month (the months a build reprices): a month's
     row is as of the last close or reconcile of that month. -#}
 with
@@ -44,10 +54,39 @@ exceptions as (
 
 ),
 
+run_context as (
+
+    select * from {{ ref('stg_control__run_context') }}
+
+),
+
+all_final_months as (
+
+    select * from {{ ref('stg_ledger__final_months') }}
+
+),
+
+issued_lines as (
+
+    select * from {{ ref('stg_ledger__issued_statement_lines') }} as ledger_lines
+    where ledger_lines.line_type = 'usage'
+        and {{ in_affected_months('ledger_lines.statement_month', repriced=true) }}
+
+),
+
+issued_positions as (
+
+    select * from {{ ref('int_issued_positions') }} as positions
+    where positions.billing_item != 'aku_subscription'
+        and {{ in_affected_months('positions.issued_month', repriced=true) }}
+
+),
+
 billing_events as (
 
     select * from {{ ref('stg_aws_marketplace__billing_events') }} as marketplace_billing_events
     where marketplace_billing_events.action = 'INVOICED'
+        and not marketplace_billing_events.is_conflicting
         and {{ in_affected_months('marketplace_billing_events.usage_month', repriced=true) }}
 
 ),
@@ -84,14 +123,127 @@ accounts as (
 
 ),
 
-statement_amounts as (
+latest_final_month as (
+
+    select max(all_final_months.statement_month) as statement_month
+    from all_final_months
+
+),
+
+closing_month as (
+
+    select max(run_context.close_month) as close_month
+    from run_context
+
+),
+
+reference_month as (
+
+    -- the month the correction window counts back from: the month being closed, or, when a
+    -- reconciliation runs on a final month, the month after the latest final month (the next
+    -- one a close can produce)
+    select
+        greatest(
+            coalesce(closing_month.close_month, date '0001-01-01'),
+            coalesce(
+                cast(latest_final_month.statement_month + interval 1 month as date),
+                date '0001-01-01'
+            )
+        ) as reference_month
+    from closing_month
+    cross join latest_final_month
+
+),
+
+final_windows as (
+
+    select
+        all_final_months.statement_month as usage_month,
+        all_final_months.statement_month < cast(
+            reference_month.reference_month
+            - to_months({{ var('correction_lookback_months') }}) as date
+        ) as is_before_window
+    from all_final_months
+    cross join reference_month
+
+),
+
+rerated_amounts as (
 
     select
         statement_lines.organization_id,
         statement_lines.statement_month as usage_month,
-        sum(statement_lines.amount) as statement_usage_amount
+        sum(statement_lines.amount) as usage_amount
     from statement_lines
     group by statement_lines.organization_id, statement_lines.statement_month
+
+),
+
+issued_amounts as (
+
+    select
+        issued_lines.organization_id,
+        issued_lines.statement_month as usage_month,
+        sum(issued_lines.amount) as usage_amount
+    from issued_lines
+    group by issued_lines.organization_id, issued_lines.statement_month
+
+),
+
+position_amounts as (
+
+    select
+        issued_positions.organization_id,
+        issued_positions.issued_month as usage_month,
+        sum(issued_positions.issued_amount) as usage_amount
+    from issued_positions
+    group by issued_positions.organization_id, issued_positions.issued_month
+
+),
+
+statement_organizations as (
+
+    select
+        rerated_amounts.organization_id,
+        rerated_amounts.usage_month
+    from rerated_amounts
+    union
+    select
+        issued_amounts.organization_id,
+        issued_amounts.usage_month
+    from issued_amounts
+    union
+    select
+        position_amounts.organization_id,
+        position_amounts.usage_month
+    from position_amounts
+
+),
+
+statement_amounts as (
+
+    -- SPEC 9.4: the re-rated usage, except for a final month before the window (its issued
+    -- position); issued_usage_amount only for a final month
+    select
+        statement_organizations.organization_id,
+        statement_organizations.usage_month,
+        case
+            when final_windows.is_before_window then coalesce(position_amounts.usage_amount, 0)
+            else coalesce(rerated_amounts.usage_amount, 0)
+        end as statement_usage_amount,
+        issued_amounts.usage_amount as issued_usage_amount
+    from statement_organizations
+    left join final_windows
+        on statement_organizations.usage_month = final_windows.usage_month
+    left join rerated_amounts
+        on statement_organizations.organization_id = rerated_amounts.organization_id
+        and statement_organizations.usage_month = rerated_amounts.usage_month
+    left join issued_amounts
+        on statement_organizations.organization_id = issued_amounts.organization_id
+        and statement_organizations.usage_month = issued_amounts.usage_month
+    left join position_amounts
+        on statement_organizations.organization_id = position_amounts.organization_id
+        and statement_organizations.usage_month = position_amounts.usage_month
 
 ),
 
@@ -250,6 +402,13 @@ amounts as (
         coalesce(event_amounts.invoiced_events, 0) as invoiced_events,
         cast(coalesce(statement_amounts.statement_usage_amount, 0) as decimal(38, 6))
             as statement_usage_amount,
+        cast(
+            case
+                when final_windows.usage_month is not null
+                    then coalesce(statement_amounts.issued_usage_amount, 0)
+            end
+            as decimal(38, 6)
+        ) as issued_usage_amount,
         cast(coalesce(metered_amounts.expected_metered_amount, 0) as decimal(38, 6))
             as expected_metered_amount,
         cast(coalesce(metered_amounts.accepted_metered_amount, 0) as decimal(38, 6))
@@ -272,6 +431,8 @@ amounts as (
     left join month_subscriptions
         on organization_months.organization_id = month_subscriptions.organization_id
         and organization_months.usage_month = month_subscriptions.usage_month
+    left join final_windows
+        on organization_months.usage_month = final_windows.usage_month
     left join listings
         on {{ in_force('listings', 'organization_months.usage_month') }}
 
@@ -303,6 +464,7 @@ final as (
         variances.product_code,
         variances.customer_aws_account_id,
         variances.statement_usage_amount,
+        variances.issued_usage_amount,
         variances.expected_metered_amount,
         variances.accepted_metered_amount,
         variances.invoiced_amount,

@@ -1,69 +1,53 @@
-{#- One row per billing event of AWS's seller data feed as it currently stands (SPEC 9.1): rows
-    are versioned, so per billing_event_id the row with the latest update_date stands (ties, e.g.
-    the same version delivered twice: the row of the latest source_file, then the last in its
-    file; a null update_date is older than any date), and an event whose standing row has a
-    delete_date is removed. Empty strings of the CSV are nulls. usage_month is the first day of
-    the UTC month of usage_period_start_date: the month the event bills. -#}
+{#- One row per billing event of AWS's seller data feed as it currently stands (SPEC 9.1, 9.3):
+    rows are versioned, so per billing_event_id the row with the latest update_date stands
+    (ties, e.g. the same version delivered twice: the row of the latest source_file, then the
+    last in its file; a null update_date is older than any date), and an event whose standing
+    row has a delete_date is removed. is_conflicting: the rows sharing the event's latest
+    update_date differ in content (any column but source_file, file_row_number and load_id);
+    such an event counts nowhere, whichever row stands (fct_marketplace_unmatched_billing_events
+    lists its rows as conflicting_event), and is kept here even when a row deletes it. -#}
 with
 
-source as (
+event_rows as (
 
-    select * from {{ source('aws_marketplace', 'marketplace_billing_events') }}
+    select * from {{ ref('stg_aws_marketplace__billing_event_rows') }}
 
 ),
 
-renamed as (
+contents as (
 
     select
-        source.billing_event_id,
-        nullif(source.from_account_id, '') as from_account_id,
-        nullif(source.to_account_id, '') as to_account_id,
-        nullif(source.end_user_account_id, '') as end_user_account_id,
-        nullif(source.product_id, '') as product_id,
-        nullif(source.action, '') as action,
-        nullif(source.transaction_type, '') as transaction_type,
-        nullif(source.parent_billing_event_id, '') as parent_billing_event_id,
-        nullif(source.disbursement_billing_event_id, '') as disbursement_billing_event_id,
-        cast(source.amount as decimal(38, 6)) as amount,
-        nullif(source.currency, '') as currency,
-        source.balance_impacting,
-        source.invoice_date,
-        source.payment_due_date,
-        source.usage_period_start_date,
-        source.usage_period_end_date,
-        cast(date_trunc('month', source.usage_period_start_date at time zone 'UTC') as date)
-            as usage_month,
-        nullif(source.invoice_id, '') as invoice_id,
-        nullif(source.transaction_reference_id, '') as transaction_reference_id,
-        source.update_date,
-        source.delete_date,
-        source.source_file,
-        source.file_row_number,
-        source.load_id
-    from source
+        event_rows.*,
+        {{ content_row(['source_file', 'file_row_number', 'load_id']) }} as row_content
+    from event_rows
 
 ),
 
-current_versions as (
+versions as (
 
-    select renamed.*
-    from renamed
-    qualify
+    select
+        contents.* exclude (contents.row_content),
+        {{ differs_within(
+            'contents.row_content',
+            '(partition by contents.billing_event_id, contents.update_date)'
+        ) }} as is_conflicting,
         row_number() over (
-            partition by renamed.billing_event_id
+            partition by contents.billing_event_id
             order by
-                renamed.update_date desc nulls last,
-                renamed.source_file desc,
-                renamed.file_row_number desc
-        ) = 1
+                contents.update_date desc nulls last,
+                contents.source_file desc,
+                contents.file_row_number desc
+        ) as version_rank
+    from contents
 
 ),
 
 final as (
 
-    select current_versions.* exclude (current_versions.delete_date)
-    from current_versions
-    where current_versions.delete_date is null
+    select versions.* exclude (versions.delete_date, versions.version_rank)
+    from versions
+    where versions.version_rank = 1
+        and (versions.delete_date is null or versions.is_conflicting)
 
 )
 

@@ -1,4 +1,5 @@
-{#- One row per final month before the month being closed, with the version that was issued. -#}
+{#- One row per final month before the month being closed (every final month in a
+    reconciliation), with the version that was issued. -#}
 with
 
 source as (

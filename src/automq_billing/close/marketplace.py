@@ -5,7 +5,7 @@ the Great Expectations suite that gates them."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 import pyarrow as pa
@@ -38,7 +38,20 @@ MARKETPLACE_TABLES = {
         order by organization_id nulls first, customer_aws_account_id nulls first, dimension,
             usage_hour, product_code nulls first
     """,
+    # SPEC 9.3: the billing events no reconciliation counts; an event without a usage period
+    # belongs to no month and is listed by every close and reconciliation
+    "marketplace_unmatched_billing_events": """
+        select usage_month, billing_event_id, end_user_account_id, product_id, action,
+            transaction_type, amount, currency, update_date, source_file, file_row_number, cause
+        from marts.fct_marketplace_unmatched_billing_events
+        where usage_month = $month or usage_month is null
+        order by cause, billing_event_id, source_file, file_row_number
+    """,
 }
+
+
+def _cents(value: str) -> str:
+    return str(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def _decimal(value: object) -> Decimal:
@@ -55,6 +68,8 @@ def marketplace_block(tables: dict[str, pa.Table], vocabulary: Vocabulary) -> di
         column: f"{sum((_decimal(row[column]) for row in reconciliation), Decimal(0)):.6f}"
         for column in RECONCILIATION_AMOUNTS
     }
+    if all(row["issued_usage_amount"] is None for row in reconciliation):
+        amounts["issued_usage_amount"] = None  # an open month: nothing issued (SPEC 9.4)
     by_status = {
         status: f"{sum((_decimal(r[STATUS_AMOUNTS[status]]) for r in reconciliation if r['status'] == status), Decimal(0)):.2f}"  # noqa: E501
         for status in STATUS_AMOUNTS
@@ -67,17 +82,46 @@ def marketplace_block(tables: dict[str, pa.Table], vocabulary: Vocabulary) -> di
         },
         "amounts": amounts,
         "status_amounts": by_status,
+        "unmatched_billing_events": unmatched_block(
+            tables["marketplace_unmatched_billing_events"], vocabulary
+        ),
     }
+
+
+def unmatched_block(table: pa.Table, vocabulary: Vocabulary) -> dict:
+    """SPEC 9.3's count of the billing events no reconciliation counts, per cause (in the
+    vocabulary's order): events and their amount for unknown_customer and unknown_product;
+    for conflicting_event, the events and their landed rows (neither row counts, so no
+    amount)."""
+    rows = table.to_pylist()
+    block: dict[str, dict] = {}
+    for cause in vocabulary.marketplace_unmatched_event_causes:
+        listed = [row for row in rows if row["cause"] == cause]
+        if not listed:
+            continue
+        events = len({row["billing_event_id"] for row in listed})
+        if cause == "conflicting_event":
+            block[cause] = {"events": events, "rows": len(listed)}
+        else:
+            total = sum((_decimal(row["amount"]) for row in listed), Decimal(0))
+            block[cause] = {"events": events, "amount": f"{total:.6f}"}
+    return block
 
 
 def status_line(block: dict) -> str:
     """E.g. `Marketplace: 9 matched, 1 metering_gap (-3.15 USD), 2 not_invoiced (12.00 USD)`."""
-    if not block["status"]:
-        return "Marketplace: no organization to reconcile"
     parts = []
     for status, count in block["status"].items():
         amount = block["status_amounts"].get(status)
         parts.append(f"{count} {status}" + (f" ({amount} USD)" if amount else ""))
+    for cause, counted in (block.get("unmatched_billing_events") or {}).items():
+        amount = counted.get("amount")
+        parts.append(
+            f"{counted['events']} billing event(s) {cause}"
+            + (f" ({_cents(amount)} USD)" if amount is not None else "")
+        )
+    if not parts:
+        return "Marketplace: no organization to reconcile"
     return "Marketplace: " + ", ".join(parts)
 
 

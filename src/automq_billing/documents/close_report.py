@@ -131,6 +131,7 @@ class CloseReport:
     marketplace_causes: Table
     marketplace_amounts: Table
     marketplace_rows: Table
+    marketplace_unmatched: Table
     inputs: Table
     inputs_hidden: int
     outputs: Table
@@ -181,6 +182,7 @@ def build_close_report(
         marketplace_causes=_count_table("Cause", _exception_counts(close)),
         marketplace_amounts=_marketplace_amounts(close),
         marketplace_rows=_reconciliation_table(close.reconciliation or []),
+        marketplace_unmatched=_unmatched_events_table(close.unmatched_events or []),
         inputs=_inputs_table(manifest.get("inputs") or []),
         inputs_hidden=max(0, len(manifest.get("inputs") or []) - INPUTS_SHOWN),
         outputs=_outputs_table(manifest.get("outputs") or {}),
@@ -417,6 +419,7 @@ def _marketplace_present(close: VersionFolder) -> bool:
     return bool(
         close.reconciliation is not None
         or close.exceptions is not None
+        or close.unmatched_events is not None
         or close.manifest.get("marketplace")
     )
 
@@ -452,7 +455,9 @@ def _marketplace_amounts(close: VersionFolder) -> Table:
             )
             for column in RECONCILIATION_AMOUNTS
         }
-    rows = tuple((column, str(value)) for column, value in amounts.items())
+    rows = tuple(
+        (column, "not issued" if value is None else str(value)) for column, value in amounts.items()
+    )
     return Table(("Amount", "Sum over organizations (USD)"), rows, numeric=(1,))
 
 
@@ -466,6 +471,7 @@ def _reconciliation_table(rows: list[Row]) -> Table:
             str(row.get("status") or ""),
             str(row.get("customer_aws_account_id") or ""),
             cell(row.get("statement_usage_amount")),
+            cell(row.get("issued_usage_amount")),
             cell(row.get("expected_metered_amount")),
             cell(row.get("accepted_metered_amount")),
             cell(row.get("invoiced_amount")),
@@ -481,6 +487,7 @@ def _reconciliation_table(rows: list[Row]) -> Table:
             "Status",
             "AWS account",
             "Statement usage",
+            "Issued usage",
             "Expected metered",
             "Accepted metered",
             "Invoiced",
@@ -489,7 +496,29 @@ def _reconciliation_table(rows: list[Row]) -> Table:
             "Invoicing variance",
         ),
         body,
-        numeric=(3, 4, 5, 6, 7, 8, 9),
+        numeric=(3, 4, 5, 6, 7, 8, 9, 10),
+    )
+
+
+def _unmatched_events_table(rows: list[Row]) -> Table:
+    """SPEC 9.3's billing events that no organization's reconciliation counts (landed text:
+    the template escapes every cell)."""
+    body = tuple(
+        (
+            str(row.get("cause") or ""),
+            str(row.get("billing_event_id") or ""),
+            str(row.get("end_user_account_id") or ""),
+            str(row.get("product_id") or ""),
+            str(row.get("transaction_type") or ""),
+            "" if row.get("amount") is None else decimal_text(row["amount"]),
+            str(row.get("source_file") or ""),
+        )
+        for row in rows
+    )
+    return Table(
+        ("Cause", "Billing event", "AWS account", "Product", "Type", "Amount (USD)", "File"),
+        body,
+        numeric=(5,),
     )
 
 

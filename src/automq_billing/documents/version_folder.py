@@ -61,6 +61,7 @@ class VersionFolder:
     organizations: dict[str, Row]
     reconciliation: list[Row] | None
     exceptions: list[Row] | None
+    unmatched_events: list[Row] | None  # SPEC 9.3: billing events no reconciliation counts
     validation: dict | None
     month_final: FinalMonth | None  # this month's final.json, whichever version it names
     previous_finals: list[FinalMonth]
@@ -106,6 +107,9 @@ def read_version_folder(folder: Path, output_root: Path) -> VersionFolder:
             folder / "marketplace_exceptions.parquet",
             required=False,
             columns=["organization_id", "status", "cause", "amount_difference"],
+        ),
+        unmatched_events=read_rows(
+            folder / "marketplace_unmatched_billing_events.parquet", required=False
         ),
         validation=_read_json(folder / "validation" / "results.json", problems),
         month_final=month_final,

@@ -138,9 +138,27 @@ SCHEMAS = {
             ("cause", pa.string()),
         ]
     ),
+    "marketplace_unmatched_billing_events": pa.schema(
+        [
+            ("usage_month", pa.date32()),
+            ("billing_event_id", pa.string()),
+            ("end_user_account_id", pa.string()),
+            ("product_id", pa.string()),
+            ("action", pa.string()),
+            ("transaction_type", pa.string()),
+            ("amount", D6),
+            ("currency", pa.string()),
+            ("update_date", pa.timestamp("us", tz="UTC")),
+            ("source_file", pa.string()),
+            ("file_row_number", pa.int64()),
+            ("cause", pa.string()),
+        ]
+    ),
 }
 
 PRODUCT_CODE = "4q8wbzxk1m5ta7c2hd9oyr6ve"
+# a landed billing event of an unknown account, with markup in its landed text
+UNMATCHED_EVENT_ID = "<b>evt-unknown</b>"
 
 
 def round2(value: Decimal) -> Decimal:
@@ -446,6 +464,9 @@ def write_version_folder(
         outputs["marketplace_exceptions.parquet"] = _write_parquet(
             folder, "marketplace_exceptions", exceptions
         )
+        outputs["marketplace_unmatched_billing_events.parquet"] = _write_parquet(
+            folder, "marketplace_unmatched_billing_events", _unmatched_rows(month)
+        )
     _write_validation(folder)
     manifest = _manifest(month, version, closed_at, lines, statements, outputs, corrections)
     if marketplace:
@@ -456,6 +477,25 @@ def write_version_folder(
         }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
+
+
+def _unmatched_rows(month: dt.date) -> list[dict]:
+    return [
+        {
+            "usage_month": month,
+            "billing_event_id": UNMATCHED_EVENT_ID,
+            "end_user_account_id": "999999999999",
+            "product_id": "prod-byoc7usage2k3",
+            "action": "INVOICED",
+            "transaction_type": "SELLER_REV_SHARE",
+            "amount": Decimal("2.400000"),
+            "currency": "USD",
+            "update_date": dt.datetime(month.year, month.month, 3, tzinfo=dt.UTC),
+            "source_file": "marketplace_billing_events/date=2026-11-03/billing_event.csv",
+            "file_row_number": 7,
+            "cause": "unknown_customer",
+        }
+    ]
 
 
 def _quarantine_rows(month: dt.date) -> list[dict]:

@@ -21,6 +21,7 @@ from close_fixture import (
     OCTOBER,
     SCRIPT_ID,
     UNICODE_ID,
+    UNMATCHED_EVENT_ID,
     Org,
     write_final_month,
     write_version_folder,
@@ -119,6 +120,9 @@ def test_landed_values_stay_text(october):
     assert escaped_script in index
     report = (october.destination / "close_report.html").read_text(encoding="utf-8")
     assert html.escape("<img src=x onerror=alert(1)>") in report
+    # SPEC 9.3: a billing event no reconciliation counts is listed, its landed id escaped
+    assert html.escape(UNMATCHED_EVENT_ID) in report and UNMATCHED_EVENT_ID not in report
+    assert "unknown_customer" in report and "2.400000" in report
     # the organization chart labels the <script> organization as SVG text, escaped too
     assert re.search(r"<text[^>]*>&lt;script&gt;", report)
 
