@@ -113,6 +113,19 @@ def write_ledger(
             con.unregister("issued_lines")
 
 
+def write_issued_rate_cards(con: duckdb.DuckDBPyConnection, rate_cards: pa.Table) -> None:
+    """The rate cards the final months were issued at (ledger.issued_rate_cards)."""
+    con.execute("delete from ledger.issued_rate_cards").fetchall()
+    if rate_cards.num_rows:
+        con.register("issued_rate_cards", rate_cards)
+        try:
+            con.execute(
+                "insert into ledger.issued_rate_cards by name select * from issued_rate_cards"
+            ).fetchall()
+        finally:
+            con.unregister("issued_rate_cards")
+
+
 # the loads no successful close build has processed yet (int_usage_loads_pending in dbt)
 _PENDING_LOADS = """
     select distinct loaded.load_id
@@ -165,7 +178,11 @@ def build_inputs(con: duckdb.DuckDBPyConnection, fingerprint: str, close_month: 
     (their fingerprint), the month being closed and the ledger of issued months (written by
     write_ledger just before)."""
     digest = hashlib.sha256(f"{fingerprint}|{close_month.isoformat()}".encode())
-    for table in ("ledger.final_months", "ledger.issued_statement_lines"):
+    for table in (
+        "ledger.final_months",
+        "ledger.issued_statement_lines",
+        "ledger.issued_rate_cards",
+    ):
         rows = con.execute(f"select * from {table} order by all")  # noqa: S608 (constant names)
         digest.update(f"|{table}|{[column[0] for column in rows.description]}|".encode())
         for row in rows.fetchall():
