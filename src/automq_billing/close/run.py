@@ -146,17 +146,10 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
             raise landing_error(options.landing, survey.problems)
         with timings.stage("ledger"):
             final_rows, issued_lines = ledger.issued_ledger(months, options.month)
-            rate_cards = ledger.issued_rate_cards(months, options.month)
+            issued = (final_rows, issued_lines, ledger.issued_rate_cards(months, options.month))
             basis = ledger.issued_basis(months, options.month)
         with ValidationWorker() as worker, ThreadPoolExecutor(max_workers=1) as pool:
-            load, suites, plan = _load(
-                options,
-                vocabulary,
-                survey,
-                (final_rows, issued_lines, rate_cards),
-                timings,
-                progress,
-            )
+            load, suites, plan = _load(options, vocabulary, survey, issued, timings, progress)
             landing_report = pool.submit(worker.run, suites)
             dbt_result = _build(options, plan, timings, progress)
             with timings.stage("read"), warehouse.connect(options.warehouse, read_only=True) as con:
@@ -262,6 +255,7 @@ def _build(
     ]
     if plan.full_refresh:
         args.append("--full-refresh")
+    target = work_dir_for(options.warehouse.absolute()) / "target"
     with timings.stage("dbt"):
         try:
             result = run_dbt(
@@ -270,9 +264,10 @@ def _build(
                 warehouse=options.warehouse,
                 progress=progress,
             )
-        finally:  # broken seeds are refused by name, whatever else their prices broke
-            target = work_dir_for(options.warehouse.absolute()) / "target"
+        except BillingError:  # broken seeds are refused by name, whatever else they made fail
             reference.refuse_reference_problems(options.warehouse, target)
+            raise
+        reference.refuse_reference_problems(options.warehouse, target)
     with warehouse.connect(options.warehouse) as con:
         warehouse.mark_loads_processed(con)
         warehouse.record_build(con, plan.fingerprint, plan.full_refresh)
