@@ -136,13 +136,13 @@ differences as (
         case
             when rate_card_changes.is_issued
                 then 'version ' || rate_card_changes.issued_rate_card_version || ' at '
-                || cast(rate_card_changes.issued_unit_price as varchar)
+                    || cast(rate_card_changes.issued_unit_price as varchar)
             else 'none'
         end as issued_value,
         case
             when rate_card_changes.is_in_force
                 then 'version ' || rate_card_changes.current_rate_card_version || ' at '
-                || cast(rate_card_changes.current_unit_price as varchar)
+                    || cast(rate_card_changes.current_unit_price as varchar)
             else 'none in force'
         end as current_value
     from rate_card_changes
@@ -200,10 +200,10 @@ differences as (
         cast(null as integer) as tier,
         cast(null as varchar) as cluster_tier,
         'list price of ' || licenses_priced.term || ' licence ' || issued_positions.license_id
-        as difference,
+            as difference,
         cast(issued_positions.first_unit_price as varchar) as issued_value,
         coalesce(cast(licenses_priced.list_price_per_aku as varchar), 'none in force')
-        as current_value
+            as current_value
     from issued_positions
     inner join licenses_priced on issued_positions.license_id = licenses_priced.license_id
     where issued_positions.billing_item = 'aku_subscription'
