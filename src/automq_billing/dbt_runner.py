@@ -121,8 +121,11 @@ def _seed_partial_parse(project_dir: Path, target: Path) -> None:
 
     Measured on the demo landing (2026-09, 12 organizations, 2 shared cores): a first close on a
     new warehouse took 10.2 to 10.6 s with a kept parse (dbt 7.6 s) and 12.7 s without (dbt
-    10.2 s), and the end-to-end tests start dozens of new warehouses, so the cache is kept,
-    checked rather than trusted."""
+    10.2 s) on a quiet machine; 32.6 to 37.6 s with (dbt 25.2 to 27.1 s) and 36.9 to 41.3 s
+    without (dbt 30.1 to 32.3 s) on a busy one. The end-to-end tests start dozens of new
+    warehouses, so the cache is kept, checked rather than trusted. (The name catches an edited
+    or truncated file; someone who can write the user's cache folder can still plant a whole new
+    file under a matching name, as they could edit a warehouse's own `.dbt/target/`.)"""
     if os.path.lexists(target / _PARTIAL_PARSE):
         return  # the warehouse's own parse
     folder = _cache_folder()
