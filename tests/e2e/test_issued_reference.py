@@ -128,7 +128,11 @@ def test_an_issued_month_that_became_unpriced_is_refused_not_credited(issued):
 
     result = refused_october(issued, "unpriced", ("rate_card_tiers", move_past_september))
     assert "issued month was edited" in result.stderr
-    for name in ("seeds/rate_card_tiers.csv", "2026-09 data_ingress tier 1", "none in force"):
+    for name in (
+        "seeds/rate_card_tiers.csv",
+        "2026-09 data_ingress tier 1: price in force",
+        "now none in force",
+    ):
         assert name in result.stderr, result.stderr
 
 
@@ -153,12 +157,12 @@ def test_tier_mode_bounds_and_list_price_of_an_issued_month_are_refused(issued):
         ("aku_list_prices", raise_monthly_list_price),
     )
     for name in (
-        "seeds/rate_card_tiers.csv: 2026-09 data_ingress tier 1 tier mode issued as graduated "
-        "and now volume",
-        "seeds/rate_card_tiers.csv: 2026-09 data_egress tier 2 tier bounds issued as "
-        "[10240.000000, 102400.000000) and now [10000.000000, 102400.000000)",
-        "seeds/aku_list_prices.csv: 2026-09 aku_subscription list price of monthly licence "
-        "lic-list issued as 120.000000 and now 125.000000",
+        "seeds/rate_card_tiers.csv: 2026-09 data_ingress tier 1: tier mode issued as graduated, "
+        "now volume",
+        "seeds/rate_card_tiers.csv: 2026-09 data_egress tier 2: tier bounds issued as "
+        "[10240.000000, 102400.000000), now [10000.000000, 102400.000000)",
+        "seeds/aku_list_prices.csv: 2026-09 aku_subscription: list price of monthly licence "
+        "lic-list issued as 120.000000, now 125.000000",
     ):
         assert name in result.stderr, result.stderr
 

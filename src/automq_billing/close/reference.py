@@ -97,8 +97,8 @@ def refuse_issued_reference_changes(con: duckdb.DuckDBPyConnection) -> None:
         return
     described = "; ".join(
         f"seeds/{seed}.csv: {format_month(month)} {item}"
-        f"{f' tier {tier}' if tier else ''}{f' {cluster}' if cluster else ''} "
-        f"{difference} issued as {issued} and now {now}"
+        f"{f' tier {tier}' if tier else ''}{f' {cluster}' if cluster else ''}: "
+        f"{difference} issued as {issued}, now {now}"
         for month, seed, item, tier, cluster, difference, issued, now in changes[:_SHOWN]
     )
     more = f" (and {len(changes) - _SHOWN} more)" if len(changes) > _SHOWN else ""
