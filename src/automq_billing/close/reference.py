@@ -33,12 +33,15 @@ PROBLEM_MODELS = (
 _SHOWN = 10
 
 
-def built_problem_models(target: Path) -> list[str]:
-    """The gate models the last dbt run built successfully (from its run_results.json): a gate
-    that did not run (its seed failed to load) may hold an earlier run's rows, so it is not
-    read."""
+def built_problem_models(target: Path, since: float = 0.0) -> list[str]:
+    """The gate models the dbt run started at `since` (a time.time()) built successfully, from
+    its run_results.json: a gate that did not run (its seed failed to load, or dbt stopped before
+    writing its results) may hold an earlier run's rows, so it is not read."""
+    path = target / "run_results.json"
     try:
-        results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
+        if path.stat().st_mtime < since:
+            return []  # an earlier run's results
+        results = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
     built = {
@@ -68,9 +71,10 @@ def reference_problems(con: duckdb.DuckDBPyConnection, models: list[str]) -> lis
     return sorted(described)
 
 
-def refuse_reference_problems(warehouse: Path, target: Path) -> None:
-    """After a build: refuses (BillingError) when a gate model it built has rows."""
-    models = built_problem_models(target)
+def refuse_reference_problems(warehouse: Path, target: Path, since: float = 0.0) -> None:
+    """After a build started at `since`: refuses (BillingError) when a gate model it built has
+    rows."""
+    models = built_problem_models(target, since)
     if not models or not warehouse.exists():
         return
     try:

@@ -255,7 +255,7 @@ def _build(
     ]
     if plan.full_refresh:
         args.append("--full-refresh")
-    target = work_dir_for(options.warehouse.absolute()) / "target"
+    target, since = work_dir_for(options.warehouse.absolute()) / "target", time.time()
     with timings.stage("dbt"):
         try:
             result = run_dbt(
@@ -265,9 +265,9 @@ def _build(
                 progress=progress,
             )
         except BillingError:  # broken seeds are refused by name, whatever else they made fail
-            reference.refuse_reference_problems(options.warehouse, target)
+            reference.refuse_reference_problems(options.warehouse, target, since)
             raise
-        reference.refuse_reference_problems(options.warehouse, target)
+        reference.refuse_reference_problems(options.warehouse, target, since)
     with warehouse.connect(options.warehouse) as con:
         warehouse.mark_loads_processed(con)
         warehouse.record_build(con, plan.fingerprint, plan.full_refresh)

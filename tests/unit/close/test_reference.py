@@ -91,3 +91,12 @@ def test_a_gate_the_build_did_not_run_is_not_read(tmp_path):
     )
     assert built_problem_models(target) == ["int_aku_reference_problems"]
     refuse_reference_problems(_warehouse(tmp_path), target)  # nothing to refuse
+
+
+def test_the_results_of_an_earlier_run_are_not_read(tmp_path):
+    """dbt stopped before writing its results (a parse error): the problems an earlier run
+    found are not reported again."""
+    target = _run_results(tmp_path / "target", dict.fromkeys(PROBLEM_MODELS, "success"))
+    since = (target / "run_results.json").stat().st_mtime + 1
+    assert built_problem_models(target, since) == []
+    refuse_reference_problems(_warehouse(tmp_path), target, since)  # nothing to refuse
