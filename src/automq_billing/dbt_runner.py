@@ -7,7 +7,9 @@ each warehouse keeps its own partial parse: a close re-parses only what changed.
 warehouse's folder with the profile naming the file by its bare name, so the profile, and with it
 the partial parse, is the same for every warehouse of that name; a warehouse's first build starts
 from the last partial parse of this project kept in the user's cache (dbt checks every file's
-checksum, its version and the profile, and re-parses what differs).
+checksum, its version and the profile, and re-parses what differs). dbt does not check the
+parse itself, so the kept copy is used only when it is exactly the one kept for this project state
+(see _seed_partial_parse).
 """
 
 from __future__ import annotations
@@ -18,16 +20,18 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from automq_billing.errors import BillingError
+from automq_billing.warehouse import code_fingerprint
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _PARTIAL_PARSE = "partial_parse.msgpack"
@@ -58,33 +62,105 @@ def work_dir_for(warehouse: Path) -> Path:
     return warehouse.parent / ".dbt"
 
 
-def _parse_cache(project_dir: Path) -> Path | None:
-    """Where the last partial parse of this project is kept between warehouses."""
+def _cache_folder() -> Path | None:
+    """Where the last partial parse of each project state is kept between warehouses."""
     try:
         base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     except RuntimeError:  # no home directory: no cache
         return None
-    key = hashlib.sha256(str(project_dir.resolve()).encode()).hexdigest()[:16]
-    return base / "automq-billing" / f"dbt-{key}-{_PARTIAL_PARSE}"
+    return base / "automq-billing"
+
+
+def _cache_key(project_dir: Path) -> str:
+    """What a kept partial parse stands for: this project folder, every file dbt reads from it
+    (warehouse.code_fingerprint) and the dbt version."""
+    try:
+        dbt_version = version("dbt-core")
+    except PackageNotFoundError:
+        dbt_version = "unknown"
+    text = f"{project_dir.resolve()}|{dbt_version}|{code_fingerprint(project_dir)}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _cache_entries(folder: Path, key: str) -> list[tuple[Path, str]]:
+    """(path, sha256 its name promises) of the kept parses for `key`; none if the folder is not
+    a real folder (a symbolic link is never followed)."""
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    pattern = re.compile(rf"dbt-{key}-([0-9a-f]{{64}})\.msgpack")
+    return [
+        (entry, match.group(1))
+        for entry in sorted(folder.iterdir())
+        if (match := pattern.fullmatch(entry.name))
+    ]
+
+
+def _read_regular(path: Path) -> bytes | None:
+    """The bytes of a regular file, never through a symbolic link; None otherwise."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        return handle.read()
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Creates `path` (it must not exist, not even as a symbolic link) holding `data`."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    with os.fdopen(os.open(path, flags, 0o600), "wb") as handle:
+        handle.write(data)
 
 
 def _seed_partial_parse(project_dir: Path, target: Path) -> None:
-    cache = _parse_cache(project_dir)
-    if cache is not None and cache.is_file() and not (target / _PARTIAL_PARSE).exists():
-        with contextlib.suppress(OSError):  # a speed-up only: dbt parses everything without it
-            target.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(cache, target / _PARTIAL_PARSE)
+    """A warehouse's first build starts from the partial parse kept for exactly this project
+    state, when its bytes still hash to the sha256 its name carries; anything else (an edited
+    cache, a link, another project state) is ignored and dbt parses the project itself.
+
+    Measured on the demo landing (2026-09, 12 organizations, 2 shared cores): a first close on a
+    new warehouse took 10.2 to 10.6 s with a kept parse (dbt 7.6 s) and 12.7 s without (dbt
+    10.2 s) on a quiet machine; 32.6 to 37.6 s with (dbt 25.2 to 27.1 s) and 36.9 to 41.3 s
+    without (dbt 30.1 to 32.3 s) on a busy one. The end-to-end tests start dozens of new
+    warehouses, so the cache is kept, checked rather than trusted. (The name catches an edited
+    or truncated file; someone who can write the user's cache folder can still plant a whole new
+    file under a matching name, as they could edit a warehouse's own `.dbt/target/`.)"""
+    if os.path.lexists(target / _PARTIAL_PARSE):
+        return  # the warehouse's own parse
+    folder = _cache_folder()
+    if folder is None:
+        return
+    # a speed-up only: dbt parses everything without it
+    with contextlib.suppress(OSError, BillingError):
+        for entry, digest in _cache_entries(folder, _cache_key(project_dir)):
+            data = _read_regular(entry)
+            if data is not None and hashlib.sha256(data).hexdigest() == digest:
+                target.mkdir(parents=True, exist_ok=True)
+                _write_new(target / _PARTIAL_PARSE, data)
+                return
 
 
 def _keep_partial_parse(project_dir: Path, target: Path) -> None:
-    cache = _parse_cache(project_dir)
-    if cache is None or not (target / _PARTIAL_PARSE).is_file():
+    """Keeps the warehouse's partial parse under a name carrying the project state it stands
+    for and the sha256 of its bytes (replacing the one kept for that state before)."""
+    folder = _cache_folder()
+    data = _read_regular(target / _PARTIAL_PARSE)
+    if folder is None or data is None:
         return
-    with contextlib.suppress(OSError):
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        temporary = cache.with_name(f".{cache.name}.{os.getpid()}")
-        shutil.copyfile(target / _PARTIAL_PARSE, temporary)
-        os.replace(temporary, cache)  # whole or not at all, whatever runs beside it
+    with contextlib.suppress(OSError, BillingError):
+        key = _cache_key(project_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        if folder.is_symlink():
+            return
+        kept = folder / f"dbt-{key}-{hashlib.sha256(data).hexdigest()}.msgpack"
+        temporary = folder / f".{kept.name}.{os.getpid()}"
+        temporary.unlink(missing_ok=True)
+        _write_new(temporary, data)
+        os.replace(temporary, kept)  # whole or not at all, whatever runs beside it
+        for entry, _ in _cache_entries(folder, key):
+            if entry != kept:
+                entry.unlink(missing_ok=True)
 
 
 def dbt_environment(warehouse: Path) -> dict[str, str]:

@@ -255,6 +255,55 @@ def issued_ledger(months: list[Month], before: dt.date) -> tuple[list[tuple], pa
     return final_rows, empty
 
 
+ISSUED_RATE_CARD_TYPES = pa.schema(
+    [
+        ("statement_month", pa.date32()),
+        ("billing_item", pa.string()),
+        ("tier", pa.int32()),
+        ("cluster_tier", pa.string()),
+        ("tier_mode", pa.string()),
+        ("lower_bound", pa.decimal128(38, 6)),
+        ("upper_bound", pa.decimal128(38, 6)),
+        ("unit_price", pa.decimal128(38, 6)),
+        ("unit", pa.string()),
+        ("rate_card_version", pa.string()),
+    ]
+)
+
+
+def issued_rate_cards(months: list[Month], before: dt.date) -> pa.Table:
+    """The rate card each final month before `before` was issued at (SPEC 8: the reference data
+    that priced an issued month never changes), as one table for ledger.issued_rate_cards: the
+    version's `rate_card.parquet`, read after final.json vouches for the manifest and the manifest
+    for the file. A version closed before the rate card was published has no such file: it is
+    left out, and rpt_correction_price_changes falls back to comparing the unit prices of its
+    issued lines (and its unpriced usage) for that month."""
+    tables: list[pa.Table] = []
+    for state in months:
+        if state.final is None or state.month >= before:
+            continue
+        version = state.version(state.final.version)
+        verified_file(version, state.final, "manifest.json")
+        entry = (version.manifest().get("outputs") or {}).get("rate_card.parquet")
+        if not isinstance(entry, dict):
+            continue  # an older version: the fallback above
+        path = version.folder / "rate_card.parquet"
+        if not path.is_file() or sha256_file(path) != entry.get("sha256"):
+            raise BillingError(
+                f"The issued version {version.label} no longer matches its manifest: "
+                f"rate_card.parquet {'is missing' if not path.is_file() else 'changed'}.",
+                hint="an issued month never changes: restore its folder from a backup, then run "
+                "again",
+            )
+        table = pq.read_table(path)
+        columns = [pa.array([state.month] * table.num_rows, pa.date32())] + [
+            table.column(column.name).cast(column.type)
+            for column in list(ISSUED_RATE_CARD_TYPES)[1:]
+        ]
+        tables.append(pa.Table.from_arrays(columns, schema=ISSUED_RATE_CARD_TYPES))
+    return pa.concat_tables(tables) if tables else ISSUED_RATE_CARD_TYPES.empty_table()
+
+
 # ---------------------------------------------------------------------------------------------
 # finalize and status
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import yaml
 
 from automq_billing.errors import BillingError
 
@@ -113,6 +114,19 @@ def write_ledger(
             con.unregister("issued_lines")
 
 
+def write_issued_rate_cards(con: duckdb.DuckDBPyConnection, rate_cards: pa.Table) -> None:
+    """The rate cards the final months were issued at (ledger.issued_rate_cards)."""
+    con.execute("delete from ledger.issued_rate_cards").fetchall()
+    if rate_cards.num_rows:
+        con.register("issued_rate_cards", rate_cards)
+        try:
+            con.execute(
+                "insert into ledger.issued_rate_cards by name select * from issued_rate_cards"
+            ).fetchall()
+        finally:
+            con.unregister("issued_rate_cards")
+
+
 # the loads no successful close build has processed yet (int_usage_loads_pending in dbt)
 _PENDING_LOADS = """
     select distinct loaded.load_id
@@ -128,18 +142,56 @@ def mark_loads_processed(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
 
 
+# What dbt reads besides the folders dbt_project.yml names (dbt's defaults for those it omits)
+_DBT_FILES = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "packages.yml",
+    "dependencies.yml",
+    "selectors.yml",
+)
+_DBT_PATHS = {
+    "model-paths": ["models"],
+    "seed-paths": ["seeds"],
+    "test-paths": ["tests"],
+    "macro-paths": ["macros"],
+    "analysis-paths": ["analyses"],
+    "snapshot-paths": ["snapshots"],
+    "docs-paths": [],
+}
+
+
+def dbt_project_files(project_dir: Path) -> list[Path]:
+    """Every file dbt reads from the project: dbt_project.yml, the profile, and every file under
+    the model, seed, test (data tests and unit-test fixtures), macro, analysis, snapshot and docs
+    paths dbt_project.yml names, in a fixed order."""
+    try:
+        config = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise BillingError(
+            f"{project_dir / 'dbt_project.yml'} cannot be read ({error}).",
+            hint="pass --project-dir pointing at a copy of the automq-billing repository",
+        ) from None
+    config = config if isinstance(config, dict) else {}
+    folders = {
+        str(folder)
+        for key, default in _DBT_PATHS.items()
+        for folder in (config.get(key) or default)
+    }
+    files = {project_dir / name for name in _DBT_FILES if (project_dir / name).is_file()}
+    for folder in folders:
+        files.update(p for p in (project_dir / folder).rglob("*") if p.is_file())
+    return sorted(files)
+
+
 def code_fingerprint(project_dir: Path) -> str:
-    """sha256 over the project's models, macros, seeds and dbt_project.yml: what a build
-    computes with. A change to any of them (an upgrade, an edited model, a new rate card version)
-    rebuilds every table, so no month keeps rows computed by other rules or prices."""
+    """sha256 over every file dbt reads from the project (dbt_project_files: models, macros,
+    seeds, data tests, analyses, ...): what a build computes and checks with. A change to any of
+    them (an upgrade, an edited model, a new rate card version, a new data test) rebuilds every
+    table and runs every test, so no month keeps rows computed by other rules or prices and no
+    new check is skipped by a close that reuses the warehouse."""
     digest = hashlib.sha256()
-    files = [project_dir / "dbt_project.yml"] + sorted(
-        p
-        for folder in ("models", "macros", "seeds")
-        for p in (project_dir / folder).rglob("*")
-        if p.is_file()
-    )
-    for path in files:
+    for path in dbt_project_files(project_dir):
         digest.update(str(path.relative_to(project_dir)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -165,7 +217,11 @@ def build_inputs(con: duckdb.DuckDBPyConnection, fingerprint: str, close_month: 
     (their fingerprint), the month being closed and the ledger of issued months (written by
     write_ledger just before)."""
     digest = hashlib.sha256(f"{fingerprint}|{close_month.isoformat()}".encode())
-    for table in ("ledger.final_months", "ledger.issued_statement_lines"):
+    for table in (
+        "ledger.final_months",
+        "ledger.issued_statement_lines",
+        "ledger.issued_rate_cards",
+    ):
         rows = con.execute(f"select * from {table} order by all")  # noqa: S608 (constant names)
         digest.update(f"|{table}|{[column[0] for column in rows.description]}|".encode())
         for row in rows.fetchall():

@@ -1,6 +1,8 @@
-{#- One row per month with billable usage (and the month the running close produces), billing
-    item and tier (data items) or cluster tier (uptime): the prices in force that month, for the
-    statements that describe their lines ("10 TiB to 100 TiB at 0.035 USD per GiB"). -#}
+{#- One row per month with billable usage (and the month the running close produces, and every
+    final month before it), billing item and tier (data items) or cluster tier (uptime): the
+    prices in force that month, for the statements that describe their lines ("10 TiB to 100 TiB
+    at 0.035 USD per GiB"), and to compare with the rate card each final month was issued at
+    (rpt_correction_price_changes). -#}
 with
 
 quantities as (
@@ -12,6 +14,12 @@ quantities as (
 run_context as (
 
     select * from {{ ref('stg_control__run_context') }}
+
+),
+
+final_months as (
+
+    select * from {{ ref('stg_ledger__final_months') }}
 
 ),
 
@@ -32,6 +40,8 @@ months as (
     select distinct quantities.usage_month from quantities
     union
     select run_context.close_month from run_context
+    union
+    select final_months.statement_month from final_months
 
 ),
 

@@ -130,10 +130,11 @@ UNSIZED = """
     having count(*) > 0
 """
 PRICE_CHANGES = """
-    select issued_month, billing_item, tier, cluster_tier, seed_name, issued_unit_price,
-        rerated_unit_price, organizations
+    select issued_month, seed_name, billing_item, tier, cluster_tier, difference, issued_value,
+        current_value
     from marts.rpt_correction_price_changes
-    order by issued_month, billing_item, tier, cluster_tier
+    order by issued_month, seed_name, billing_item, tier nulls first, cluster_tier nulls first,
+        difference
 """
 CORRECTIONS_BY_MONTH = """
     select adjusted_month, count(*), sum(amount)

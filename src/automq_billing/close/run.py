@@ -34,7 +34,7 @@ import duckdb
 import pyarrow as pa
 
 from automq_billing import __version__, ledger, warehouse
-from automq_billing.close import queries
+from automq_billing.close import queries, reference
 from automq_billing.close.export import publishing, remove_own_temporaries, write_table
 from automq_billing.close.manifest import Conservation, Corrections, Manifest, Totals, money
 from automq_billing.close.marketplace import (
@@ -42,7 +42,7 @@ from automq_billing.close.marketplace import (
     marketplace_block,
     marketplace_suites,
 )
-from automq_billing.dbt_runner import DbtResult, run_dbt
+from automq_billing.dbt_runner import DbtResult, run_dbt, work_dir_for
 from automq_billing.errors import BillingError
 from automq_billing.landing import (
     LandingSurvey,
@@ -146,11 +146,10 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
             raise landing_error(options.landing, survey.problems)
         with timings.stage("ledger"):
             final_rows, issued_lines = ledger.issued_ledger(months, options.month)
+            issued = (final_rows, issued_lines, ledger.issued_rate_cards(months, options.month))
             basis = ledger.issued_basis(months, options.month)
         with ValidationWorker() as worker, ThreadPoolExecutor(max_workers=1) as pool:
-            load, suites, plan = _load(
-                options, vocabulary, survey, final_rows, issued_lines, timings, progress
-            )
+            load, suites, plan = _load(options, vocabulary, survey, issued, timings, progress)
             landing_report = pool.submit(worker.run, suites)
             dbt_result = _build(options, plan, timings, progress)
             with timings.stage("read"), warehouse.connect(options.warehouse, read_only=True) as con:
@@ -182,11 +181,11 @@ def _load(
     options: CloseOptions,
     vocabulary: Vocabulary,
     survey: LandingSurvey,
-    final_rows: list[tuple],
-    issued_lines: pa.Table,
+    issued: tuple[list[tuple], pa.Table, pa.Table],
     timings: Timings,
     progress: Progress,
 ) -> tuple[LoadResult, list[Suite], BuildPlan]:
+    final_rows, issued_lines, rate_cards = issued  # the ledger: months, lines, rate cards
     options.warehouse.parent.mkdir(parents=True, exist_ok=True)
     with warehouse.connect(options.warehouse) as con:
         with timings.stage("load"):
@@ -199,6 +198,7 @@ def _load(
             rebuild = warehouse.needs_full_rebuild(con, fingerprint)
             warehouse.write_run_context(con, options.month, uuid.uuid4().hex)
             warehouse.write_ledger(con, final_rows, issued_lines)
+            warehouse.write_issued_rate_cards(con, rate_cards)
             inputs = warehouse.build_inputs(con, fingerprint, options.month)
             full_refresh = rebuild or options.full_refresh
             reuse = not full_refresh and warehouse.built_for(con, inputs)
@@ -255,10 +255,19 @@ def _build(
     ]
     if plan.full_refresh:
         args.append("--full-refresh")
+    target, since = work_dir_for(options.warehouse.absolute()) / "target", time.time()
     with timings.stage("dbt"):
-        result = run_dbt(
-            args, project_dir=options.project_dir, warehouse=options.warehouse, progress=progress
-        )
+        try:
+            result = run_dbt(
+                args,
+                project_dir=options.project_dir,
+                warehouse=options.warehouse,
+                progress=progress,
+            )
+        except BillingError:  # broken seeds are refused by name, whatever else they made fail
+            reference.refuse_reference_problems(options.warehouse, target, since)
+            raise
+        reference.refuse_reference_problems(options.warehouse, target, since)
     with warehouse.connect(options.warehouse) as con:
         warehouse.mark_loads_processed(con)
         warehouse.record_build(con, plan.fingerprint, plan.full_refresh)
@@ -292,20 +301,7 @@ def _read_month(
             f"(effective_from on or before {options.month}), or check the prepaid rows dated "
             f"{label} in the landing",
         )
-    changes = con.execute(queries.PRICE_CHANGES).fetchall()
-    if changes:
-        described = "; ".join(
-            f"{seed}: {format_month(month)} {item}"
-            f"{f' tier {tier}' if tier else ''}{f' {cluster}' if cluster else ''} "
-            f"issued at {issued} and now priced {now}"
-            for month, item, tier, cluster, seed, issued, now, _ in changes[:10]
-        )
-        raise BillingError(
-            f"The prices of an issued month were edited: {described}. An issued month never "
-            "changes, so its corrections cannot be computed; nothing was written.",
-            hint="restore the issued versions in the seeds named above and add new prices as a new "
-            "version from the next open month",
-        )
+    reference.refuse_issued_reference_changes(con)
     tables = {
         name: con.sql(sql, params=params if "$month" in sql else None).to_arrow_table()
         for name, sql in {**queries.OUTPUT_TABLES, **MARKETPLACE_TABLES}.items()
