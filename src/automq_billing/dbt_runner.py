@@ -8,6 +8,9 @@ warehouse's folder with the profile naming the file by its bare name, so the pro
 the partial parse, is the same for every warehouse of that name; a warehouse's first build starts
 from the last partial parse of this project kept in the user's cache (dbt checks every file's
 checksum, its version and the profile, and re-parses what differs).
+
+Nothing is written through a symbolic link: `.dbt/` holding a link (or a FIFO, a device) is
+refused before dbt starts, and the run's log is opened without following links (`open_regular`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from automq_billing.errors import BillingError
+from automq_billing.safe_files import links_or_special, open_regular, real_folder
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _PARTIAL_PARSE = "partial_parse.msgpack"
@@ -111,8 +115,15 @@ def run_dbt(
 ) -> DbtResult:
     """Runs `dbt <args>` on the project; raises BillingError when any node errors or fails."""
     warehouse, project_dir = warehouse.absolute(), project_dir.absolute()
-    work_dir = work_dir_for(warehouse)
-    work_dir.mkdir(parents=True, exist_ok=True)
+    work_dir = real_folder(work_dir_for(warehouse))
+    planted = links_or_special(work_dir)
+    if planted:
+        raise BillingError(
+            f"dbt's working folder {work_dir} holds {planted[0]}, a symbolic link or special "
+            "file; dbt would write through it.",
+            hint=f"remove {work_dir} (dbt recreates it; the first build then parses everything) "
+            "and run again",
+        )
     _seed_partial_parse(project_dir, work_dir / "target")
     log_path = work_dir / "dbt-run.jsonl"
     command = [
@@ -135,7 +146,7 @@ def run_dbt(
     errors: list[str] = []
     started = time.monotonic()
     with (
-        log_path.open("w", encoding="utf-8") as log,
+        open_regular(log_path, "w") as log,
         subprocess.Popen(
             command,
             cwd=warehouse.parent,

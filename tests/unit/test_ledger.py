@@ -14,6 +14,7 @@ import pytest
 from automq_billing import ledger
 from automq_billing.close.export import write_table
 from automq_billing.errors import BillingError
+from automq_billing.landing.load import sha256_file
 
 pytestmark = pytest.mark.unit
 SEPTEMBER, OCTOBER, NOVEMBER = dt.date(2026, 9, 1), dt.date(2026, 10, 1), dt.date(2026, 11, 1)
@@ -44,9 +45,14 @@ def _lines(month: dt.date, amount: str) -> pa.Table:
 
 
 def close_version(
-    output: Path, month: dt.date, amount: str = "0.50", basis: dict | None = None
+    output: Path,
+    month: dt.date,
+    amount: str = "0.50",
+    basis: dict | None = None,
+    landed: dict | None = None,
 ) -> Path:
-    """A version folder as a close writes it: lines, statements, manifest with sha256."""
+    """A version folder as a close writes it: lines, statements, manifest with sha256 and the
+    months with landed inputs (by default only its own)."""
     number = ledger.next_version_number(output, month)
     folder = output / f"{month:%Y-%m}" / f"v{number}"
     folder.mkdir(parents=True)
@@ -62,9 +68,30 @@ def close_version(
         "outputs": outputs,
         "totals": {"total_amount": amount, "organizations": 1, "statement_lines": 1},
         "corrections": {"issued_basis": basis or {}},
+        "landed_months": {f"{month:%Y-%m}": {"usage_rows": 1, "licences": 0}}
+        if landed is None
+        else landed,
     }
     (folder / "manifest.json").write_text(json.dumps(manifest))
     return folder
+
+
+def issue_by_hand(output: Path, month: dt.date, version: int = 1, **changes) -> Path:
+    """A final.json as finalize writes it, without finalize's checks (with `changes`)."""
+    folder = output / f"{month:%Y-%m}"
+    final = {
+        "month": f"{month:%Y-%m}",
+        "version": version,
+        "finalized_at": "2026-12-01T09:00:00+00:00",
+        "approved_by": "someone",
+        "sha256": {
+            name: sha256_file(folder / f"v{version}" / name) for name in ledger.ISSUED_FILES
+        },
+        "totals": {"total_amount": "0.50", "statements": 1, "lines": 1},
+        **changes,
+    }
+    (folder / "final.json").write_text(json.dumps(final))
+    return folder / "final.json"
 
 
 def test_finalize_writes_final_json_with_the_issued_files_hashes(tmp_path):
@@ -122,9 +149,7 @@ def test_a_month_after_a_final_month_comes_first(tmp_path):
     ledger.finalize(tmp_path, SEPTEMBER)
     close_version(tmp_path, OCTOBER, basis={"2026-09": 1})
     close_version(tmp_path, NOVEMBER, basis={"2026-09": 1})
-    (tmp_path / "2026-11" / "final.json").write_text(
-        json.dumps({"month": "2026-11", "version": 1, "finalized_at": "x", "sha256": {}})
-    )
+    issue_by_hand(tmp_path, NOVEMBER)  # as if October had been skipped
     with pytest.raises(BillingError, match="later month 2026-11 is already final"):
         ledger.finalize(tmp_path, OCTOBER)
     assert not (tmp_path / "2026-10" / "final.json").exists()
