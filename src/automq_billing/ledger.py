@@ -513,7 +513,7 @@ def finalize(
         )
     manifest = version.manifest()
     _refuse_never_closed(months, version, manifest)
-    _check_version_files(version, manifest)
+    check_version_files(version, manifest)
     basis_then = (manifest.get("corrections") or {}).get("issued_basis", {})
     basis_now = issued_basis(months, month)
     if basis_then != basis_now:
@@ -623,7 +623,7 @@ def _final_totals(version: Version, manifest: dict) -> dict:
         ) from None
 
 
-def _check_version_files(version: Version, manifest: dict) -> None:
+def check_version_files(version: Version, manifest: dict) -> None:
     outputs = manifest.get("outputs")
     outputs = outputs if isinstance(outputs, dict) else {}
     missing = [name for name in ISSUED_FILES[1:] if name not in outputs]
