@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
-import json
 import os
 import re
 import subprocess
@@ -22,6 +21,7 @@ from close_fixture import (
     SCRIPT_ID,
     UNICODE_ID,
     Org,
+    issue,
     write_final_month,
     write_version_folder,
 )
@@ -336,14 +336,7 @@ def test_a_draft_renders_again_and_an_issued_month_is_refused(tmp_path):
     assert (draft / "close_report.html").is_file()
     assert "Draft: not yet issued" in (draft / "close_report.html").read_text(encoding="utf-8")
     assert "not yet issued" not in (draft / "org-a.html").read_text(encoding="utf-8")
-    final = {
-        "month": "2026-10",
-        "version": 2,
-        "finalized_at": "2026-12-01T09:00:00+00:00",
-        "sha256": {},
-        "totals": {},
-    }
-    (root / "2026-10" / "final.json").write_text(json.dumps(final), encoding="utf-8")
+    issue(root, OCTOBER, 2, "2026-12-01T09:00:00+00:00")
     before = sorted(p.relative_to(root) for p in root.rglob("*"))
     with pytest.raises(BillingError, match="is final") as refused:
         render_documents_again(root, OCTOBER, 1)
