@@ -417,6 +417,7 @@ def issued_version(state: Month) -> Version:
 def issued_ledger(months: list[Month], before: dt.date) -> tuple[list[tuple], pa.Table]:
     """(final months before `before` as rows of ledger.final_months, the lines of their final
     versions as one table), read from the files final.json names after their sha256 is checked."""
+    refuse_problems(months)  # only an output folder as the runs wrote it counts
     final_rows: list[tuple] = []
     tables: list[pa.Table] = []
     for state in months:
