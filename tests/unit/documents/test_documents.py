@@ -451,13 +451,3 @@ def test_render_again_into_a_read_only_version_is_one_sentence(tmp_path):
             render_documents_again(root, OCTOBER, None)
     finally:
         folder.chmod(0o755)
-
-
-def test_an_error_writing_the_rendering_is_one_sentence_and_leaves_nothing(tmp_path):
-    root = tmp_path / "output"
-    folder = _small_close(root)
-    render_documents(folder, folder / "documents", output_root=root)
-    (folder / f".documents-2.tmp-{os.getpid()}").write_text("in the way")  # mkdir fails
-    with pytest.raises(BillingError, match="cannot be written into") as refused:
-        render_documents_again(root, OCTOBER, None)
-    assert refused.value.hint and not (folder / "documents-2").exists()
