@@ -492,3 +492,18 @@ def test_finalize_puts_its_stamp_in_place_only_once_final_json_is_written(tmp_pa
     ledger.remove_final_temporaries(tmp_path)
     assert (page.parent / "close_report.html").read_text() == "Issued by ann"
     assert ledger.read_output(tmp_path)[0].final.approved_by == "ann"
+
+
+def test_a_close_over_a_missing_issued_version_names_it_and_suggests_no_option_it_lacks(tmp_path):
+    """The close's hint suggested `--version`, which close does not have."""
+    import shutil
+
+    folder = close_version(tmp_path, SEPTEMBER)
+    ledger.finalize(tmp_path, SEPTEMBER)
+    shutil.rmtree(folder)
+    with pytest.raises(BillingError, match="issues v1") as refused:
+        ledger.issued_ledger(ledger.read_output(tmp_path, strict=False), OCTOBER)
+    assert "--version" not in str(refused.value)
+    with pytest.raises(BillingError, match="the issued version is gone") as refused:
+        ledger.read_output(tmp_path)
+    assert "--version" not in str(refused.value)
