@@ -335,9 +335,10 @@ def remove_final_temporaries(output: Path) -> None:
                 entry.unlink(missing_ok=True)
         for entry in folder.glob("v*/documents*/.*.stamp-*"):
             match = STAMP_TEMPORARY.fullmatch(entry.name)
-            if match and issued and not entry.parent.is_symlink():
+            linked = entry.parent.is_symlink() or entry.parent.parent.is_symlink()
+            if match and issued and not linked:
                 os.replace(entry, entry.parent / match["name"])
-            elif match:
+            elif match and not linked:
                 entry.unlink(missing_ok=True)
 
 

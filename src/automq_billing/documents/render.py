@@ -165,7 +165,12 @@ def issued_stamps(
             ]
             if not renderings:
                 continue
-            close = read_version_folder(version.folder, state.folder.parent)
+            try:
+                close = read_version_folder(version.folder, state.folder.parent)
+            except BillingError:
+                if version == issued:
+                    raise
+                continue  # a damaged superseded draft keeps its pages; it is not what is issued
             pages = _pages(dataclasses.replace(close, month_final=month_final), Decimal("20"))
             for rendering in renderings:
                 for name, text in pages.items():
