@@ -193,7 +193,11 @@ def read_output(output: Path, *, strict: bool = True, deep: bool = False) -> lis
             link = f"{entry} is a symbolic link, not a month folder a close wrote"
             months.append(Month(month, entry, problems=[link]))
         elif entry.is_dir():
-            months.append(_read_month(month, entry, deep))
+            try:
+                months.append(_read_month(month, entry, deep))
+            except OSError as error:  # a folder or file this user cannot read
+                unreadable = f"{error.filename or entry} cannot be read ({error.strerror})"
+                months.append(Month(month, entry, problems=[unreadable]))
     if strict:
         refuse_problems(months)
     return months
