@@ -93,6 +93,7 @@ def _cmd_load(args: argparse.Namespace) -> int:
 
 
 def _cmd_finalize(args: argparse.Namespace) -> int:
+    from automq_billing.documents import issued_stamps
     from automq_billing.ledger import finalize
     from automq_billing.locks import command_line, run_locks
     from automq_billing.paths import check_output_folder
@@ -107,9 +108,12 @@ def _cmd_finalize(args: argparse.Namespace) -> int:
             hint="pass the --output of your closes",
         )
     with run_locks(command_line(), output=output):
-        path, final = finalize(output, month, args.version)
+        path, final = finalize(
+            output, month, args.version, approved_by=args.approved_by, stamp=issued_stamps
+        )
     print(
-        f"Finalized {final['month']} v{final['version']} at {final['finalized_at']}: "
+        f"Finalized {final['month']} v{final['version']} at {final['finalized_at']}, approved by "
+        f"{final['approved_by']}: "
         f"{final['totals']['statements']} statement(s), {final['totals']['lines']} line(s), "
         f"total {final['totals']['total_amount']} USD"
     )
@@ -118,13 +122,16 @@ def _cmd_finalize(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from automq_billing.ledger import read_output, status_lines
+    from automq_billing.ledger import read_output, refuse_problems, status_lines
 
     project_dir = resolve_project_dir(args.project_dir)
     output = _paths(args, project_dir, "output")["output"]
     print(f"Output folder {output}")
-    for line in status_lines(read_output(output)):
+    months = read_output(output, strict=False, deep=True)  # every final month checked again
+    for line in status_lines(months):
         print(f"  {line}")
+    sys.stdout.flush()
+    refuse_problems(months)  # exit 2 when anything is not as the runs wrote it
     return EXIT_OK
 
 
@@ -279,12 +286,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     finalize.add_argument("--month", required=True, help="billing month, YYYY-MM")
     finalize.add_argument("--version", type=int, help="version number N of v<N> (default: latest)")
+    finalize.add_argument(
+        "--approved-by", help="who approves the issue, recorded in final.json (default: OS user)"
+    )
     _add_paths(finalize, "output")
     finalize.set_defaults(handler=_cmd_finalize)
 
     status = commands.add_parser(
         "status",
         help="list the months of the output folder: versions, totals, which one is final",
+        description="Lists every month: its versions and totals, which one is final, when and by "
+        "whom. Every final month's files are checked again against final.json and its "
+        "manifest; exit 2 when anything no longer matches what the runs wrote.",
     )
     _add_paths(status, "output")
     status.set_defaults(handler=_cmd_status)

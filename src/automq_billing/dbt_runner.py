@@ -10,6 +10,9 @@ from the last partial parse of this project kept in the user's cache (dbt checks
 checksum, its version and the profile, and re-parses what differs). dbt does not check the
 parse itself, so the kept copy is used only when it is exactly the one kept for this project state
 (see _seed_partial_parse).
+
+Nothing is written through a symbolic link: `.dbt/` holding a link (or a FIFO, a device) is
+refused before dbt starts, and the run's log is opened without following links (`open_regular`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from automq_billing.errors import BillingError
+from automq_billing.safe_files import links_or_special, open_regular, real_folder
 from automq_billing.warehouse import code_fingerprint
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -187,8 +191,15 @@ def run_dbt(
 ) -> DbtResult:
     """Runs `dbt <args>` on the project; raises BillingError when any node errors or fails."""
     warehouse, project_dir = warehouse.absolute(), project_dir.absolute()
-    work_dir = work_dir_for(warehouse)
-    work_dir.mkdir(parents=True, exist_ok=True)
+    work_dir = real_folder(work_dir_for(warehouse))
+    planted = links_or_special(work_dir)
+    if planted:
+        raise BillingError(
+            f"dbt's working folder {work_dir} holds {planted[0]}, a symbolic link or special "
+            "file; dbt would write through it.",
+            hint=f"remove {work_dir} (dbt recreates it; the first build then parses everything) "
+            "and run again",
+        )
     _seed_partial_parse(project_dir, work_dir / "target")
     log_path = work_dir / "dbt-run.jsonl"
     command = [
@@ -211,7 +222,7 @@ def run_dbt(
     errors: list[str] = []
     started = time.monotonic()
     with (
-        log_path.open("w", encoding="utf-8") as log,
+        open_regular(log_path, "w") as log,
         subprocess.Popen(
             command,
             cwd=warehouse.parent,

@@ -1,19 +1,30 @@
 """The output folder as a book of record (SPEC 8): months, their versions, which one is final.
 
 `<output>/<YYYY-MM>/v<N>/` is a draft a close wrote; `<output>/<YYYY-MM>/final.json` says which
-version finance issued. An issued month never changes: `finalize` checks the version's files
-against its manifest before it writes final.json, every later run checks them against final.json
-before it uses them, and no command writes into a final month's folders again.
+version finance issued, when and who approved it. An issued month never changes: `finalize`
+checks the version's files against its manifest before it writes final.json, every later run
+checks them against final.json before it uses them, and no command writes into a final month's
+folders again (finalize's own stamp on the issued version's HTML pages aside, see `finalize`).
+
+The output folder is trusted only as it was written (`read_output`): a month folder, a version
+folder or final.json counts only when its name, the month and version inside its manifest and
+final.json, and its files' sha256 agree. A symbolic link, a copy under another name (`v02` is not
+`v2`, a copy of 2026-10 named 2026-11 is not November), a leftover temporary or a damaged file is
+refused naming the path, never read as issued.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
 import os
 import re
+import stat
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pyarrow as pa
@@ -22,10 +33,15 @@ import pyarrow.parquet as pq
 from automq_billing.errors import BillingError
 from automq_billing.landing.load import sha256_file
 from automq_billing.months import format_month, parse_month
+from automq_billing.safe_files import links_or_special
 
 MONTH_FOLDER = re.compile(r"\d{4}-\d{2}")
 VERSION_FOLDER = re.compile(r"v(\d+)")
+CANONICAL_NUMBER = re.compile(r"[1-9]\d*")
 FINAL_FILE = "final.json"
+FINAL_TEMPORARY = re.compile(r"\.final\.json\.tmp-\d+")
+STAMP_TEMPORARY = re.compile(r"\.(?P<name>[a-z_]+\.html)\.stamp-\d+")
+MAX_JSON_BYTES = 16 * 2**20
 ISSUED_FILES = (
     "manifest.json",
     "statement_lines.parquet",
@@ -51,6 +67,55 @@ STATEMENT_LINE_TYPES = pa.schema(
         ("rate_card_version", pa.string()),
     ]
 )
+RESTORE = (
+    "move what is named out of the output folder (a copy, a link or a leftover is never read as "
+    "issued); an issued month's folder is restored from a backup, a damaged draft is closed again"
+)
+
+
+def read_json(path: Path, what: str) -> dict:
+    """A JSON object this project wrote at `path`, or BillingError naming the path: a link, a
+    FIFO or anything but a regular file is refused before it is opened (so nothing hangs), and
+    a damaged, oversized or too deeply nested file is refused, never half-read."""
+    try:
+        info = path.lstat()
+    except OSError as error:
+        raise BillingError(
+            f"{path} cannot be read ({error.strerror or error}); {what}.", hint=RESTORE
+        ) from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "not a regular file"
+        raise BillingError(f"{path} is {kind}; {what}.", hint=RESTORE)
+    if info.st_size > MAX_JSON_BYTES:
+        raise BillingError(f"{path} is larger than any file a run writes; {what}.", hint=RESTORE)
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(descriptor, "rb") as handle:
+            data = json.loads(handle.read().decode("utf-8"))
+    except RecursionError:
+        raise BillingError(
+            f"{path} is nested too deeply to be JSON a run wrote; {what}.", hint=RESTORE
+        ) from None
+    except (OSError, ValueError) as error:
+        raise BillingError(f"{path} cannot be read ({error}); {what}.", hint=RESTORE) from None
+    if not isinstance(data, dict):
+        raise BillingError(f"{path} does not hold a JSON object; {what}.", hint=RESTORE)
+    return data
+
+
+def utc_moment(value: object, path: Path, key: str) -> dt.datetime:
+    """An ISO 8601 time with its UTC offset, as final.json and a manifest record them."""
+    try:
+        moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise BillingError(
+            f"{path} records {key} {str(value)[:60]!r}, which is not an ISO 8601 time with its "
+            "UTC offset; the file is damaged.",
+            hint=RESTORE,
+        )
+    return moment
 
 
 @dataclass(frozen=True)
@@ -64,14 +129,7 @@ class Version:
         return f"{format_month(self.month)} v{self.number}"
 
     def manifest(self) -> dict:
-        path = self.folder / "manifest.json"
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise BillingError(
-                f"{path} cannot be read ({error}); the version {self.label} is damaged.",
-                hint="restore the version folder from a backup; an issued month never changes",
-            ) from None
+        return read_json(self.folder / "manifest.json", f"the version {self.label} is damaged")
 
 
 @dataclass(frozen=True)
@@ -81,6 +139,7 @@ class Final:
     finalized_at: str
     sha256: dict[str, str]
     totals: dict
+    approved_by: str | None = None  # None: issued before finalize recorded who approved
 
 
 @dataclass
@@ -89,6 +148,7 @@ class Month:
     folder: Path
     versions: list[Version] = field(default_factory=list)
     final: Final | None = None
+    problems: list[str] = field(default_factory=list)  # what is not as a run wrote it
 
     @property
     def label(self) -> str:
@@ -113,48 +173,177 @@ class Month:
         )
 
 
-def read_output(output: Path) -> list[Month]:
-    """Every month folder of the output, with its versions and final.json, in month order.
-    Hidden entries (temporary folders, lock files) and anything else are ignored."""
+def read_output(output: Path, *, strict: bool = True, deep: bool = False) -> list[Month]:
+    """Every month folder of the output, with its versions and final.json, in month order, each
+    checked as SPEC 8 says (see the module's text). `strict`: the first problem is raised
+    (BillingError naming the path); otherwise each month carries its problems (`status`).
+    `deep` also checks every data file a final version's manifest lists. Hidden entries (other
+    runs' temporaries, lock files) and names that are no month are left alone."""
     if not output.is_dir():
         return []
     months = []
     for entry in sorted(output.iterdir()):
-        if not (entry.is_dir() and MONTH_FOLDER.fullmatch(entry.name)):
+        if not MONTH_FOLDER.fullmatch(entry.name):
             continue
         try:
             month = parse_month(entry.name)
         except BillingError:
             continue
-        state = Month(month, entry)
-        numbers = sorted(
-            int(match.group(1))
-            for child in entry.iterdir()
-            if child.is_dir() and (match := VERSION_FOLDER.fullmatch(child.name))
-        )
-        state.versions = [Version(month, n, entry / f"v{n}") for n in numbers]
-        state.final = _read_final(entry / FINAL_FILE, month)
-        months.append(state)
+        if entry.is_symlink():
+            link = f"{entry} is a symbolic link, not a month folder a close wrote"
+            months.append(Month(month, entry, problems=[link]))
+        elif entry.is_dir():
+            try:
+                months.append(_read_month(month, entry, deep))
+            except OSError as error:  # a folder or file this user cannot read
+                unreadable = f"{error.filename or entry} cannot be read ({error.strerror})"
+                months.append(Month(month, entry, problems=[unreadable]))
+    if strict:
+        refuse_problems(months)
     return months
 
 
-def _read_final(path: Path, month: dt.date) -> Final | None:
-    if not path.exists():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return Final(
-            month=month,
-            version=int(data["version"]),
-            finalized_at=str(data["finalized_at"]),
-            sha256=dict(data["sha256"]),
-            totals=dict(data.get("totals", {})),
-        )
-    except (OSError, ValueError, KeyError, TypeError) as error:
+def refuse_problems(months: list[Month]) -> None:
+    problems = [problem for state in months for problem in state.problems]
+    if problems:
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         raise BillingError(
-            f"{path} cannot be read ({error}); the issued month {format_month(month)} is damaged.",
-            hint="restore final.json from a backup; an issued month never changes",
-        ) from None
+            f"The output folder is not as the runs wrote it: {problems[0]}{more}.", hint=RESTORE
+        )
+
+
+def _read_month(month: dt.date, folder: Path, deep: bool) -> Month:
+    state = Month(month, folder)
+    for child in sorted(folder.iterdir()):
+        match = VERSION_FOLDER.fullmatch(child.name)
+        if FINAL_TEMPORARY.fullmatch(child.name):
+            state.problems.append(
+                f"{child} is a leftover temporary of a finalize that did not finish (never read "
+                "as issued; the next finalize or close removes it)"
+            )
+        elif match and not CANONICAL_NUMBER.fullmatch(match.group(1)):
+            state.problems.append(
+                f"{child} is not a version folder name a close writes (v{int(match.group(1))} "
+                f"is written v{int(match.group(1))}), so it is not read as one"
+            )
+        elif match and (child.is_symlink() or not child.is_dir()):
+            what = "a symbolic link" if child.is_symlink() else "a file"
+            state.problems.append(f"{child} is {what} where a version folder belongs")
+        elif match:
+            version = Version(month, int(match.group(1)), child)
+            problem = _version_problem(version)
+            if problem:
+                state.problems.append(problem)
+            else:
+                state.versions.append(version)
+    state.versions.sort(key=lambda version: version.number)
+    if os.path.lexists(folder / FINAL_FILE):
+        try:
+            state.final = _read_final(folder / FINAL_FILE, month)
+            state.problems.extend(final_problems(state, deep))
+        except BillingError as error:
+            state.problems.append(error.message.rstrip("."))
+    return state
+
+
+def _version_problem(version: Version) -> str | None:
+    planted = links_or_special(version.folder, limit=1)
+    if planted:
+        return f"{planted[0]} is a symbolic link or special file inside the version {version.label}"
+    try:
+        manifest = version.manifest()
+    except BillingError as error:
+        return error.message.rstrip(".")
+    month, number = manifest.get("month"), manifest.get("version")
+    if month != format_month(version.month) or type(number) is not int or number != version.number:
+        return (
+            f"{version.folder / 'manifest.json'} is the manifest of {month!s:.20} v{number!s:.10}, "
+            f"not of {version.label}: a copy under another name is not a close"
+        )
+    return None
+
+
+def _read_final(path: Path, month: dt.date) -> Final:
+    label = format_month(month)
+    data = read_json(path, f"the issued month {label} is damaged")
+    sha256, totals = data.get("sha256"), data.get("totals", {})
+    version, approved_by = data.get("version"), data.get("approved_by")
+    if data.get("month") != label:
+        raise BillingError(
+            f"{path} issues the month {str(data.get('month'))[:20]!r}, not {label}: a copy under "
+            "another name is not an issued month",
+            hint=RESTORE,
+        )
+    if (
+        type(version) is not int
+        or version < 1
+        or not isinstance(sha256, dict)
+        or not all(isinstance(sha256.get(name), str) for name in ISSUED_FILES)
+        or not isinstance(totals, dict)
+        or not isinstance(approved_by, str | None)
+    ):
+        raise BillingError(
+            f"{path} lacks the version, the sha256 of the issued files or the totals a finalize "
+            f"writes; the issued month {label} is damaged.",
+            hint=RESTORE,
+        )
+    finalized_at = utc_moment(data.get("finalized_at"), path, "finalized_at")
+    return Final(month, version, finalized_at.isoformat(), dict(sha256), totals, approved_by)
+
+
+def final_problems(state: Month, deep: bool = False) -> list[str]:
+    """What of a final month no longer matches its final.json (and, `deep`, its manifest)."""
+    final = state.final
+    if final is None:
+        return []
+    version = next((v for v in state.versions if v.number == final.version), None)
+    if version is None:
+        return [
+            f"{state.folder / FINAL_FILE} issues v{final.version}, and {state.folder}/"
+            f"v{final.version} is missing or refused: the issued version is gone"
+        ]
+    expected = dict(final.sha256)
+    if deep:
+        outputs = version.manifest().get("outputs")
+        for name, entry in (outputs if isinstance(outputs, dict) else {}).items():
+            recorded = entry.get("sha256") if isinstance(entry, dict) else None
+            expected.setdefault(str(name), recorded if isinstance(recorded, str) else "?")
+    changed = []
+    for name, digest in sorted(expected.items()):
+        path = version.folder / name
+        if not path.is_file() or path.is_symlink():
+            changed.append(f"{name} is missing")
+        elif sha256_file(path) != digest:
+            changed.append(f"{name} changed")
+    if changed:
+        return [
+            f"the issued version {version.label} ({version.folder}) no longer matches its "
+            f"final.json and manifest: {', '.join(changed[:5])}"
+        ]
+    return []
+
+
+def remove_final_temporaries(output: Path) -> None:
+    """What a finalize killed half-way left in the month folders: its `.final.json.tmp-<pid>`
+    (removed) and its stamped pages (`.<page>.html.stamp-<pid>`: put in place when final.json
+    was written, which is the moment a month is issued, else removed). The caller holds the
+    output folder's lock, so no finalize is running."""
+    if not output.is_dir():
+        return
+    for folder in output.iterdir():
+        if not MONTH_FOLDER.fullmatch(folder.name) or folder.is_symlink() or not folder.is_dir():
+            continue
+        issued = os.path.lexists(folder / FINAL_FILE)
+        for entry in folder.iterdir():
+            if FINAL_TEMPORARY.fullmatch(entry.name):
+                entry.unlink(missing_ok=True)
+        for entry in folder.glob("v*/documents*/.*.stamp-*"):
+            match = STAMP_TEMPORARY.fullmatch(entry.name)
+            linked = entry.parent.is_symlink() or entry.parent.parent.is_symlink()
+            if match and issued and not linked:
+                os.replace(entry, entry.parent / match["name"])
+            elif match and not linked:
+                entry.unlink(missing_ok=True)
 
 
 def month_state(months: list[Month], month: dt.date) -> Month | None:
@@ -172,7 +361,7 @@ def next_version_number(output: Path, month: dt.date) -> int:
     if folder.is_dir():
         for child in folder.iterdir():
             match = VERSION_FOLDER.fullmatch(child.name)
-            if match:
+            if match and CANONICAL_NUMBER.fullmatch(match.group(1)):
                 if not child.is_dir():
                     raise BillingError(
                         f"{child} is a file where a version folder belongs.",
@@ -217,15 +406,29 @@ def verified_file(version: Version, final: Final, name: str) -> Path:
     return path
 
 
+def issued_version(state: Month) -> Version:
+    """The version a final month's final.json issues (read_output checked that it is there)."""
+    assert state.final is not None
+    for version in state.versions:
+        if version.number == state.final.version:
+            return version
+    raise BillingError(
+        f"{state.folder / FINAL_FILE} issues v{state.final.version}, which is not in "
+        f"{state.folder}: the issued month is damaged.",
+        hint=RESTORE,
+    )
+
+
 def issued_ledger(months: list[Month], before: dt.date) -> tuple[list[tuple], pa.Table]:
     """(final months before `before` as rows of ledger.final_months, the lines of their final
     versions as one table), read from the files final.json names after their sha256 is checked."""
+    refuse_problems(months)  # only an output folder as the runs wrote it counts
     final_rows: list[tuple] = []
     tables: list[pa.Table] = []
     for state in months:
         if state.final is None or state.month >= before:
             continue
-        version = state.version(state.final.version)
+        version = issued_version(state)
         path = verified_file(version, state.final, "statement_lines.parquet")
         manifest = version.manifest()
         final_rows.append(
@@ -233,7 +436,9 @@ def issued_ledger(months: list[Month], before: dt.date) -> tuple[list[tuple], pa
                 state.month,
                 version.number,
                 dt.datetime.fromisoformat(state.final.finalized_at),
-                dt.datetime.fromisoformat(manifest["closed_at"]),
+                utc_moment(
+                    manifest.get("closed_at"), version.folder / "manifest.json", "closed_at"
+                ),
             )
         )
         table = pq.read_table(path)
@@ -282,7 +487,7 @@ def issued_rate_cards(months: list[Month], before: dt.date) -> pa.Table:
     for state in months:
         if state.final is None or state.month >= before:
             continue
-        version = state.version(state.final.version)
+        version = issued_version(state)
         verified_file(version, state.final, "manifest.json")
         entry = (version.manifest().get("outputs") or {}).get("rate_card.parquet")
         if not isinstance(entry, dict):
@@ -292,8 +497,7 @@ def issued_rate_cards(months: list[Month], before: dt.date) -> pa.Table:
             raise BillingError(
                 f"The issued version {version.label} no longer matches its manifest: "
                 f"rate_card.parquet {'is missing' if not path.is_file() else 'changed'}.",
-                hint="an issued month never changes: restore its folder from a backup, then run "
-                "again",
+                hint=RESTORE,
             )
         table = pq.read_table(path)
         columns = [pa.array([state.month] * table.num_rows, pa.date32())] + [
@@ -308,9 +512,28 @@ def issued_rate_cards(months: list[Month], before: dt.date) -> pa.Table:
 # finalize and status
 
 
-def finalize(output: Path, month: dt.date, number: int | None = None) -> tuple[Path, dict]:
-    """Writes `<output>/<YYYY-MM>/final.json` for the version (default: the latest), or refuses
-    (BillingError) saying why. The caller holds the output folder's lock."""
+Stamp = Callable[[Month, Version, dict], list[tuple[Path, Path]]]
+
+
+def finalize(
+    output: Path,
+    month: dt.date,
+    number: int | None = None,
+    *,
+    approved_by: str | None = None,
+    stamp: Stamp | None = None,
+) -> tuple[Path, dict]:
+    """Writes `<output>/<YYYY-MM>/final.json` for the version (default: the latest), recording
+    who approved it (default: the operating-system user), or refuses (BillingError) saying why.
+
+    `stamp` prepares the issued version's pages that say so (the HTML documents no manifest
+    hashes) as temporary files; they are put in place right after final.json is written, the
+    moment the month is issued, so a page never says issued before it is (a finalize killed in
+    between is completed by the next run: `remove_final_temporaries`). The version's data files,
+    its manifest and everything final.json hashes are never touched. The caller holds the
+    output folder's lock."""
+    approver = approver_name(approved_by)
+    remove_final_temporaries(output)
     months = read_output(output)
     state = month_state(months, month)
     label = format_month(month)
@@ -343,7 +566,8 @@ def finalize(output: Path, month: dt.date, number: int | None = None) -> tuple[P
             f"{skipped[0]}",
         )
     manifest = version.manifest()
-    _check_version_files(version, manifest)
+    _refuse_never_closed(months, version, manifest)
+    check_version_files(version, manifest)
     basis_then = (manifest.get("corrections") or {}).get("issued_basis", {})
     basis_now = issued_basis(months, month)
     if basis_then != basis_now:
@@ -359,13 +583,11 @@ def finalize(output: Path, month: dt.date, number: int | None = None) -> tuple[P
         "month": label,
         "version": version.number,
         "finalized_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "approved_by": approver,
         "sha256": {name: sha256_file(version.folder / name) for name in ISSUED_FILES},
-        "totals": {
-            "total_amount": manifest["totals"]["total_amount"],
-            "statements": int(manifest["totals"]["organizations"]),
-            "lines": int(manifest["totals"]["statement_lines"]),
-        },
+        "totals": _final_totals(version, manifest),
     }
+    stamped = stamp(state, version, final) if stamp else []
     path = state.folder / FINAL_FILE
     temporary = state.folder / f".{FINAL_FILE}.tmp-{os.getpid()}"
     try:
@@ -376,12 +598,88 @@ def finalize(output: Path, month: dt.date, number: int | None = None) -> tuple[P
         os.rename(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
+        for page, _ in stamped:
+            page.unlink(missing_ok=True)
         raise
+    for page, target in stamped:
+        os.replace(page, target)
     return path, final
 
 
-def _check_version_files(version: Version, manifest: dict) -> None:
-    outputs = manifest.get("outputs") or {}
+def approver_name(given: str | None) -> str:
+    """Who approves a finalize: `--approved-by`, else the operating-system user."""
+    if given is None:
+        try:
+            given = getpass.getuser()
+        except (OSError, KeyError):  # no login name, no passwd entry (a container)
+            given = f"uid {os.getuid()}"
+    name = given.strip()
+    if not name or len(name) > 200 or any(unicodedata.category(c)[0] == "C" for c in name):
+        raise BillingError(
+            f"--approved-by {given[:60]!r} is not a name: it is empty, longer than 200 "
+            "characters or holds control or format characters.",
+            hint="pass the approver's name as finance knows it, e.g. --approved-by 'Jane Doe'",
+        )
+    return name
+
+
+def recorded_landed_months(manifest: dict) -> dict[str, dict] | None:
+    """The months with landed inputs a close recorded (None when its manifest has none)."""
+    landed = manifest.get("landed_months")
+    if not isinstance(landed, dict) or not all(MONTH_FOLDER.fullmatch(str(k)) for k in landed):
+        return None
+    return landed
+
+
+def never_closed(months: list[Month], landed: dict, month: dt.date) -> list[str]:
+    """SPEC 8: the months before `month`, from the first closed month of the output folder on,
+    that have landed usage or a licence starting in them (`landed`, keyed YYYY-MM) but no
+    version at all: never closed, they would never be billed."""
+    closed = {m.label for m in months if m.versions}
+    first = min([*closed, format_month(month)])
+    return sorted(m for m in landed if first <= m < format_month(month) and m not in closed)
+
+
+def _refuse_never_closed(months: list[Month], version: Version, manifest: dict) -> None:
+    landed = recorded_landed_months(manifest)
+    label = format_month(version.month)
+    if landed is None:
+        raise BillingError(
+            f"{version.label}'s manifest does not record which months have landed usage "
+            "(closed by an older release), so finalize cannot tell whether an earlier month was "
+            "never closed.",
+            hint=f"close {label} again and finalize the new version",
+        )
+    missing = never_closed(months, landed, version.month)
+    if missing:
+        raise BillingError(
+            f"{label} cannot be finalized: {', '.join(missing)} "
+            f"{'has' if len(missing) == 1 else 'have'} landed usage or a licence starting in it "
+            "but no version at all (a month never closed would never be billed).",
+            hint=f"close {missing[0]} first (automq-billing close --month {missing[0]}), "
+            "finalize it, then close and finalize the months after it again",
+        )
+
+
+def _final_totals(version: Version, manifest: dict) -> dict:
+    totals = manifest.get("totals")
+    try:
+        return {
+            "total_amount": str(Decimal(totals["total_amount"])),
+            "statements": int(totals["organizations"]),
+            "lines": int(totals["statement_lines"]),
+        }
+    except (TypeError, KeyError, ValueError, InvalidOperation):
+        raise BillingError(
+            f"{version.folder / 'manifest.json'} lacks the totals a close writes; "
+            f"{version.label} cannot be issued.",
+            hint=f"close {format_month(version.month)} again and finalize the new version",
+        ) from None
+
+
+def check_version_files(version: Version, manifest: dict) -> None:
+    outputs = manifest.get("outputs")
+    outputs = outputs if isinstance(outputs, dict) else {}
     missing = [name for name in ISSUED_FILES[1:] if name not in outputs]
     if missing:
         raise BillingError(
@@ -392,7 +690,8 @@ def _check_version_files(version: Version, manifest: dict) -> None:
         name
         for name, entry in sorted(outputs.items())
         if not (version.folder / name).is_file()
-        or sha256_file(version.folder / name) != entry["sha256"]
+        or not isinstance(entry, dict)
+        or sha256_file(version.folder / name) != entry.get("sha256")
     ]
     if changed:
         raise BillingError(
@@ -404,7 +703,9 @@ def _check_version_files(version: Version, manifest: dict) -> None:
 
 
 def status_lines(months: list[Month]) -> list[str]:
-    """One line per month: its versions with their totals, which one is final and when."""
+    """One line per month: its versions with their totals, which one is final, when and by
+    whom; under it, what no longer matches what was written (`read_output(strict=False,
+    deep=True)` found it)."""
     if not months:
         return ["No month has been closed in this output folder yet."]
     lines = []
@@ -414,15 +715,23 @@ def status_lines(months: list[Month]) -> list[str]:
             try:
                 totals = version.manifest().get("totals", {})
                 total = f"{Decimal(totals['total_amount']):,.2f} {totals.get('currency', 'USD')}"
-            except (BillingError, KeyError, ArithmeticError):
+            except (BillingError, KeyError, TypeError, ValueError, ArithmeticError):
                 total = "unreadable manifest"
-            mark = " FINAL" if state.final and state.final.version == version.number else ""
+            mark = ""
+            if state.final and state.final.version == version.number:
+                mark = " FINAL (DOES NOT MATCH)" if state.problems else " FINAL"
             parts.append(f"v{version.number}{mark} {total}")
         if state.final:
-            where = f"final: v{state.final.version}, finalized {state.final.finalized_at}"
+            where = (
+                f"final: v{state.final.version}, finalized {state.final.finalized_at} by "
+                f"{state.final.approved_by or '(approver not recorded)'}"
+            )
         elif state.versions:
             where = "open (draft)"
         else:
             where = "no version"
-        lines.append(f"{state.label}  {where}  |  " + "; ".join(parts))
+        if state.problems:
+            where += ", NOT AS WRITTEN"
+        lines.append(f"{state.label}  {where}  |  " + ("; ".join(parts) or "-"))
+        lines.extend(f"    does not match: {problem}" for problem in state.problems)
     return lines

@@ -6,7 +6,9 @@ every process that writes the same warehouse or output shares the same lock what
 environment (a cron job and a shell with different TMPDIRs, a systemd unit with PrivateTmp). The
 kernel releases a lock when its process ends however it ends (even `kill -9`), so a crashed close
 never blocks the next one. The lock file records who holds it, for the message another run
-prints; it is left in place (removing it would race with a run that just opened it).
+prints; it is left in place (removing it would race with a run that just opened it). It is opened
+without following a symbolic link and only as a regular file with one name (`open_regular`), so a
+link planted under its name never makes a run write over another file.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from automq_billing.errors import BillingError
+from automq_billing.safe_files import open_regular
 
 LOCK_SUFFIX = ".automq-billing.lock"
 
@@ -49,7 +52,7 @@ def exclusive(kind: str, target: Path, who: dict[str, object]) -> Iterator[None]
     path = lock_path(target)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (held for the whole block)
+        handle = open_regular(path, "r+")  # held for the whole block
     except OSError as error:
         raise BillingError(
             f"Cannot create the lock file {path} for the {kind} {target}: "

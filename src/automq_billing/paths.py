@@ -4,6 +4,7 @@ that keep them apart (the landing zone is never written to)."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from automq_billing.errors import BillingError
@@ -53,6 +54,7 @@ def check_close_paths(landing: Path, output: Path, warehouse: Path) -> None:
             hint="keep the landing zone and the output folder apart",
         )
     check_warehouse_path(landing, warehouse)
+    refuse_inside_issued(warehouse, "--warehouse", output)
     check_output_folder(output)
 
 
@@ -72,6 +74,31 @@ def check_warehouse_path(landing: Path, warehouse: Path) -> None:
             f"--warehouse {warehouse} is a folder; it must name a DuckDB file.",
             hint="pass e.g. --warehouse warehouse/billing.duckdb",
         )
+    journal = warehouse.with_name(f"{warehouse.name}.wal")
+    if journal.is_symlink():
+        raise BillingError(
+            f"The warehouse's journal {journal} is a symbolic link; DuckDB would write through it.",
+            hint=f"remove the link {journal}, then run again",
+        )
+
+
+_MONTH_NAME = re.compile(r"\d{4}-\d{2}")
+
+
+def refuse_inside_issued(path: Path, option: str, output: Path | None = None) -> None:
+    """Nothing but a close writes into a month folder of the output, and nothing at all into an
+    issued one (a folder `YYYY-MM` holding final.json, in any output folder): `path` (absolute,
+    resolved) must lie in neither."""
+    for folder in (path, *path.parents):
+        issued = _MONTH_NAME.fullmatch(folder.name) and os.path.lexists(folder / "final.json")
+        ours = output is not None and folder.parent == output and _MONTH_NAME.fullmatch(folder.name)
+        if issued or ours:
+            raise BillingError(
+                f"{option} {path} lies inside the month folder {folder} of an output folder"
+                f"{' that is issued (final)' if issued else ''}; only a close writes there, and "
+                "nothing is ever written into an issued month.",
+                hint=f"choose an {option} outside the output folder's month folders",
+            )
 
 
 def check_output_folder(output: Path) -> None:
@@ -91,7 +118,9 @@ def check_output_folder(output: Path) -> None:
 
 
 def check_docs_folder(docs: Path, landing: Path) -> None:
-    """`validate --docs` writes there: never inside the landing, never holding it."""
+    """`validate --docs` writes there: never inside the landing, never holding it, never inside
+    an issued month folder."""
+    refuse_inside_issued(docs, "--docs")
     if _inside(docs, landing) or _inside(landing, docs):
         raise BillingError(
             f"--docs {docs} and the landing zone {landing} overlap; nothing is ever written into "

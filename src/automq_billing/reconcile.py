@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from automq_billing.landing import landing_error, load_landing, survey_landing
 from automq_billing.locks import command_line, run_locks
 from automq_billing.months import format_month
 from automq_billing.paths import check_close_paths
+from automq_billing.safe_files import real_folder, write_text_atomically
 from automq_billing.validation import ValidationWorker
 from automq_billing.vocabulary import check_seed_files, load_vocabulary
 
@@ -41,6 +43,9 @@ SELECTION = [
     "+fct_marketplace_unmatched_billing_events",
 ]
 _RUN = "r"
+_RUN_FOLDER = re.compile(r"r(\d+)")
+_CANONICAL = re.compile(r"[1-9]\d*")
+_NUMBERING = "numbering.json"
 
 
 @dataclass(frozen=True)
@@ -123,16 +128,35 @@ def run_reconcile(
 
 
 def _next_number(folder: Path) -> int:
-    if folder.exists() and not folder.is_dir():
+    """The next r<N>: one more than the highest number ever taken, counting the folders there
+    and `numbering.json`, which keeps the highest number even after its folder is deleted (a
+    number is never reused). A link, a file where the folder belongs or a name a run does not
+    write (`r02`) is refused naming the path."""
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         raise BillingError(
-            f"{folder} is a file where the reconciliations' folder belongs.",
+            f"{folder} is a {'symbolic link' if folder.is_symlink() else 'file'} where the "
+            "reconciliations' folder belongs.",
             hint=f"move {folder} away, then run again",
         )
-    numbers = [0] + [
-        int(child.name[1:])
-        for child in (folder.iterdir() if folder.is_dir() else [])
-        if child.is_dir() and child.name[:1] == _RUN and child.name[1:].isdigit()
-    ]
+    numbers = [0]
+    for child in folder.iterdir() if folder.is_dir() else []:
+        match = _RUN_FOLDER.fullmatch(child.name)
+        if match and (not _CANONICAL.fullmatch(match[1]) or child.is_symlink()):
+            raise BillingError(
+                f"{child} is not a reconciliation a run wrote (a link, or a name such as r02 "
+                "that is not r2); it is not counted or read.",
+                hint=f"move {child} out of the output folder, then run again",
+            )
+        if match:
+            numbers.append(int(match[1]))
+    if os.path.lexists(folder / _NUMBERING):
+        last = ledger.read_json(folder / _NUMBERING, "the reconciliations' numbering is damaged")
+        if type(last.get("last")) is not int:
+            raise BillingError(
+                f"{folder / _NUMBERING} does not record the last reconciliation number.",
+                hint='write {"last": N} there with the highest r<N> ever published',
+            )
+        numbers.append(last["last"])
     return max(numbers) + 1
 
 
@@ -140,6 +164,8 @@ def _publish(output, month, survey, load, tables, report, vocabulary, timings, s
     label = format_month(month)
     runs = output / label / "reconciliation"
     number = _next_number(runs)
+    real_folder(runs)
+    write_text_atomically(runs / _NUMBERING, json.dumps({"last": number}) + "\n")
     temporary = output / f".{label}-{_RUN}{number}.tmp-{os.getpid()}"
     final = runs / f"{_RUN}{number}"
     progress(f"Publishing {final}")

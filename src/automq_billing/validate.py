@@ -13,6 +13,7 @@ from automq_billing import warehouse
 from automq_billing.errors import BillingError
 from automq_billing.landing import landing_error, load_landing, survey_landing
 from automq_billing.paths import check_docs_folder
+from automq_billing.safe_files import write_text_atomically
 from automq_billing.validation import ValidationWorker
 from automq_billing.validation.landing_suites import landing_suites
 from automq_billing.vocabulary import load_vocabulary
@@ -37,9 +38,7 @@ def validate_landing(
             load = load_landing(con, survey, vocabulary, progress=progress)
             suites = landing_suites(survey, con, load.load_id, vocabulary)
         report = worker.run(suites)
-    docs.mkdir(parents=True, exist_ok=True)
-    results = docs / "landing-results.json"
-    results.write_text(report.to_json() + "\n", encoding="utf-8")
+    results = write_text_atomically(docs / "landing-results.json", report.to_json() + "\n")
     print(
         f"{len(survey.files)} file(s), {load.rows_loaded():,} row(s) loaded as a close would; "
         f"{report.evaluated} expectation(s) evaluated, {len(report.blocking)} blocking "

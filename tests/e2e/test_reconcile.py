@@ -86,7 +86,8 @@ def test_each_reconciliation_is_a_new_folder(reconciled):
     for result in (reconciled["first"], reconciled["second"]):
         assert result.returncode == 0, result.stderr
     runs = reconciled["month"] / "reconciliation"
-    assert sorted(p.name for p in runs.iterdir()) == ["r1", "r2"]
+    assert sorted(p.name for p in runs.iterdir()) == ["numbering.json", "r1", "r2"]
+    assert json.loads((runs / "numbering.json").read_text()) == {"last": 2}
     for name in ("r1", "r2"):
         files = sorted(p.name for p in (runs / name).iterdir())
         assert files == [

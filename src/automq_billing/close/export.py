@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from automq_billing import ledger
 from automq_billing.errors import BillingError
 from automq_billing.landing.load import sha256_file
 
@@ -63,19 +64,25 @@ def remove_own_temporaries(output: Path) -> list[Path]:
     """Removes the hidden temporary folders a killed run of this project left in the output
     folder: only names of the exact form `.<YYYY-MM>-v<N>.tmp-<pid>` (a close),
     `.<YYYY-MM>-r<N>.tmp-<pid>` (a reconciliation) or `.documents-<n>.tmp-<pid>` (a rendering),
-    and only when that process is gone. The caller holds the output folder's lock."""
+    and only when that process is gone; and what a killed finalize left
+    (`ledger.remove_final_temporaries`). The caller holds the output folder's lock."""
+    ledger.remove_final_temporaries(output)
     removed = []
     candidates = [output] + [
-        p for p in output.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]") if p.is_dir()
+        p for p in output.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]") if _real_folder(p)
     ]
-    candidates += [p for m in candidates[1:] for p in m.glob("v*") if p.is_dir()]
+    candidates += [p for m in candidates[1:] for p in m.glob("v*") if _real_folder(p)]
     for folder in candidates if output.is_dir() else []:
         for entry in folder.iterdir():
             match = TEMPORARY.fullmatch(entry.name)
-            if match and entry.is_dir() and not _alive(int(match["pid"])):
+            if match and _real_folder(entry) and not _alive(int(match["pid"])):
                 shutil.rmtree(entry, ignore_errors=True)
                 removed.append(entry)
     return removed
+
+
+def _real_folder(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
 
 
 def _alive(pid: int) -> bool:
@@ -98,6 +105,12 @@ def publishing(temporary: Path, final: Path, what: str) -> Iterator[Path]:
         temporary.mkdir(parents=True)
         yield temporary
         final.parent.mkdir(parents=True, exist_ok=True)
+        for folder in (final.parent, final.parent.parent):
+            if folder.is_symlink():  # never publish through a link into another folder
+                raise BillingError(
+                    f"{folder} is a symbolic link; {what} is not published through it.",
+                    hint=f"move the link {folder} out of the output folder, then run again",
+                )
         os.rename(temporary, final)
     except OSError as error:
         shutil.rmtree(temporary, ignore_errors=True)

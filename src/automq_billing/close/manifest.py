@@ -133,6 +133,7 @@ class Manifest:
     warnings: list[str]
     timings: dict[str, float]
     documents: dict[str, Any] = field(default_factory=dict)
+    landed_months: dict[str, dict[str, int]] = field(default_factory=dict)  # SPEC 8, finalize
 
     def as_dict(self) -> dict[str, Any]:
         data = {
@@ -163,6 +164,7 @@ class Manifest:
             "load": self.load,
             "warnings": self.warnings,
             "timings": self.timings,
+            "landed_months": self.landed_months,
         }
         if self.marketplace is not None:
             data["marketplace"] = self.marketplace

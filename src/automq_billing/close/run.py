@@ -35,6 +35,7 @@ import pyarrow as pa
 
 from automq_billing import __version__, ledger, warehouse
 from automq_billing.close import queries, reference
+from automq_billing.close.book import BookCheck, check_book, validation_refusal
 from automq_billing.close.export import publishing, remove_own_temporaries, write_table
 from automq_billing.close.manifest import Conservation, Corrections, Manifest, Totals, money
 from automq_billing.close.marketplace import (
@@ -116,6 +117,7 @@ class MonthData:
     corrections_by_month: dict[str, dict]
     outside_window: list[dict[str, str]]
     suites: list[Suite]
+    book: BookCheck = BookCheck({}, [])  # months with landed inputs, months never closed
 
 
 def run_close(options: CloseOptions, progress: Progress = lambda message: None) -> CloseResult:
@@ -154,6 +156,7 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
             dbt_result = _build(options, plan, timings, progress)
             with timings.stage("read"), warehouse.connect(options.warehouse, read_only=True) as con:
                 data = _read_month(con, options, vocabulary, load)
+                data.book = check_book(con, months, options.month, progress)
             with timings.stage("validate"):
                 report = landing_report.result()
                 if report.blocking:
@@ -161,7 +164,7 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
                 progress("Validating the month (Great Expectations mart suites)")
                 report.extend(worker.run(data.suites))
             if report.blocking:
-                raise _validation_refusal(options, report)
+                raise validation_refusal(options.month, options.warehouse, report)
         return _publish(
             options,
             vocabulary,
@@ -365,19 +368,6 @@ def _read_month(
     )
 
 
-def _validation_refusal(options: CloseOptions, report: ValidationReport) -> BillingError:
-    label = format_month(options.month)
-    diagnosis = options.warehouse.parent / ".validation" / f"{label}-refused.json"
-    diagnosis.parent.mkdir(parents=True, exist_ok=True)
-    diagnosis.write_text(report.to_json(), encoding="utf-8")
-    lines = "\n".join(f"  - expectation {f.describe()}" for f in report.blocking[:25])
-    return BillingError(
-        f"Validation refused to publish {label}: {len(report.blocking)} blocking expectation(s) "
-        f"failed; nothing was written.\n{lines}",
-        hint=f"read {diagnosis} for the failing values, fix their cause, and run the close again",
-    )
-
-
 def _publish(
     options: CloseOptions,
     vocabulary: Vocabulary,
@@ -447,7 +437,7 @@ def _manifest(
     lookback = int(vocabulary.correction_lookback_months)
     window_start = _add_months(options.month, -lookback)
     loaded = {(f.dataset, f.relative): f for f in load.files}
-    warnings = list(survey.warnings) + [f.describe() for f in report.warnings]
+    warnings = list(survey.warnings) + [f.describe() for f in report.warnings] + data.book.warnings
     if data.outside_window:
         warnings.append(
             f"{len(data.outside_window)} difference(s) in final months before "
@@ -520,6 +510,7 @@ def _manifest(
         },
         warnings=warnings,
         timings={},
+        landed_months=data.book.landed_months,
     )
 
 

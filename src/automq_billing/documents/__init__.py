@@ -7,8 +7,9 @@ organization (self-contained HTML and its PDF), `index.html`, `close_report.html
 
 from automq_billing.documents.render import (
     DocumentsResult,
+    issued_stamps,
     render_documents,
     render_documents_again,
 )
 
-__all__ = ["DocumentsResult", "render_documents", "render_documents_again"]
+__all__ = ["DocumentsResult", "issued_stamps", "render_documents", "render_documents_again"]

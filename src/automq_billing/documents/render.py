@@ -3,6 +3,7 @@ workbook. A pure function of the version folder and the final months beside it."
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import os
@@ -35,7 +36,12 @@ from automq_billing.documents.text import (
     service_period,
     utc_text,
 )
-from automq_billing.documents.version_folder import Row, VersionFolder, read_version_folder
+from automq_billing.documents.version_folder import (
+    FinalMonth,
+    Row,
+    VersionFolder,
+    read_version_folder,
+)
 from automq_billing.documents.workbook import write_workbook
 from automq_billing.errors import BillingError
 
@@ -77,10 +83,8 @@ def render_documents(
     templates = _templates()
     statements = _statements(close, closed_text, closed_iso)
     written = _write_statements(templates, statements, destination)
-    written.append(_write_index(templates, close, statements, closed_text, destination))
-    report = build_close_report(close, closed_text, closed_iso, report_change_threshold)
-    report_html = templates.get_template("close_report.html.j2").render(r=report)
-    written.append(_write_text(destination / "close_report.html", report_html))
+    for name, text in _pages(close, report_change_threshold, templates, statements).items():
+        written.append(_write_text(destination / name, text))
     sheets = write_workbook(destination / "close.xlsx", close, closed)
     written.append(destination / "close.xlsx")
     return DocumentsResult(
@@ -110,17 +114,76 @@ def _write_statements(
     return written
 
 
-def _write_index(
-    templates: jinja2.Environment,
+def _pages(
     close: VersionFolder,
-    statements: list[Statement],
-    closed_text: str,
-    destination: Path,
-) -> Path:
+    threshold: Decimal,
+    templates: jinja2.Environment | None = None,
+    statements: list[Statement] | None = None,
+) -> dict[str, str]:
+    """The two pages that say whether the version is issued: index.html, close_report.html."""
+    templates = templates or _templates()
+    closed = _closed_at(close)
+    closed_text, closed_iso = utc_text(closed), closed.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if statements is None:
+        statements = _statements(close, closed_text, closed_iso)
     view = _index_view(close, statements, closed_text)
-    return _write_text(
-        destination / "index.html", templates.get_template("index.html.j2").render(i=view)
+    report = build_close_report(close, closed_text, closed_iso, threshold)
+    return {
+        "index.html": templates.get_template("index.html.j2").render(i=view),
+        "close_report.html": templates.get_template("close_report.html.j2").render(r=report),
+    }
+
+
+def issued_stamps(
+    state: ledger.Month, issued: ledger.Version, final: dict
+) -> list[tuple[Path, Path]]:
+    """finalize's stamp (see `ledger.finalize`): the index and the close report of every
+    rendering of the month's versions, rendered again as of the issue (the issued version's
+    say "Issued ... approved by ...", the others "Draft, superseded"), written as hidden
+    temporary files beside the pages they replace. Statements, PDFs, the workbook and every
+    file a manifest or final.json hashes are left alone."""
+    totals = final["totals"]
+    month_final = FinalMonth(
+        month=state.month,
+        version=final["version"],
+        finalized_at=final["finalized_at"],
+        total_amount=Decimal(totals["total_amount"]),
+        statements=int(totals["statements"]),
+        folder=issued.folder,
+        sha256=dict(final["sha256"]),
+        approved_by=final["approved_by"],
     )
+    stamped: list[tuple[Path, Path]] = []
+    try:
+        for version in state.versions:
+            renderings = [
+                child
+                for child in sorted(version.folder.iterdir())
+                if (child.name == DOCUMENTS_DIR or _RENDERING_DIR.fullmatch(child.name))
+                and child.is_dir()
+                and not child.is_symlink()
+            ]
+            if not renderings:
+                continue
+            try:
+                close = read_version_folder(version.folder, state.folder.parent)
+            except BillingError:
+                if version == issued:
+                    raise
+                continue  # a damaged superseded draft keeps its pages; it is not what is issued
+            pages = _pages(dataclasses.replace(close, month_final=month_final), Decimal("20"))
+            for rendering in renderings:
+                for name, text in pages.items():
+                    if (rendering / name).is_file():
+                        temporary = rendering / f".{name}.stamp-{os.getpid()}"
+                        with temporary.open("x", encoding="utf-8", newline="\n") as handle:
+                            handle.write(text)
+                        stamped.append((temporary, rendering / name))
+    except BaseException:
+        for temporary, _ in stamped:
+            temporary.unlink(missing_ok=True)
+        raise
+    return stamped
 
 
 def render_documents_again(output_root: Path, month: dt.date, version: int | None) -> Path:
@@ -129,6 +192,7 @@ def render_documents_again(output_root: Path, month: dt.date, version: int | Non
     into place. The version's data files are only read. `version` None means the latest. An
     issued (final) month is refused: its folders never change (SPEC 8). The caller holds the
     output folder's lock."""
+    remove_own_temporaries(output_root)
     state = ledger.month_state(ledger.read_output(output_root), month)
     if state is None:
         raise BillingError(
@@ -142,12 +206,20 @@ def render_documents_again(output_root: Path, month: dt.date, version: int | Non
             "never change, so its documents are not rendered again there.",
             hint="its documents/ folder holds the issued statements; render a draft month instead",
         )
-    folder = state.version(version).folder
-    remove_own_temporaries(output_root)
+    chosen = state.version(version)
+    ledger.check_version_files(chosen, chosen.manifest())  # a damaged draft is refused
+    folder = chosen.folder
     temporary = folder / f".documents-{_next_rendering(folder)}.tmp-{os.getpid()}"
     try:
         render_documents(folder, temporary, output_root=output_root)
         return _publish(temporary, folder)
+    except OSError as error:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise BillingError(
+            f"The documents of {chosen.label} cannot be written into {folder} "
+            f"({error.strerror or error}); nothing was rendered.",
+            hint="make the output folder writable (or free space) and run again",
+        ) from None
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise

@@ -165,7 +165,8 @@ def close_status(close: VersionFolder) -> str:
     if final is None:
         return "Draft: not yet issued"
     if final.version == close.version:
-        return f"Issued: final since {_moment_text(final.finalized_at)}"
+        who = f", approved by {final.approved_by}" if final.approved_by else ""
+        return f"Issued: final since {_moment_text(final.finalized_at)}{who}"
     return f"Draft, superseded: v{final.version} of this month was issued"
 
 

@@ -14,8 +14,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
+from automq_billing import ledger
 from automq_billing.errors import BillingError
 from automq_billing.landing import sha256_file
 
@@ -37,6 +39,7 @@ class FinalMonth:
     statements: int | None
     folder: Path
     sha256: dict[str, str]
+    approved_by: str | None = None  # None: issued before finalize recorded who approved
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ def read_version_folder(folder: Path, output_root: Path) -> VersionFolder:
             f"{folder} is not a complete close version folder: {', '.join(missing)} missing.",
             hint="pass a version folder written by `automq-billing close` (<output>/YYYY-MM/vN)",
         )
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest = ledger.read_json(folder / "manifest.json", f"the version folder {folder} is damaged")
     month = _manifest_month(manifest, folder)
     version = int(manifest.get("version", 0))
     problems: list[str] = []
@@ -127,10 +130,16 @@ def read_rows(
         if required:
             raise BillingError(f"{path} is missing.", hint="run the close again")
         return None
-    if columns is not None:
-        present = set(pq.read_schema(path).names)
-        columns = [name for name in columns if name in present]
-    return pq.read_table(path, columns=columns).to_pylist()
+    try:
+        if columns is not None:
+            present = set(pq.read_schema(path).names)
+            columns = [name for name in columns if name in present]
+        return pq.read_table(path, columns=columns).to_pylist()
+    except (OSError, pa.ArrowException) as error:
+        raise BillingError(
+            f"{path} cannot be read ({str(error)[:200]}); the version folder is damaged.",
+            hint="close the month again (an issued month is restored from a backup)",
+        ) from None
 
 
 def read_final_months(output_root: Path, problems: list[str]) -> list[FinalMonth]:
@@ -146,14 +155,15 @@ def read_final_months(output_root: Path, problems: list[str]) -> list[FinalMonth
             continue
         try:
             finals.append(_final_month(child, marker, match))
-        except (ValueError, KeyError, TypeError, InvalidOperation) as error:
+        except (ValueError, KeyError, TypeError, InvalidOperation, BillingError) as error:
             problems.append(f"{marker} could not be read ({error}); that month is left out")
     return finals
 
 
 def _final_month(child: Path, marker: Path, match: re.Match[str]) -> FinalMonth:
-    data = json.loads(marker.read_text(encoding="utf-8"))
+    data = ledger.read_json(marker, "the issued month is damaged")
     totals = data.get("totals") or {}
+    approved_by = data.get("approved_by")
     total = totals.get("total_amount")
     return FinalMonth(
         month=dt.date(int(match.group(1)), int(match.group(2)), 1),
@@ -163,6 +173,7 @@ def _final_month(child: Path, marker: Path, match: re.Match[str]) -> FinalMonth:
         statements=int(totals["statements"]) if "statements" in totals else None,
         folder=child / f"v{int(data['version'])}",
         sha256=dict(data.get("sha256") or {}),
+        approved_by=approved_by if isinstance(approved_by, str) else None,
     )
 
 
@@ -198,6 +209,6 @@ def _read_json(path: Path, problems: list[str]) -> dict | None:
         return None
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as error:
-        problems.append(f"{path} could not be read ({error})")
+    except (ValueError, RecursionError) as error:
+        problems.append(f"{path} could not be read ({type(error).__name__})")
         return None

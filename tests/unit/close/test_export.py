@@ -95,3 +95,17 @@ def test_a_full_disk_is_one_sentence(tmp_path):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     assert "free space" in refused.value.hint
     assert not final.exists() and not (tmp_path / ".tmp").exists()
+
+
+def test_nothing_is_cleaned_or_published_through_a_linked_month_folder(tmp_path):
+    elsewhere, output = tmp_path / "elsewhere", tmp_path / "output"
+    (elsewhere / "v1" / ".documents-2.tmp-999999999").mkdir(parents=True)
+    output.mkdir()
+    (output / "2026-10").symlink_to(elsewhere)
+    assert remove_own_temporaries(output) == []
+    assert (elsewhere / "v1" / ".documents-2.tmp-999999999").is_dir()
+    with pytest.raises(BillingError, match="2026-10 is a symbolic link"):
+        with publishing(output / ".2026-10-v2.tmp-1", output / "2026-10" / "v2", "2026-10 v2"):
+            pass
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["v1"]
+    assert not (output / ".2026-10-v2.tmp-1").exists()

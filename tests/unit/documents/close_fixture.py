@@ -715,7 +715,8 @@ def _manifest(
 
 
 def write_final_month(root: Path, month: dt.date, version: int, totals: dict[str, str]) -> None:
-    """A month that finance issued: its version's statements and `final.json`."""
+    """A month that finance issued, as the book of record trusts it (SPEC 8): its version's
+    statement files and manifest, and `final.json` with their sha256."""
     folder = root / f"{month:%Y-%m}" / f"v{version}"
     folder.mkdir(parents=True)
     rows = [
@@ -731,19 +732,43 @@ def write_final_month(root: Path, month: dt.date, version: int, totals: dict[str
         }
         for org, total in sorted(totals.items())
     ]
-    _write_parquet(folder, "statements", rows)
+    outputs = {
+        "statements.parquet": _write_parquet(folder, "statements", rows),
+        "statements.csv": _write_csv(folder, "statements", rows),
+        "statement_lines.parquet": _write_parquet(folder, "statement_lines", []),
+        "statement_lines.csv": _write_csv(folder, "statement_lines", []),
+    }
+    total = f"{sum((Decimal(t) for t in totals.values()), Decimal('0.00')):.2f}"
+    manifest = {
+        "month": f"{month:%Y-%m}",
+        "version": version,
+        "closed_at": f"{month + dt.timedelta(days=35):%Y-%m-%d}T09:00:00+00:00",
+        "outputs": outputs,
+        "totals": {"total_amount": total, "organizations": len(rows), "statement_lines": 0},
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    issue(root, month, version, f"{month + dt.timedelta(days=40):%Y-%m-%d}T09:00:00+00:00")
+
+
+def issue(root: Path, month: dt.date, version: int, finalized_at: str) -> Path:
+    """`final.json` for a version folder already written, as finalize writes it."""
+    folder = root / f"{month:%Y-%m}" / f"v{version}"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    names = ("manifest.json", *(n for n in manifest["outputs"] if n.startswith("statement")))
     final = {
         "month": f"{month:%Y-%m}",
         "version": version,
-        "finalized_at": f"{month + dt.timedelta(days=40):%Y-%m-%d}T09:00:00+00:00",
-        "sha256": {"statements.parquet": _sha256(folder / "statements.parquet")},
+        "finalized_at": finalized_at,
+        "approved_by": "finance",
+        "sha256": {name: _sha256(folder / name) for name in names},
         "totals": {
-            "total_amount": f"{sum((Decimal(t) for t in totals.values()), Decimal('0.00')):.2f}",
-            "statements": len(rows),
-            "lines": len(rows),
+            "total_amount": manifest["totals"]["total_amount"],
+            "statements": manifest["totals"]["organizations"],
+            "lines": manifest["totals"]["statement_lines"],
         },
     }
     (folder.parent / "final.json").write_text(json.dumps(final, indent=2) + "\n")
+    return folder.parent / "final.json"
 
 
 OCTOBER = dt.date(2026, 10, 1)

@@ -23,13 +23,15 @@ from close_fixture import (
     UNICODE_ID,
     UNMATCHED_EVENT_ID,
     Org,
+    issue,
     write_final_month,
     write_version_folder,
 )
 from pypdf import PdfReader
 from readers import html_cells, html_tags, read_xlsx
 
-from automq_billing.documents import render_documents, render_documents_again
+from automq_billing import ledger
+from automq_billing.documents import issued_stamps, render_documents, render_documents_again
 from automq_billing.documents.text import document_name, statement_number
 from automq_billing.documents.version_folder import read_version_folder
 from automq_billing.documents.workbook import write_workbook
@@ -340,14 +342,7 @@ def test_a_draft_renders_again_and_an_issued_month_is_refused(tmp_path):
     assert (draft / "close_report.html").is_file()
     assert "Draft: not yet issued" in (draft / "close_report.html").read_text(encoding="utf-8")
     assert "not yet issued" not in (draft / "org-a.html").read_text(encoding="utf-8")
-    final = {
-        "month": "2026-10",
-        "version": 2,
-        "finalized_at": "2026-12-01T09:00:00+00:00",
-        "sha256": {},
-        "totals": {},
-    }
-    (root / "2026-10" / "final.json").write_text(json.dumps(final), encoding="utf-8")
+    issue(root, OCTOBER, 2, "2026-12-01T09:00:00+00:00")
     before = sorted(p.relative_to(root) for p in root.rglob("*"))
     with pytest.raises(BillingError, match="is final") as refused:
         render_documents_again(root, OCTOBER, 1)
@@ -389,3 +384,74 @@ def test_incomplete_version_folder_is_refused(tmp_path):
     (folder / "statements.parquet").unlink()
     with pytest.raises(BillingError, match=r"statements\.parquet missing"):
         render_documents(folder, tmp_path / "docs", output_root=root)
+
+
+def _closed_for_issue(root: Path) -> Path:
+    """September final, October v1 closed against it (a version finalize accepts), rendered."""
+    write_final_month(root, dt.date(2026, 9, 1), 1, {"org-a": "100.00"})
+    folder = root / "2026-10" / "v1"
+    basis = {"window": [], "issued_basis": {"2026-09": 1}, "by_month": {}, "outside_window": []}
+    write_version_folder(
+        folder, OCTOBER, 1, [Org("org-a", ingress=Decimal(200))], corrections=basis
+    )
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["landed_months"] = {"2026-10": {"usage_rows": 1, "licences": 0}}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    render_documents(folder, folder / "documents", output_root=root)
+    return folder
+
+
+def test_finalize_stamps_the_issued_pages_and_leaves_every_hashed_file_alone(tmp_path):
+    """The close report and index of the final version said "Draft: not yet issued" forever."""
+    root = tmp_path / "output"
+    folder = _closed_for_issue(root)
+    for page in ("index.html", "close_report.html"):
+        assert "Draft: not yet issued" in (folder / "documents" / page).read_text()
+    before = _tree_hashes(folder)
+    _, final = ledger.finalize(root, OCTOBER, approved_by="Jane <Doe>", stamp=issued_stamps)
+    after = _tree_hashes(folder)
+    assert {name for name in before if before[name] != after[name]} == {
+        "documents/index.html",
+        "documents/close_report.html",
+    }
+    assert set(after) == set(before)  # no temporary left
+    for page in ("index.html", "close_report.html"):
+        text = (folder / "documents" / page).read_text()
+        assert "Draft" not in text and "Issued: final since" in text
+        assert "approved by Jane &lt;Doe&gt;" in text
+    assert all(after[name] == digest for name, digest in final["sha256"].items())
+    assert ledger.read_output(root, deep=True)  # the issued month checks out
+
+
+def test_render_again_refuses_a_damaged_draft_and_a_linked_version(tmp_path):
+    root = tmp_path / "output"
+    folder = _small_close(root)
+    statements = folder / "statements.parquet"
+    original = statements.read_bytes()
+    statements.write_bytes(b"PAR1 damaged")
+    with pytest.raises(BillingError, match="statements.parquet no longer match"):
+        render_documents_again(root, OCTOBER, None)
+    statements.write_bytes(original)
+    manifest = folder / "manifest.json"
+    text = manifest.read_text()
+    manifest.write_text(text[:40])
+    with pytest.raises(BillingError, match="manifest.json cannot be read") as damaged:
+        render_documents_again(root, OCTOBER, None)
+    assert str(manifest) in str(damaged.value)
+    manifest.write_text(text)
+    (root / "2026-10" / "v2").symlink_to(folder)
+    with pytest.raises(BillingError, match="v2 is a symbolic link"):
+        render_documents_again(root, OCTOBER, 2)
+    assert not [p for p in folder.iterdir() if p.name.startswith(("documents", "."))]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder")
+def test_render_again_into_a_read_only_version_is_one_sentence(tmp_path):
+    root = tmp_path / "output"
+    folder = _small_close(root)
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(BillingError, match="cannot be written into"):
+            render_documents_again(root, OCTOBER, None)
+    finally:
+        folder.chmod(0o755)
