@@ -43,6 +43,7 @@ def _rate_card(price: str) -> pa.Table:
 
 def issue(output: Path, month: dt.date, price: str | None) -> Path:
     """A finalized version; with a rate_card.parquet unless `price` is None (an older version)."""
+    basis = ledger.issued_basis(ledger.read_output(output), month)
     folder = output / f"{month:%Y-%m}" / "v1"
     folder.mkdir(parents=True)
     lines = pa.Table.from_pylist([], schema=ledger.STATEMENT_LINE_TYPES)
@@ -57,7 +58,8 @@ def issue(output: Path, month: dt.date, price: str | None) -> Path:
         "closed_at": dt.datetime.now(dt.UTC).isoformat(),
         "outputs": outputs,
         "totals": {"total_amount": "0.00", "organizations": 0, "statement_lines": 0},
-        "corrections": {"issued_basis": ledger.issued_basis(ledger.read_output(output), month)},
+        "corrections": {"issued_basis": basis},
+        "landed_months": {f"{month:%Y-%m}": {"usage_rows": 1, "licences": 0}},
     }
     (folder / "manifest.json").write_text(json.dumps(manifest))
     ledger.finalize(output, month)
