@@ -18,6 +18,8 @@ from automq_billing.validation.specs import Suite, expect
 from automq_billing.vocabulary import Vocabulary
 
 SAMPLE_ROWS_PER_FILE = 200
+# the suites over the rows of newly loaded files: their warnings are recorded per file
+PER_FILE_SUITES = ("usage_events_files", "usage_events_sample")
 
 
 def landing_suites(
@@ -108,6 +110,7 @@ def _summaries_suite(frame: pd.DataFrame) -> Suite:
         ],
         key="file",
         description="one row per usage file loaded by this run, summarised in DuckDB",
+        all_failing_keys=True,
     )
 
 
@@ -155,4 +158,5 @@ def _sample_suite(con: duckdb.DuckDBPyConnection, load_id: int, vocabulary: Voca
         ],
         key="file",
         description=f"the first {SAMPLE_ROWS_PER_FILE} rows of every usage file loaded by this run",
+        all_failing_keys=True,
     )
