@@ -113,6 +113,28 @@ def write_ledger(
             con.unregister("issued_lines")
 
 
+# what the last close wrote for its build, and what the analyses read after it (issue 16): a
+# reconcile builds with its own month and ledger, then puts the close's back
+CLOSE_STATE = ("control.run_context", "ledger.final_months", "ledger.issued_statement_lines")
+
+
+def saved_close_state(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Table]:
+    return {table: con.sql(f"select * from {table}").to_arrow_table() for table in CLOSE_STATE}  # noqa: S608
+
+
+def restore_close_state(con: duckdb.DuckDBPyConnection, saved: dict[str, pa.Table]) -> None:
+    con.execute("begin transaction").fetchall()
+    for table, rows in saved.items():
+        con.execute(f"delete from {table}").fetchall()  # noqa: S608 (constant names)
+        if rows.num_rows:
+            con.register("saved_rows", rows)
+            try:
+                con.execute(f"insert into {table} by name select * from saved_rows").fetchall()  # noqa: S608
+            finally:
+                con.unregister("saved_rows")
+    con.execute("commit").fetchall()
+
+
 # the loads no successful close build has processed yet (int_usage_loads_pending in dbt)
 _PENDING_LOADS = """
     select distinct loaded.load_id

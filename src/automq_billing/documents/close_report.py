@@ -162,9 +162,7 @@ def build_close_report(
         blocking_failures=tuple(str(f) for f in summary.get("blocking_failures") or []),
         # the manifest's warnings: every landed file's, the months outside the correction
         # window, usage no close prices (older versions: the validation's warnings)
-        warnings=tuple(
-            str(w) for w in manifest.get("warnings") or summary.get("warnings") or []
-        ),
+        warnings=tuple(str(w) for w in manifest.get("warnings") or summary.get("warnings") or []),
         previous_label=(
             month_title(close.previous_totals.final.month) if close.previous_totals else None
         ),

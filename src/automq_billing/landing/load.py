@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,16 @@ REGISTER_TABLE = "control.loaded_files"
 _GLOB_CHARACTERS = re.compile(r"([\[*?])")
 _INTEGER = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+# The moments a landed value may hold: years 0001 to 9999 in UTC, what ISO 8601 writes with four
+# digits and every later stage (Python, the workbook, the PDF) can represent.
+_EARLIEST, _LATEST = "0001-01-01 00:00:00+00", "10000-01-01 00:00:00+00"
+_OUT_OF_RANGE = "automq-billing: column '{column}' holds a moment outside the years 0001-9999 UTC"
+_OUT_OF_RANGE_SAID = re.compile(r"automq-billing: column '([^']*)' holds a moment outside")
+# The largest magnitude of a landed decimal: 22 integer digits, so that an amount with its 6
+# places (28 significant digits) is computed exactly by Python's decimal arithmetic as well as
+# by DuckDB's DECIMAL(38, 6).
+MAX_INTEGER_DIGITS = 22
+_DECIMAL_CONTEXT = Context(prec=80)
 
 
 @dataclass(frozen=True)
@@ -359,7 +369,17 @@ def _load_file(
 
 
 def _cast(column: Column) -> str:
-    return f'cast("{column.landed_name}" as {column.data_type}) as "{column.name}"'
+    value = f'cast("{column.landed_name}" as {column.data_type})'
+    if column.data_type.startswith(("timestamp", "date")):
+        # a moment DuckDB holds but no later stage can (Python, Parquet readers, spreadsheets)
+        # stops the load, naming the column (SPEC 1: it does not fit the declared type)
+        kind = "date" if column.data_type == "date" else "timestamptz"
+        message = _OUT_OF_RANGE.format(column=column.landed_name)
+        value = (
+            f"case when {value} < {kind} '{_EARLIEST}' or {value} >= {kind} '{_LATEST}' "
+            f"then error('{message.replace(chr(39), chr(39) * 2)}') else {value} end"
+        )
+    return f'{value} as "{column.name}"'
 
 
 def _insert(
@@ -456,7 +476,11 @@ def _check_utf8(array: pa.Array, landed: LandedFile, column: Column) -> None:
 
 def _check_six_places(array: pa.Array, landed: LandedFile, column: Column) -> None:
     places = Decimal("0.000001")
-    count = sum(1 for v in array.to_pylist() if v is not None and v != v.quantize(places))
+    count = sum(
+        1
+        for v in array.to_pylist()
+        if v is not None and v != v.quantize(places, context=_DECIMAL_CONTEXT)
+    )
     if count:
         raise _LoadProblem(
             f"{shown(landed.path)}: column '{column.landed_name}' holds {count} value(s) with "
@@ -549,10 +573,12 @@ def _parse(text: str, data_type: str) -> Any:
             value = Decimal(text.strip())
         except InvalidOperation:
             raise ValueError(f"{shown} is not a decimal number") from None
-        if value != value.quantize(Decimal("0.000001")):
+        if abs(value) >= Decimal(10) ** MAX_INTEGER_DIGITS:
+            raise ValueError(
+                f"{shown} has more than {MAX_INTEGER_DIGITS} integer digits (out of range)"
+            )
+        if value != value.quantize(Decimal("0.000001"), context=_DECIMAL_CONTEXT):
             raise ValueError(f"{shown} has more than 6 decimal places")
-        if abs(value) >= Decimal(10) ** 32:
-            raise ValueError(f"{shown} is out of range")
         return value
     moment = _parse_moment(text.strip(), shown)
     return moment.date() if data_type == "date" else moment
@@ -569,7 +595,10 @@ def _parse_moment(text: str, shown: str) -> dt.datetime:
         raise ValueError(f"{shown} is not an ISO 8601 date or timestamp") from None
     if moment.tzinfo is None:
         return moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 is in the year 10000 in UTC
+        raise ValueError(f"{shown} is outside the years 0001 to 9999 in UTC") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -605,6 +634,8 @@ def _diagnose(
     error: duckdb.Error,
 ) -> str:
     text = str(error)
+    if said := _out_of_range(error):
+        return f"{shown(landed.path)}: {said}"
     if "string encoding" in text or "UTF8" in text or "UTF-8" in text:
         for column in dataset.landed_columns:
             try:
@@ -619,7 +650,8 @@ def _diagnose(
                         return str(problem)
         return f"{shown(landed.path)}: holds text that is not valid UTF-8"
     if isinstance(error, duckdb.ConversionException | duckdb.OutOfRangeException):
-        bad = _columns_that_do_not_fit(None, "read_parquet($path)", landed, dataset)
+        relation = "read_parquet($path, file_row_number = true)"
+        bad = _columns_that_do_not_fit(None, relation, landed, dataset)
         if bad:
             return f"{shown(landed.path)}: " + "; ".join(bad)
     for column in dataset.landed_columns:  # which column's pages cannot be decoded
@@ -641,10 +673,24 @@ def _diagnose_arrow(
     dataset: LandedDataset,
     error: duckdb.Error,
 ) -> str:
+    if said := _out_of_range(error):
+        return f"{shown(landed.path)}: {said}"
     bad = _columns_that_do_not_fit(table, "landed_arrow", landed, dataset)
     if bad:
         return f"{shown(landed.path)}: " + "; ".join(bad)
     return f"{shown(landed.path)}: its data cannot be loaded ({type(error).__name__})"
+
+
+def _out_of_range(error: duckdb.Error) -> str | None:
+    if not isinstance(error, duckdb.InvalidInputException):
+        return None
+    match = _OUT_OF_RANGE_SAID.search(str(error))
+    if match is None:
+        return None
+    return (
+        f"column '{match.group(1)}' holds a date or timestamp outside the years 0001 to 9999 "
+        "in UTC (the first such value stopped the load)"
+    )
 
 
 def _columns_that_do_not_fit(
@@ -660,17 +706,18 @@ def _columns_that_do_not_fit(
         for column in dataset.landed_columns:
             name = column.landed_name
             try:
-                count = scratch.execute(
-                    f'select count(*) from {relation} where "{name}" is not null and '  # noqa: S608
+                count, first = scratch.execute(
+                    f"select count(*), min(file_row_number) from {relation} "  # noqa: S608
+                    f'where "{name}" is not null and '
                     f'try_cast("{name}" as {column.data_type}) is null',
                     params,
-                ).fetchall()[0][0]
+                ).fetchall()[0]
             except duckdb.Error:
                 continue
             if count:
                 bad.append(
                     f"column '{name}' holds {count} value(s) that do not fit "
-                    f"{column.data_type.upper()}"
+                    f"{column.data_type.upper()} (the first in row {first + 1} of the file)"
                 )
     return bad
 
