@@ -41,13 +41,38 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
         raise _open_error(path, error) from None
     try:
         yield _configure(con)
+    except duckdb.Error as error:
+        if _damaged(error):  # a damaged block is found when it is read, not when the file opens
+            raise _damaged_error(path, error) from None
+        raise
     finally:
         con.close()
 
 
+# what DuckDB says of a file that is truncated or whose blocks do not match their checksums
+_DAMAGE = ("corrupt", "checksum", "could not read enough bytes", "not a valid duckdb")
+
+
+def _damaged(error: duckdb.Error) -> bool:
+    text = str(error).lower()
+    return any(word in text for word in _DAMAGE)
+
+
+def _damaged_error(path: Path, error: duckdb.Error) -> BillingError:
+    return BillingError(
+        f"The warehouse {path} is damaged (truncated or corrupt: "
+        f"{str(error).splitlines()[0][:160]}); nothing was written.",
+        hint=f"move {path} away (and its .wal file, if any) and run the close again with "
+        "--full-refresh: the warehouse is rebuilt from the landing zone, which holds everything "
+        "it had",
+    )
+
+
 def _open_error(path: Path, error: duckdb.Error) -> BillingError:
     text = str(error)
-    if "lock" in text.lower():
+    if _damaged(error):
+        return _damaged_error(path, error)
+    if "could not set lock" in text.lower() or "conflicting lock" in text.lower():
         return BillingError(
             f"The warehouse {path} is open in another process (DuckDB allows one writer at a "
             "time).",
