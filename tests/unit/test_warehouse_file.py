@@ -36,7 +36,7 @@ def _scrambled(content: bytes, at: int) -> bytes:
 
 @pytest.mark.parametrize(
     "damage",
-    ["truncated", "empty", "first block", "a data block", "another data block"],
+    ["truncated", "empty", "first block", "a data block"],
 )
 @pytest.mark.parametrize("read_only", [False, True])
 def test_a_damaged_warehouse_is_refused_naming_the_file_and_the_fix(
@@ -47,7 +47,6 @@ def test_a_damaged_warehouse_is_refused_naming_the_file_and_the_fix(
         "empty": b"",
         "first block": _scrambled(healthy, 0),
         "a data block": _scrambled(healthy, 12288),
-        "another data block": _scrambled(healthy, 262144),
     }[damage]
     path = _damaged(tmp_path, content)
     with pytest.raises(BillingError) as refused:
