@@ -19,7 +19,7 @@ from automq_billing.landing import LandingSurvey, LoadResult
 from automq_billing.landing.survey import shown
 from automq_billing.months import format_month
 from automq_billing.validation import ValidationReport
-from automq_billing.validation.landing_suites import PER_FILE_SUITES
+from automq_billing.validation.landing_suites import PER_FILE_SUITES, SAMPLE_ROWS_PER_FILE
 
 # the usage rows the close of a month classifies as rated but that no rate card prices: in the
 # months other than the one being closed (a row dated 1970, a month never closed, ...)
@@ -47,13 +47,17 @@ def record_file_warnings(warehouse_path: Path, load: LoadResult, report: Validat
             if result.success or result.blocking:
                 continue
             for path, rows in sorted(result.failing_keys.items()):
-                by_file.append(
-                    (
-                        path,
-                        f"{shown(path)}: {suite.suite}: {result.expectation}({result.target}) "
-                        f"failed on {rows} row(s)",
-                    )
-                )
+                what = f"{suite.suite}: {result.expectation}({result.target}) failed"
+                if suite.suite == "usage_events_sample":
+                    what += f" on {rows} of its first {SAMPLE_ROWS_PER_FILE} row(s)"
+                else:
+                    values = [
+                        e[len(path) + 2 :]
+                        for e in result.examples
+                        if e[: len(path) + 2] == f"{path}: "
+                    ]
+                    what += f" ({result.target} = {values[0]})" if values else ""
+                by_file.append((path, f"{shown(path)}: {what}"))
     datasets = {f.relative: f.dataset for f in load.new_files}
     rows = [
         (datasets[path], path, load.load_id, text) for path, text in by_file if path in datasets
@@ -78,7 +82,8 @@ def stored_file_warnings(con: duckdb.DuckDBPyConnection, load: LoadResult) -> li
 
 def unpriced_elsewhere(con: duckdb.DuckDBPyConnection, month: dt.date) -> dict[str, int]:
     """Usage rows of other months than `month` that no rate card prices: {"YYYY-MM": rows}."""
-    return {label: int(rows) for label, rows in con.execute(_UNPRICED_ELSEWHERE, {"month": month})}
+    rows = con.execute(_UNPRICED_ELSEWHERE, {"month": month}).fetchall()
+    return {label: int(count) for label, count in rows}
 
 
 def version_warnings(
