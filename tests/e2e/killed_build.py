@@ -1,6 +1,7 @@
 """`automq-billing` whose dbt build stops half-way, for the interrupted-refresh tests: it wraps
 `automq_billing.close.run.run_dbt` from outside (the product holds no test hook), builds only the
-models up to the classified usage rows, prints a marker and sleeps until the test kills it.
+first nodes (the usage staging view: no incremental table is rewritten yet), prints a marker and
+sleeps until the test kills it.
 
     python killed_build.py close --month ... (the command's own arguments)
 """
@@ -14,7 +15,7 @@ from automq_billing.cli import main
 from automq_billing.close import run
 from automq_billing.dbt_runner import run_dbt
 
-PART = "+int_usage_events_classified"
+PART = "stg_usage_exports__usage_events"
 
 
 def half_a_build(args: list[str], **kwargs):

@@ -131,6 +131,12 @@ def book(tmp_path_factory) -> Book:
     return book
 
 
+def _published(result) -> Path:
+    """The version folder a close printed ("Closed 2026-10 as v<N>: <folder>")."""
+    line = next(line for line in result.stdout.splitlines() if line.startswith("Closed "))
+    return Path(line.split(": ", 1)[1])
+
+
 def _same_statements(first: Path, second: Path) -> None:
     for name in STATEMENT_FILES:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
@@ -147,15 +153,13 @@ def test_the_closes_before_the_reload_succeed(book):
 def test_load_full_refresh_then_a_close_gives_the_statements_of_a_full_close(book):
     assert book.reloaded.returncode == 0, book.reloaded.text
     assert book.after_reload.returncode == 0, book.after_reload.text
-    assert "Closed 2026-10 as v3" in book.after_reload.stdout
-    _same_statements(book.root / "out" / "2026-10" / "v3", book.root / "fresh" / "2026-10" / "v1")
+    _same_statements(_published(book.after_reload), book.root / "fresh" / "2026-10" / "v1")
 
 
 def test_a_full_refresh_killed_in_its_build_then_a_close_gives_a_full_close(book):
     assert "half of the build is done" in book.killed_output, book.killed_output
     assert book.after_kill.returncode == 0, book.after_kill.text
-    assert "Closed 2026-10 as v4" in book.after_kill.stdout
-    _same_statements(book.root / "out" / "2026-10" / "v4", book.root / "fresh" / "2026-10" / "v1")
+    _same_statements(_published(book.after_kill), book.root / "fresh" / "2026-10" / "v1")
 
 
 def _refused_naming(result, *words: str) -> None:
