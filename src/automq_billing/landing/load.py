@@ -324,7 +324,7 @@ def _load_new_files(
             )
         )
         if index % 50 == 0 or (landed.rows or 0) > 1_000_000:
-            say(f"  loaded {index}/{len(files)}: {landed.relative} ({rows:,} rows)")
+            say(f"  loaded {index}/{len(files)}: {shown(landed.relative)} ({rows:,} rows)")
     if problems:
         raise landing_error(root, problems)
     now = dt.datetime.now(dt.UTC)
