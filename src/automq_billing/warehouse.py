@@ -42,20 +42,23 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
     try:
         yield _configure(con)
     except duckdb.Error as error:
-        if _damaged(error):  # a damaged block is found when it is read, not when the file opens
+        if _damaged(error, path):  # a damaged block is found when read, not when the file opens
             raise _damaged_error(path, error) from None
         raise
     finally:
         con.close()
 
 
-# what DuckDB says of a file that is truncated or whose blocks do not match their checksums
-_DAMAGE = ("corrupt", "checksum", "could not read enough bytes", "not a valid duckdb")
-
-
-def _damaged(error: duckdb.Error) -> bool:
+def _damaged(error: duckdb.Error, path: Path) -> bool:
+    """What DuckDB says of a database file that is truncated or whose blocks do not match their
+    checksums (a landed Parquet file's problems are the load's, named by it)."""
     text = str(error).lower()
-    return any(word in text for word in _DAMAGE)
+    return (
+        "corrupt database file" in text
+        or ("checksum" in text and "block" in text)
+        or "not a valid duckdb database" in text
+        or ("could not read enough bytes" in text and str(path).lower() in text)
+    )
 
 
 def _damaged_error(path: Path, error: duckdb.Error) -> BillingError:
@@ -70,7 +73,7 @@ def _damaged_error(path: Path, error: duckdb.Error) -> BillingError:
 
 def _open_error(path: Path, error: duckdb.Error) -> BillingError:
     text = str(error)
-    if _damaged(error):
+    if _damaged(error, path):
         return _damaged_error(path, error)
     if "could not set lock" in text.lower() or "conflicting lock" in text.lower():
         return BillingError(
