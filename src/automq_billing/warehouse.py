@@ -171,6 +171,15 @@ _PENDING_LOADS = """
 """
 
 
+def unchecked_loads(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """The loads whose files no close's landing checks have looked at yet."""
+    rows = con.execute(
+        "select distinct load_id from control.loaded_files where load_id not in "
+        "(select load_id from control.checked_loads) order by load_id"
+    ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
 def mark_loads_processed(con: duckdb.DuckDBPyConnection) -> None:
     """Every load is processed once a build has succeeded over it."""
     con.execute(

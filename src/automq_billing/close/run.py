@@ -232,7 +232,7 @@ def _load(
         )
         _refuse_empty_month(con, options, final_rows)
         with timings.stage("validate"):
-            suites = landing_suites(survey, con, load.load_id, vocabulary)
+            suites = landing_suites(survey, con, warehouse.unchecked_loads(con), vocabulary)
     if rebuild and not options.full_refresh and load.files != load.new_files:
         progress("  the models changed since the last build: every table is rebuilt")
     return load, suites, plan

@@ -37,8 +37,8 @@ _UNPRICED_ELSEWHERE = """
 
 
 def record_file_warnings(warehouse_path: Path, load: LoadResult, report: ValidationReport) -> None:
-    """Stores the landing suites' warnings about the files `load` brought in, one row per file
-    and warning (the suites see only the rows of this load)."""
+    """Stores the landing suites' warnings, one row per file and warning, and marks every load
+    of the close's files checked (the suites saw the rows of every load not checked before)."""
     by_file: list[tuple[str, str]] = []
     for suite in report.suites:
         if suite.suite not in PER_FILE_SUITES:
@@ -58,16 +58,24 @@ def record_file_warnings(warehouse_path: Path, load: LoadResult, report: Validat
                     ]
                     what += f" ({result.target} = {values[0]})" if values else ""
                 by_file.append((path, f"{shown(path)}: {what}"))
-    datasets = {f.relative: f.dataset for f in load.new_files}
+    files = {f.relative: f for f in load.files}
     rows = [
-        (datasets[path], path, load.load_id, text) for path, text in by_file if path in datasets
+        (files[path].dataset, path, files[path].load_id, text)
+        for path, text in by_file
+        if path in files
     ]
-    if not rows:
-        return
     with warehouse.connect(warehouse_path) as con:
-        con.executemany(
-            "insert into control.file_warnings values (?, ?, ?, ?, now())", rows
-        ).fetchall()
+        checked = warehouse.unchecked_loads(con)
+        con.execute("begin transaction").fetchall()
+        if rows:
+            con.executemany(
+                "insert into control.file_warnings values (?, ?, ?, ?, now())", rows
+            ).fetchall()
+        if checked:
+            con.executemany(
+                "insert into control.checked_loads values (?, now())", [[i] for i in checked]
+            ).fetchall()
+        con.execute("commit").fetchall()
 
 
 def stored_file_warnings(con: duckdb.DuckDBPyConnection, load: LoadResult) -> list[str]:

@@ -128,6 +128,7 @@ FULL_REFRESH_RESETS = (
     "control.builds",
     "control.build_inputs",
     "control.file_warnings",
+    "control.checked_loads",
 )
 
 

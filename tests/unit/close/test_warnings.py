@@ -102,3 +102,23 @@ def test_unpriced_usage_of_other_months_is_counted_from_the_warehouse():
             "(date '1970-01-01'), (date '1970-01-01'), (date '2026-10-01')) as t(usage_month)"
         )
         assert noted.unpriced_elsewhere(con, dt.date(2026, 10, 1)) == {"1970-01": 2}
+
+
+def test_a_file_loaded_outside_a_close_is_checked_by_the_next_close(tmp_path):
+    """`automq-billing load` runs no landing checks: the next close checks every load no close
+    has checked (not only its own), so the file's warnings are not lost."""
+    landing, database = tmp_path / "landing", tmp_path / "billing.duckdb"
+    write_usage(landing / "usage_events" / "odd.parquet", [usage_row(meter="cpu_seconds")])
+    with warehouse.connect(database) as con:  # automq-billing load
+        load_landing(con, survey_landing(landing, VOCABULARY), VOCABULARY)
+    write_usage(landing / "usage_events" / "clean.parquet", [usage_row(event_id="evt-2")])
+    with warehouse.connect(database) as con:  # the close's load and checks
+        survey = survey_landing(landing, VOCABULARY)
+        load = load_landing(con, survey, VOCABULARY)
+        assert warehouse.unchecked_loads(con) == [1, 2]
+        suites = landing_suites(survey, con, warehouse.unchecked_loads(con), VOCABULARY)
+    noted.record_file_warnings(database, load, Engine().run(suites))
+    with warehouse.connect(database) as con:
+        assert warehouse.unchecked_loads(con) == []
+        kept = noted.stored_file_warnings(con, load)
+    assert kept and all(w.startswith("usage_events/odd.parquet: ") for w in kept)
