@@ -10,12 +10,16 @@
     (select unnest([{%- for value in values -%}'{{ value | replace("'", "''") }}'{{ ", " if not loop.last }}{%- endfor -%}]) as {{ column_name }})
 {%- endmacro %}
 
-{#- SPEC 1.1 `invalid_id`: an id that is not empty, does not start or end with whitespace and
-    holds no control character (C0, DEL or C1); whitespace is
-    Unicode's (a no-break space counts). Null ids are `missing_field`, checked before. -#}
+{#- SPEC 1.1 `invalid_id` (amended): an id that is not empty, does not start or end with
+    whitespace (Unicode's: a no-break space counts) and holds no control, format or separator
+    character: Unicode categories Cc (C0, DEL, C1), Cf (bidirectional overrides such as U+202E,
+    zero-width characters such as U+200B, the byte order mark, the soft hyphen), Zl, Zp, and any
+    space other than U+0020 (Zs: U+00A0, U+3000, ...). A look-alike letter (fullwidth, Cyrillic)
+    is a different id, not an invalid one. Null ids are `missing_field`, checked before. -#}
 {% macro is_valid_id(column) -%}
     ({{ column }} != ''
-        and not regexp_matches({{ column }}, '^[\s\pZ]|[\s\pZ]$|[\x00-\x1f\x7f-\x9f]'))
+        and not regexp_matches({{ column }}, '^[\s\pZ]|[\s\pZ]$|[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]')
+        and not regexp_matches(replace({{ column }}, ' ', ''), '\pZ'))
 {%- endmacro %}
 
 {#- The row's values in every column of the (single) relation selected from, except the

@@ -84,28 +84,36 @@ def run_reconcile(
         warehouse_path.parent.mkdir(parents=True, exist_ok=True)
         with warehouse.connect(warehouse_path) as con, timings.stage("load"):
             load = load_landing(con, survey, vocabulary, progress=progress)
+            close_state = warehouse.saved_close_state(con)
             warehouse.write_run_context(con, month, uuid.uuid4().hex)
             warehouse.write_ledger(con, final_rows, issued_lines)
+            warehouse.write_issued_rate_cards(con, ledger.issued_rate_cards(months, dt.date.max))
             rebuild = warehouse.needs_full_rebuild(con, warehouse.code_fingerprint(project_dir))
         progress(f"Reconcile {label}: building the Marketplace reports (dbt build)")
-        with timings.stage("dbt"):
-            args = ["build", "--select", *SELECTION, "--exclude", "test_type:unit"]
-            run_dbt(
-                args + (["--full-refresh"] if rebuild else []),
-                project_dir=project_dir,
-                warehouse=warehouse_path,
-                progress=progress,
-            )
-        # the loads stay pending: this build wrote only what the Marketplace reports need, and
-        # the close's other month-level tables (outcome counts, quarantine, daily usage, AKU
-        # sizing) still have to classify their rows (every incremental model rewrites a pending
-        # load's rows whole, so building them again is exact)
-        with warehouse.connect(warehouse_path, read_only=True) as con, timings.stage("read"):
-            tables = {
-                name: con.sql(sql, params={"month": month}).to_arrow_table()
-                for name, sql in MARKETPLACE_TABLES.items()
-            }
-            suites = marketplace_suites(con, month, vocabulary)
+        try:
+            with timings.stage("dbt"):
+                args = ["build", "--select", *SELECTION, "--exclude", "test_type:unit"]
+                run_dbt(
+                    args + (["--full-refresh"] if rebuild else []),
+                    project_dir=project_dir,
+                    warehouse=warehouse_path,
+                    progress=progress,
+                )
+            # the loads stay pending: this build wrote only what the Marketplace reports need,
+            # and the close's other month-level tables (outcome counts, quarantine, daily usage,
+            # AKU sizing) still have to classify their rows (every incremental model rewrites a
+            # pending load's rows whole, so building them again is exact)
+            with warehouse.connect(warehouse_path, read_only=True) as con, timings.stage("read"):
+                tables = {
+                    name: con.sql(sql, params={"month": month}).to_arrow_table()
+                    for name, sql in MARKETPLACE_TABLES.items()
+                }
+                suites = marketplace_suites(con, month, vocabulary)
+        finally:
+            # the analyses (issued_vs_rerated, ...) read the run context and the ledger: they
+            # stay those of the last close, so a reconcile changes no answer of theirs
+            with warehouse.connect(warehouse_path) as con:
+                warehouse.restore_close_state(con, close_state)
         if not any(t.num_rows for t in tables.values()):
             raise BillingError(
                 f"There is nothing to reconcile for {label}: no usage-based statement line, no "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from automq_billing.close import CloseResult
 from automq_billing.close.marketplace import status_line
+from automq_billing.landing.survey import shown
 
 
 def print_close_summary(result: CloseResult, *, timings: bool = False) -> None:
@@ -32,10 +33,11 @@ def print_close_summary(result: CloseResult, *, timings: bool = False) -> None:
     for month, correction in manifest.corrections.by_month.items():
         print(f"  Corrections: {month}: {correction['lines']} line(s), {correction['amount']} USD")
     if manifest.corrections.outside_window:
+        months = sorted({row["month"] for row in manifest.corrections.outside_window})
         print(
-            f"  warning: {len(manifest.corrections.outside_window)} difference(s) in final months "
-            f"before {manifest.corrections.window[0]} are outside the correction window and not "
-            "corrected (manifest: corrections.outside_window)"
+            f"  warning: {len(manifest.corrections.outside_window)} difference(s) in the final "
+            f"month(s) {', '.join(months)} (before {manifest.corrections.window[0]}) are outside "
+            "the correction window and not corrected (manifest: corrections.outside_window)"
         )
     licenses, prepaid = manifest.licenses, manifest.prepaid
     print(
@@ -59,7 +61,7 @@ def print_close_summary(result: CloseResult, *, timings: bool = False) -> None:
     if manifest.marketplace is not None:
         print("  " + status_line(manifest.marketplace))
     for warning in manifest.warnings[:10]:
-        print(f"  warning: {warning}")
+        print(f"  warning: {shown(warning)}")  # a landed file's name may hold a newline
     if timings:
         print("  timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in manifest.timings.items()))
     print(f"  statements: {result.folder / 'statements.csv'}")

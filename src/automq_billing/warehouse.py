@@ -42,13 +42,41 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
         raise _open_error(path, error) from None
     try:
         yield _configure(con)
+    except duckdb.Error as error:
+        if _damaged(error, path):  # a damaged block is found when read, not when the file opens
+            raise _damaged_error(path, error) from None
+        raise
     finally:
         con.close()
 
 
+def _damaged(error: duckdb.Error, path: Path) -> bool:
+    """What DuckDB says of a database file that is truncated or whose blocks do not match their
+    checksums (a landed Parquet file's problems are the load's, named by it)."""
+    text = str(error).lower()
+    return (
+        "corrupt database file" in text
+        or ("checksum" in text and "block" in text)
+        or "not a valid duckdb database" in text
+        or ("could not read enough bytes" in text and str(path).lower() in text)
+    )
+
+
+def _damaged_error(path: Path, error: duckdb.Error) -> BillingError:
+    return BillingError(
+        f"The warehouse {path} is damaged (truncated or corrupt: "
+        f"{str(error).splitlines()[0][:160]}); nothing was written.",
+        hint=f"move {path} away (and its .wal file, if any) and run the close again with "
+        "--full-refresh: the warehouse is rebuilt from the landing zone, which holds everything "
+        "it had",
+    )
+
+
 def _open_error(path: Path, error: duckdb.Error) -> BillingError:
     text = str(error)
-    if "lock" in text.lower():
+    if _damaged(error, path):
+        return _damaged_error(path, error)
+    if "could not set lock" in text.lower() or "conflicting lock" in text.lower():
         return BillingError(
             f"The warehouse {path} is open in another process (DuckDB allows one writer at a "
             "time).",
@@ -127,12 +155,48 @@ def write_issued_rate_cards(con: duckdb.DuckDBPyConnection, rate_cards: pa.Table
             con.unregister("issued_rate_cards")
 
 
+# what the last close wrote for its build, and what the analyses read after it (issue 16): a
+# reconcile builds with its own month and ledger, then puts the close's back
+CLOSE_STATE = (
+    "control.run_context",
+    "ledger.final_months",
+    "ledger.issued_statement_lines",
+    "ledger.issued_rate_cards",
+)
+
+
+def saved_close_state(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Table]:
+    return {table: con.sql(f"select * from {table}").to_arrow_table() for table in CLOSE_STATE}  # noqa: S608
+
+
+def restore_close_state(con: duckdb.DuckDBPyConnection, saved: dict[str, pa.Table]) -> None:
+    con.execute("begin transaction").fetchall()
+    for table, rows in saved.items():
+        con.execute(f"delete from {table}").fetchall()  # noqa: S608 (constant names)
+        if rows.num_rows:
+            con.register("saved_rows", rows)
+            try:
+                con.execute(f"insert into {table} by name select * from saved_rows").fetchall()  # noqa: S608
+            finally:
+                con.unregister("saved_rows")
+    con.execute("commit").fetchall()
+
+
 # the loads no successful close build has processed yet (int_usage_loads_pending in dbt)
 _PENDING_LOADS = """
     select distinct loaded.load_id
     from control.loaded_files as loaded
     anti join control.processed_loads as processed on loaded.load_id = processed.load_id
 """
+
+
+def unchecked_loads(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """The loads whose files no close's landing checks have looked at yet."""
+    rows = con.execute(
+        "select distinct load_id from control.loaded_files where load_id not in "
+        "(select load_id from control.checked_loads) order by load_id"
+    ).fetchall()
+    return [int(row[0]) for row in rows]
 
 
 def mark_loads_processed(con: duckdb.DuckDBPyConnection) -> None:

@@ -40,7 +40,7 @@ UNICODE_ORGS = {
     "emoji": "org-🚀✨-émoji",
     "cjk": "组织-データ-조직",
     "combining": "org-e\u0301-a\u0308-\u0915\u094d\u0937",
-    "zwj-rtl": "org-👩\u200d💻-\u05e9\u05dc\u05d5\u05dd",
+    "rtl-letters": "org-👩💻-\u05e9\u05dc\u05d5\u05dd",
 }
 LONG_ID = ("x" * 9_990 + "-long-id").ljust(10_000, "z")
 SECRETS = [
@@ -114,6 +114,10 @@ CASES = [
     Case("blank-org", {"organization_id": " "}, [("quarantined", "invalid_id")]),
     Case("padded-org", {"organization_id": "org-a "}, [("quarantined", "invalid_id")]),
     Case("tab-event", {"event_id": "evt\tx"}, [("quarantined", "invalid_id")]),
+    # SPEC 1.1 (amended): format and separator characters make a look-alike id invalid
+    Case("zwj-org", {"organization_id": "org-👩\u200d💻"}, [("quarantined", "invalid_id")]),
+    Case("rtl-override-org", {"organization_id": "org-\u202eab"}, [("quarantined", "invalid_id")]),
+    Case("nbsp-instance", {"instance_id": "inst\u00a0x"}, [("quarantined", "invalid_id")]),
     # a tie on the latest emitted_at differing in the organization or the tier
     *_tie("org-tie", organization_id="org-b"),
     *_tie("tier-tie", {"meter": "uptime_seconds", "quantity": 3600}, cluster_tier="dev"),

@@ -228,3 +228,29 @@ def test_the_files_a_reconciliation_loaded_still_reach_the_next_close(reconciled
     )
     for block in ("usage_events", "quarantine"):
         assert incremental[block] == rebuilt[block], block
+
+
+def _what_analyses_read(warehouse: Path) -> dict[str, list]:
+    """The close's run context and ledger, and the issued positions the analyses compare with."""
+    import duckdb
+
+    tables = (
+        "control.run_context",
+        "ledger.final_months",
+        "ledger.issued_statement_lines",
+        "intermediate.int_issued_positions",
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {t: con.execute(f"select * from {t} order by all").fetchall() for t in tables}  # noqa: S608
+
+
+def test_a_reconcile_changes_nothing_the_analyses_read(reconciled):
+    """After October's close (September final), a reconciliation of September with nothing new
+    leaves the run context, the ledger and September's issued position as the close wrote them:
+    issued_vs_rerated gives the same answer (it used to list the corrections October booked)."""
+    warehouse = reconciled["root"] / "wh" / "billing.duckdb"
+    before = _what_analyses_read(warehouse)
+    assert before["ledger.final_months"] and before["intermediate.int_issued_positions"]
+    again = run("reconcile", "--month", "2026-09", *reconciled["paths"], cwd=reconciled["root"])
+    assert again.returncode == 0, again.stderr
+    assert _what_analyses_read(warehouse) == before

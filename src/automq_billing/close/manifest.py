@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import pyarrow as pa
+
 MANIFEST_VERSION = 2
 OUTCOMES = ("rated", "duplicate", "superseded")
 
@@ -172,3 +174,27 @@ class Manifest:
 
     def to_json(self) -> str:
         return json.dumps(self.as_dict(), indent=2, default=str) + "\n"
+
+
+def prepaid_summary(lines: pa.Table, revenue: pa.Table, utilization: pa.Table) -> dict:
+    """The manifest's `prepaid` block: subscription lines, revenue, capacity."""
+    recognized = [r["recognized_amount"] for r in revenue.to_pylist()]
+    subscription = [row for row in lines.to_pylist() if row["line_type"] == "subscription"]
+    over = [
+        {
+            "organization_id": row["organization_id"],
+            "environment_id": row["environment_id"],
+            "hours_over_capacity": row["hours_over_capacity"],
+            "peak_required_aku": row["peak_required_aku"],
+            "peak_allocated_aku": row["peak_allocated_aku"],
+        }
+        for row in utilization.to_pylist()
+        if row["hours_over_capacity"]
+    ]
+    return {
+        "subscription_lines": len(subscription),
+        "subscription_amount": money(sum((r["amount"] for r in subscription), Decimal(0))),
+        "recognized_revenue": money(sum((r for r in recognized if r is not None), Decimal(0))),
+        "environments_with_capacity": utilization.num_rows,
+        "environments_over_capacity": over,
+    }

@@ -35,9 +35,17 @@ import pyarrow as pa
 
 from automq_billing import __version__, ledger, warehouse
 from automq_billing.close import queries, reference
+from automq_billing.close import warnings as noted
 from automq_billing.close.book import BookCheck, check_book, validation_refusal
 from automq_billing.close.export import publishing, remove_own_temporaries, write_table
-from automq_billing.close.manifest import Conservation, Corrections, Manifest, Totals, money
+from automq_billing.close.manifest import (
+    Conservation,
+    Corrections,
+    Manifest,
+    Totals,
+    money,
+    prepaid_summary,
+)
 from automq_billing.close.marketplace import (
     MARKETPLACE_TABLES,
     marketplace_block,
@@ -52,7 +60,8 @@ from automq_billing.landing import (
     load_landing,
     survey_landing,
 )
-from automq_billing.landing.load import sha256_file
+from automq_billing.landing.issued_inputs import check_issued_inputs
+from automq_billing.landing.load import Hashes, hash_landed, sha256_file
 from automq_billing.locks import command_line, run_locks
 from automq_billing.months import format_month
 from automq_billing.paths import check_close_paths
@@ -118,6 +127,8 @@ class MonthData:
     outside_window: list[dict[str, str]]
     suites: list[Suite]
     book: BookCheck = BookCheck({}, [])  # months with landed inputs, months never closed
+    file_warnings: list[str] = field(default_factory=list)
+    unpriced_elsewhere: dict[str, int] = field(default_factory=dict)
 
 
 def run_close(options: CloseOptions, progress: Progress = lambda message: None) -> CloseResult:
@@ -146,17 +157,27 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
             progress(f"  warning: {warning}")
         if survey.problems:
             raise landing_error(options.landing, survey.problems)
+        with timings.stage("hash"):  # every file, once: what the load and the checks rely on
+            hashes = hash_landed(survey.files)
+            check_issued_inputs(months, options.landing, hashes)
         with timings.stage("ledger"):
             final_rows, issued_lines = ledger.issued_ledger(months, options.month)
             issued = (final_rows, issued_lines, ledger.issued_rate_cards(months, options.month))
             basis = ledger.issued_basis(months, options.month)
         with ValidationWorker() as worker, ThreadPoolExecutor(max_workers=1) as pool:
-            load, suites, plan = _load(options, vocabulary, survey, issued, timings, progress)
+            load, suites, plan = _load(
+                options, vocabulary, survey, issued, hashes, timings, progress
+            )
             landing_report = pool.submit(worker.run, suites)
-            dbt_result = _build(options, plan, timings, progress)
+            try:
+                dbt_result = _build(options, plan, timings, progress)
+            finally:  # the new files' warnings are kept even when the build is refused
+                noted.record_file_warnings(options.warehouse, load, landing_report.result())
             with timings.stage("read"), warehouse.connect(options.warehouse, read_only=True) as con:
                 data = _read_month(con, options, vocabulary, load)
                 data.book = check_book(con, months, options.month, progress)
+                data.file_warnings = noted.stored_file_warnings(con, load)
+                data.unpriced_elsewhere = noted.unpriced_elsewhere(con, options.month)
             with timings.stage("validate"):
                 report = landing_report.result()
                 if report.blocking:
@@ -185,6 +206,7 @@ def _load(
     vocabulary: Vocabulary,
     survey: LandingSurvey,
     issued: tuple[list[tuple], pa.Table, pa.Table],
+    hashes: Hashes,
     timings: Timings,
     progress: Progress,
 ) -> tuple[LoadResult, list[Suite], BuildPlan]:
@@ -193,10 +215,13 @@ def _load(
     with warehouse.connect(options.warehouse) as con:
         with timings.stage("load"):
             load = load_landing(
-                con, survey, vocabulary, full_refresh=options.full_refresh, progress=progress
+                con,
+                survey,
+                vocabulary,
+                full_refresh=options.full_refresh,
+                progress=progress,
+                hashes=hashes,
             )
-            if options.full_refresh:
-                warehouse.reset_processed_loads(con)
             fingerprint = warehouse.code_fingerprint(options.project_dir)
             rebuild = warehouse.needs_full_rebuild(con, fingerprint)
             warehouse.write_run_context(con, options.month, uuid.uuid4().hex)
@@ -212,7 +237,7 @@ def _load(
         )
         _refuse_empty_month(con, options, final_rows)
         with timings.stage("validate"):
-            suites = landing_suites(survey, con, load.load_id, vocabulary)
+            suites = landing_suites(survey, con, warehouse.unchecked_loads(con), vocabulary)
     if rebuild and not options.full_refresh and load.files != load.new_files:
         progress("  the models changed since the last build: every table is rebuilt")
     return load, suites, plan
@@ -437,12 +462,8 @@ def _manifest(
     lookback = int(vocabulary.correction_lookback_months)
     window_start = _add_months(options.month, -lookback)
     loaded = {(f.dataset, f.relative): f for f in load.files}
-    warnings = list(survey.warnings) + [f.describe() for f in report.warnings] + data.book.warnings
-    if data.outside_window:
-        warnings.append(
-            f"{len(data.outside_window)} difference(s) in final months before "
-            f"{format_month(window_start)} are outside the correction window and not corrected"
-        )
+    warnings = noted.version_warnings(survey, report, data, window_start, options.month)
+    warnings += data.book.warnings
     statements, lines = data.tables["statements"], data.tables["statement_lines"]
     compliance = data.tables["license_compliance"].column("kind").to_pylist()
     return Manifest(
@@ -476,7 +497,7 @@ def _manifest(
         totals=_totals(statements, lines),
         licenses=data.licenses,
         license_compliance={kind: compliance.count(kind) for kind in sorted(set(compliance))},
-        prepaid=_prepaid_summary(
+        prepaid=prepaid_summary(
             lines, data.tables["revenue_schedule"], data.tables["aku_utilization"]
         ),
         quarantine={
@@ -536,28 +557,6 @@ def _totals(statements: pa.Table, lines: pa.Table) -> Totals:
         total_amount=_sum(statements, "total_amount"),
         line_amount=_sum(lines, "amount"),
     )
-
-
-def _prepaid_summary(lines: pa.Table, revenue: pa.Table, utilization: pa.Table) -> dict:
-    subscription = [row for row in lines.to_pylist() if row["line_type"] == "subscription"]
-    over = [
-        {
-            "organization_id": row["organization_id"],
-            "environment_id": row["environment_id"],
-            "hours_over_capacity": row["hours_over_capacity"],
-            "peak_required_aku": row["peak_required_aku"],
-            "peak_allocated_aku": row["peak_allocated_aku"],
-        }
-        for row in utilization.to_pylist()
-        if row["hours_over_capacity"]
-    ]
-    return {
-        "subscription_lines": len(subscription),
-        "subscription_amount": money(sum((r["amount"] for r in subscription), Decimal(0))),
-        "recognized_revenue": money(_sum(revenue, "recognized_amount")),
-        "environments_with_capacity": utilization.num_rows,
-        "environments_over_capacity": over,
-    }
 
 
 def tool_versions() -> dict[str, str]:

@@ -161,7 +161,9 @@ def build_close_report(
         validation_success=summary.get("success") if summary else None,
         validation_summary=_validation_summary(summary),
         blocking_failures=tuple(str(f) for f in summary.get("blocking_failures") or []),
-        warnings=tuple(str(w) for w in summary.get("warnings") or []),
+        # the manifest's warnings: every landed file's, the months outside the correction
+        # window, usage no close prices (older versions: the validation's warnings)
+        warnings=tuple(str(w) for w in manifest.get("warnings") or summary.get("warnings") or []),
         previous_label=(
             month_title(close.previous_totals.final.month) if close.previous_totals else None
         ),

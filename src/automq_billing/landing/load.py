@@ -4,10 +4,13 @@ Every file the run's survey listed is compared with `control.loaded_files`, the 
 register of what earlier runs loaded:
 - a file never loaded is loaded now, all its rows, with its path relative to the landing root
   (`source_file`), its row number in the file (`file_row_number`) and this run's `load_id`;
-- a file loaded before is not read again (landed files are immutable): its size and
-  modification time must be unchanged, or its sha256 must be;
+- a file loaded before is not read again (landed files are immutable), but its sha256 is
+  computed again and must be the one registered: an edit that keeps the size and the
+  modification time is seen too (a reuse of the warehouse relies on the content, not on stat);
 - a file loaded before that is gone, or whose content changed, stops the run: a full refresh
-  (`--full-refresh`) rebuilds the warehouse from the landing as it is now.
+  (`--full-refresh`) rebuilds the warehouse from the landing as it is now. A full refresh
+  empties the register and the control tables that say what the models were built from, so the
+  next build is a full one whatever stopped this run before it (SPEC 6; issue 16).
 Nothing is ever written into the landing zone. The whole load is one transaction: a file that
 cannot be loaded (a value that does not fit its column's type, text that is not UTF-8, a corrupt
 data page) stops it, naming the file and the column, and nothing of it remains.
@@ -30,7 +33,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +42,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from automq_billing.errors import BillingError
-from automq_billing.landing.survey import LandedFile, LandingSurvey, landing_error
+from automq_billing.landing.survey import LandedFile, LandingSurvey, landing_error, shown
 from automq_billing.vocabulary import Column, LandedDataset, Vocabulary
 
 Progress = Callable[[str], None]
@@ -48,6 +51,16 @@ REGISTER_TABLE = "control.loaded_files"
 _GLOB_CHARACTERS = re.compile(r"([\[*?])")
 _INTEGER = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+# The moments a landed value may hold: years 0001 to 9999 in UTC, what ISO 8601 writes with four
+# digits and every later stage (Python, the workbook, the PDF) can represent.
+_EARLIEST, _LATEST = "0001-01-01 00:00:00+00", "10000-01-01 00:00:00+00"
+_OUT_OF_RANGE = "automq-billing: column '{column}' holds a moment outside the years 0001-9999 UTC"
+_OUT_OF_RANGE_SAID = re.compile(r"automq-billing: column '([^']*)' holds a moment outside")
+# The largest magnitude of a landed decimal: 22 integer digits, so that an amount with its 6
+# places (28 significant digits) is computed exactly by Python's decimal arithmetic as well as
+# by DuckDB's DECIMAL(38, 6).
+MAX_INTEGER_DIGITS = 22
+_DECIMAL_CONTEXT = Context(prec=80)
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,32 @@ def sha256_file(path: Path, chunk_size: int = 1 << 20) -> str:
         while chunk := handle.read(chunk_size):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+Hashes = dict[tuple[str, str], str]
+
+
+def hash_landed(files: Iterable[LandedFile], workers: int = 2) -> Hashes:
+    """The sha256 of every landed file, keyed by (dataset, relative path); hashlib releases the
+    GIL, so two threads read two files at once."""
+    files = list(files)
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        digests = pool.map(lambda f: sha256_file(f.path), files)
+        return {(f.dataset, f.relative): digest for f, digest in zip(files, digests, strict=True)}
+
+
+# what a full refresh empties besides the landing tables: the register, and everything that says
+# which loads the models were built from; the next build is then a full one (an empty
+# control.builds never matches the code fingerprint), so an interrupted refresh cannot leave
+# incremental tables holding rows of load ids that are given again
+FULL_REFRESH_RESETS = (
+    REGISTER_TABLE,
+    "control.processed_loads",
+    "control.builds",
+    "control.build_inputs",
+    "control.file_warnings",
+    "control.checked_loads",
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,31 +186,39 @@ def load_landing(
     *,
     full_refresh: bool = False,
     progress: Progress | None = None,
+    hashes: Hashes | None = None,
 ) -> LoadResult:
     """Loads every file of the survey that the warehouse has not loaded yet (all of them with
-    `full_refresh`), in one transaction; raises BillingError naming the files that cannot be."""
+    `full_refresh`), in one transaction; raises BillingError naming the files that cannot be.
+    `hashes` (from hash_landed) are the sha256 of the survey's files when the caller has them;
+    otherwise every file is hashed here."""
     started = time.monotonic()
     say = progress or (lambda message: None)
+    if hashes is None:
+        hashes = hash_landed(survey.files)
     create_loaded_tables(con, vocabulary)
     con.execute("begin transaction").fetchall()
     try:
         if full_refresh:
             for dataset in vocabulary.datasets:
                 con.execute(f'delete from landing."{dataset.name}"').fetchall()  # noqa: S608
-            con.execute(f"delete from {REGISTER_TABLE}").fetchall()  # noqa: S608
+            for table in FULL_REFRESH_RESETS:
+                con.execute(f"delete from {table}").fetchall()  # noqa: S608
         registered = _registered(con)
         load_id = 1 + (
             con.execute(f"select max(load_id) from {REGISTER_TABLE}").fetchall()[0][0] or 0  # noqa: S608
         )  # noqa: S608
         result = LoadResult(load_id=load_id, full_refresh=full_refresh)
-        new, known_files = _compare_with_register(survey, registered, load_id)
+        new, known_files = _compare_with_register(survey, registered, load_id, hashes)
         result.files.extend(known_files)
         if new:
             say(
                 f"  loading {len(new)} new file(s) "
                 f"({sum(f.rows or 0 for f in new):,} row(s) declared) into the warehouse"
             )
-            result.files.extend(_load_new_files(con, survey.root, new, vocabulary, load_id, say))
+            result.files.extend(
+                _load_new_files(con, survey.root, new, vocabulary, load_id, say, hashes)
+            )
             result.files.sort(key=lambda f: (f.dataset, f.relative))
         con.execute("commit").fetchall()
     except BaseException:
@@ -182,7 +229,10 @@ def load_landing(
 
 
 def _compare_with_register(
-    survey: LandingSurvey, registered: dict[tuple[str, str], dict[str, Any]], load_id: int
+    survey: LandingSurvey,
+    registered: dict[tuple[str, str], dict[str, Any]],
+    load_id: int,
+    hashes: Hashes,
 ) -> tuple[list[LandedFile], list[LoadedFile]]:
     """(files to load, files already loaded) or BillingError for files that changed or went."""
     new: list[LandedFile] = []
@@ -197,13 +247,12 @@ def _compare_with_register(
             new.append(landed)
             continue
         sha256 = entry["sha256"]
-        if (landed.size_bytes, landed.mtime_ns) != (entry["size_bytes"], entry["mtime_ns"]):
-            if sha256_file(landed.path) != sha256:
-                problems.append(
-                    f"{landed.path}: its content changed since it was loaded (load "
-                    f"{entry['load_id']}); landed files are immutable"
-                )
-                continue
+        if hashes[key] != sha256:  # whatever its size and modification time say
+            problems.append(
+                f"{shown(landed.path)}: its content changed since it was loaded (load "
+                f"{entry['load_id']}); landed files are immutable"
+            )
+            continue
         known.append(
             LoadedFile(
                 landed.dataset,
@@ -218,12 +267,12 @@ def _compare_with_register(
         )
     for dataset, relative in sorted(set(registered) - listed):
         problems.append(
-            f"{survey.root / relative}: loaded by an earlier run (load "
+            f"{shown(survey.root / relative)}: loaded by an earlier run (load "
             f"{registered[(dataset, relative)]['load_id']}) but no longer in the landing"
         )
     if problems:
         raise BillingError(
-            f"The landing zone {survey.root} no longer matches what the warehouse loaded "
+            f"The landing zone {shown(survey.root)} no longer matches what the warehouse loaded "
             f"({len(problems)} file(s)); nothing was written:\n"
             + "\n".join(f"  - {p}" for p in problems[:25]),
             hint="put the original files back (landed files are never edited or removed: land "
@@ -240,44 +289,43 @@ def _load_new_files(
     vocabulary: Vocabulary,
     load_id: int,
     say: Progress,
+    hashes: Hashes,
 ) -> list[LoadedFile]:
     datasets = {d.name: d for d in vocabulary.datasets}
     loaded: list[LoadedFile] = []
     problems: list[str] = []
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # hashing reads the bytes while DuckDB decodes them: neither waits for the other
-        hashes = {f.path: pool.submit(sha256_file, f.path) for f in files}
-        for index, landed in enumerate(files, 1):
-            dataset = datasets[landed.dataset]
-            try:
-                rows = _load_file(con, landed, dataset, load_id)
-            except _LoadProblem as problem:
-                # the failed insert aborted the load's transaction: stop at the first bad file
-                left = len(files) - index
-                problems.append(str(problem))
-                if left:
-                    problems.append(f"({left} other new file(s) were not checked yet)")
-                break
-            _check_unchanged(landed)
-            if landed.rows is not None and rows != landed.rows:
-                problems.append(
-                    f"{landed.path}: {rows} row(s) loaded where its footer declares {landed.rows}"
-                )
-                continue
-            loaded.append(
-                LoadedFile(
-                    landed.dataset,
-                    landed.relative,
-                    landed.size_bytes,
-                    landed.mtime_ns,
-                    hashes[landed.path].result(),
-                    rows,
-                    load_id,
-                    new=True,
-                )
+    for index, landed in enumerate(files, 1):
+        dataset = datasets[landed.dataset]
+        try:
+            rows = _load_file(con, landed, dataset, load_id)
+        except _LoadProblem as problem:
+            # the failed insert aborted the load's transaction: stop at the first bad file
+            left = len(files) - index
+            problems.append(str(problem))
+            if left:
+                problems.append(f"({left} other new file(s) were not checked yet)")
+            break
+        _check_unchanged(landed)
+        if landed.rows is not None and rows != landed.rows:
+            problems.append(
+                f"{shown(landed.path)}: {rows} row(s) loaded where its footer declares "
+                f"{landed.rows}"
             )
-            if index % 50 == 0 or (landed.rows or 0) > 1_000_000:
-                say(f"  loaded {index}/{len(files)}: {landed.relative} ({rows:,} rows)")
+            continue
+        loaded.append(
+            LoadedFile(
+                landed.dataset,
+                landed.relative,
+                landed.size_bytes,
+                landed.mtime_ns,
+                hashes[(landed.dataset, landed.relative)],
+                rows,
+                load_id,
+                new=True,
+            )
+        )
+        if index % 50 == 0 or (landed.rows or 0) > 1_000_000:
+            say(f"  loaded {index}/{len(files)}: {shown(landed.relative)} ({rows:,} rows)")
     if problems:
         raise landing_error(root, problems)
     now = dt.datetime.now(dt.UTC)
@@ -295,7 +343,7 @@ def _check_unchanged(landed: LandedFile) -> None:
     stat = landed.path.stat()
     if (stat.st_size, stat.st_mtime_ns) != (landed.size_bytes, landed.mtime_ns):
         raise BillingError(
-            f"{landed.path} changed while it was being loaded; nothing was written.",
+            f"{shown(landed.path)} changed while it was being loaded; nothing was written.",
             hint="land files by writing them elsewhere and moving them into the landing zone "
             "when complete, then run again",
         )
@@ -322,7 +370,17 @@ def _load_file(
 
 
 def _cast(column: Column) -> str:
-    return f'cast("{column.landed_name}" as {column.data_type}) as "{column.name}"'
+    value = f'cast("{column.landed_name}" as {column.data_type})'
+    if column.data_type.startswith(("timestamp", "date")):
+        # a moment DuckDB holds but no later stage can (Python, Parquet readers, spreadsheets)
+        # stops the load, naming the column (SPEC 1: it does not fit the declared type)
+        kind = "date" if column.data_type == "date" else "timestamptz"
+        message = _OUT_OF_RANGE.format(column=column.landed_name)
+        value = (
+            f"case when {value} < {kind} '{_EARLIEST}' or {value} >= {kind} '{_LATEST}' "
+            f"then error('{message.replace(chr(39), chr(39) * 2)}') else {value} end"
+        )
+    return f'{value} as "{column.name}"'
 
 
 def _insert(
@@ -381,7 +439,7 @@ def _read_parquet_arrow(landed: LandedFile, dataset: LandedDataset) -> pa.Table:
         table = pq.read_table(landed.path, columns=names)
     except (OSError, pa.ArrowException, ValueError):
         raise _LoadProblem(
-            f"{landed.path}: its data cannot be read (a corrupt page behind a valid footer?)"
+            f"{shown(landed.path)}: its data cannot be read (a corrupt page behind a valid footer?)"
         ) from None
     arrays, fields = [], []
     for column in dataset.landed_columns:
@@ -412,17 +470,22 @@ def _check_utf8(array: pa.Array, landed: LandedFile, column: Column) -> None:
         array.validate(full=True)
     except pa.ArrowInvalid:
         raise _LoadProblem(
-            f"{landed.path}: column '{column.landed_name}' holds text that is not valid UTF-8"
+            f"{shown(landed.path)}: column '{column.landed_name}' holds text that is not "
+            "valid UTF-8"
         ) from None
 
 
 def _check_six_places(array: pa.Array, landed: LandedFile, column: Column) -> None:
     places = Decimal("0.000001")
-    count = sum(1 for v in array.to_pylist() if v is not None and v != v.quantize(places))
+    count = sum(
+        1
+        for v in array.to_pylist()
+        if v is not None and v != v.quantize(places, context=_DECIMAL_CONTEXT)
+    )
     if count:
         raise _LoadProblem(
-            f"{landed.path}: column '{column.landed_name}' holds {count} value(s) with more than "
-            "6 decimal places"
+            f"{shown(landed.path)}: column '{column.landed_name}' holds {count} value(s) with "
+            "more than 6 decimal places"
         )
 
 
@@ -467,11 +530,11 @@ def _read_csv(landed: LandedFile, dataset: LandedDataset) -> pa.Table:
                 if len(problems) >= 10:
                     break
     except UnicodeDecodeError:
-        raise _LoadProblem(f"{landed.path}: not UTF-8 text") from None
+        raise _LoadProblem(f"{shown(landed.path)}: not UTF-8 text") from None
     except csv.Error as error:
-        raise _LoadProblem(f"{landed.path}: not a well-formed CSV file ({error})") from None
+        raise _LoadProblem(f"{shown(landed.path)}: not a well-formed CSV file ({error})") from None
     if problems:
-        raise _LoadProblem(f"{landed.path}: " + "; ".join(problems[:10]))
+        raise _LoadProblem(f"{shown(landed.path)}: " + "; ".join(problems[:10]))
     rows = len(next(iter(values.values()))) if values else 0
     arrays = {
         name: pa.array(v, _arrow_type(c))
@@ -511,10 +574,12 @@ def _parse(text: str, data_type: str) -> Any:
             value = Decimal(text.strip())
         except InvalidOperation:
             raise ValueError(f"{shown} is not a decimal number") from None
-        if value != value.quantize(Decimal("0.000001")):
+        if abs(value) >= Decimal(10) ** MAX_INTEGER_DIGITS:
+            raise ValueError(
+                f"{shown} has more than {MAX_INTEGER_DIGITS} integer digits (out of range)"
+            )
+        if value != value.quantize(Decimal("0.000001"), context=_DECIMAL_CONTEXT):
             raise ValueError(f"{shown} has more than 6 decimal places")
-        if abs(value) >= Decimal(10) ** 32:
-            raise ValueError(f"{shown} is out of range")
         return value
     moment = _parse_moment(text.strip(), shown)
     return moment.date() if data_type == "date" else moment
@@ -531,7 +596,10 @@ def _parse_moment(text: str, shown: str) -> dt.datetime:
         raise ValueError(f"{shown} is not an ISO 8601 date or timestamp") from None
     if moment.tzinfo is None:
         return moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 is in the year 10000 in UTC
+        raise ValueError(f"{shown} is outside the years 0001 to 9999 in UTC") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -555,8 +623,8 @@ def _check_decimal_scales(
             ).fetchall()[0][0]
             if count:
                 raise _LoadProblem(
-                    f"{landed.path}: column '{name}' holds {count} value(s) with more than 6 "
-                    "decimal places"
+                    f"{shown(landed.path)}: column '{name}' holds {count} value(s) with more "
+                    "than 6 decimal places"
                 )
 
 
@@ -567,6 +635,8 @@ def _diagnose(
     error: duckdb.Error,
 ) -> str:
     text = str(error)
+    if said := _out_of_range(error):
+        return f"{shown(landed.path)}: {said}"
     if "string encoding" in text or "UTF8" in text or "UTF-8" in text:
         for column in dataset.landed_columns:
             try:
@@ -579,20 +649,23 @@ def _diagnose(
                         _check_utf8(chunk, landed, column)
                     except _LoadProblem as problem:
                         return str(problem)
-        return f"{landed.path}: holds text that is not valid UTF-8"
+        return f"{shown(landed.path)}: holds text that is not valid UTF-8"
     if isinstance(error, duckdb.ConversionException | duckdb.OutOfRangeException):
-        bad = _columns_that_do_not_fit(None, "read_parquet($path)", landed, dataset)
+        relation = "read_parquet($path, file_row_number = true)"
+        bad = _columns_that_do_not_fit(None, relation, landed, dataset)
         if bad:
-            return f"{landed.path}: " + "; ".join(bad)
+            return f"{shown(landed.path)}: " + "; ".join(bad)
     for column in dataset.landed_columns:  # which column's pages cannot be decoded
         try:
             pq.read_table(landed.path, columns=[column.landed_name])
         except (OSError, pa.ArrowException, ValueError):
             return (
-                f"{landed.path}: column '{column.landed_name}' cannot be read (a corrupt data "
-                "page behind a valid footer?)"
+                f"{shown(landed.path)}: column '{column.landed_name}' cannot be read (a corrupt "
+                "data page behind a valid footer?)"
             )
-    return f"{landed.path}: its data cannot be read ({type(error).__name__}; a corrupt page?)"
+    return (
+        f"{shown(landed.path)}: its data cannot be read ({type(error).__name__}; a corrupt page?)"
+    )
 
 
 def _diagnose_arrow(
@@ -601,10 +674,24 @@ def _diagnose_arrow(
     dataset: LandedDataset,
     error: duckdb.Error,
 ) -> str:
+    if said := _out_of_range(error):
+        return f"{shown(landed.path)}: {said}"
     bad = _columns_that_do_not_fit(table, "landed_arrow", landed, dataset)
     if bad:
-        return f"{landed.path}: " + "; ".join(bad)
-    return f"{landed.path}: its data cannot be loaded ({type(error).__name__})"
+        return f"{shown(landed.path)}: " + "; ".join(bad)
+    return f"{shown(landed.path)}: its data cannot be loaded ({type(error).__name__})"
+
+
+def _out_of_range(error: duckdb.Error) -> str | None:
+    if not isinstance(error, duckdb.InvalidInputException):
+        return None
+    match = _OUT_OF_RANGE_SAID.search(str(error))
+    if match is None:
+        return None
+    return (
+        f"column '{match.group(1)}' holds a date or timestamp outside the years 0001 to 9999 "
+        "in UTC (the first such value stopped the load)"
+    )
 
 
 def _columns_that_do_not_fit(
@@ -620,17 +707,18 @@ def _columns_that_do_not_fit(
         for column in dataset.landed_columns:
             name = column.landed_name
             try:
-                count = scratch.execute(
-                    f'select count(*) from {relation} where "{name}" is not null and '  # noqa: S608
+                count, first = scratch.execute(
+                    f"select count(*), min(file_row_number) from {relation} "  # noqa: S608
+                    f'where "{name}" is not null and '
                     f'try_cast("{name}" as {column.data_type}) is null',
                     params,
-                ).fetchall()[0][0]
+                ).fetchall()[0]
             except duckdb.Error:
                 continue
             if count:
                 bad.append(
                     f"column '{name}' holds {count} value(s) that do not fit "
-                    f"{column.data_type.upper()}"
+                    f"{column.data_type.upper()} (the first in row {first + 1} of the file)"
                 )
     return bad
 

@@ -62,7 +62,7 @@ def survey_landing(root: Path, vocabulary: Vocabulary) -> LandingSurvey:
     when the landing folder itself is missing."""
     if not root.is_dir():
         raise BillingError(
-            f"The landing folder {root} does not exist.",
+            f"The landing folder {shown(root)} does not exist.",
             hint="pass --landing DIR (or set AUTOMQ_BILLING_LANDING) to the folder holding "
             "usage_events/, or run `make demo` to generate demo data",
         )
@@ -71,8 +71,8 @@ def survey_landing(root: Path, vocabulary: Vocabulary) -> LandingSurvey:
         paths = list(_dataset_files(root, dataset, survey.warnings))
         if not paths and dataset.required:
             survey.problems.append(
-                f"{root / dataset.name}: no *{dataset.suffix} files (the {dataset.name} dataset "
-                "is required)"
+                f"{shown(root / dataset.name)}: no *{dataset.suffix} files (the {dataset.name} "
+                "dataset is required)"
             )
         for path in paths:
             landed = inspect_file(root, path, dataset)
@@ -93,24 +93,26 @@ def _dataset_files(root: Path, dataset: LandedDataset, warnings: list[str]) -> I
         here = Path(current)
         for name in list(folders):
             if (here / name).is_symlink():
-                warnings.append(f"{here / name}: a symbolic link to a folder is not followed")
+                warnings.append(
+                    f"{shown(here / name)}: a symbolic link to a folder is not followed"
+                )
         for name in sorted(names):
             path = here / name
             if not name.endswith(dataset.suffix):
                 skipped.append(str(path))
             elif path.is_symlink() and not path.is_file():
-                warnings.append(f"{path}: a broken or looping symbolic link was skipped")
+                warnings.append(f"{shown(path)}: a broken or looping symbolic link was skipped")
             elif path.is_file():
                 yield path
             else:
-                warnings.append(f"{path}: not a regular file, skipped")
+                warnings.append(f"{shown(path)}: not a regular file, skipped")
     if skipped:
-        shown = ", ".join(skipped[:3]) + (
+        listed = ", ".join(shown(p) for p in skipped[:3]) + (
             f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
         )
         warnings.append(
-            f"{folder}: {len(skipped)} file(s) that are not *{dataset.suffix} were not read "
-            f"({shown})"
+            f"{shown(folder)}: {len(skipped)} file(s) that are not *{dataset.suffix} were not read "
+            f"({listed})"
         )
 
 
@@ -140,24 +142,24 @@ def _inspect_parquet(
         metadata = pq.read_metadata(path)
         schema = metadata.schema.to_arrow_schema()
     except (OSError, pa.ArrowException, ValueError) as error:
-        return (), None, [f"{path}: not a readable Parquet file ({_short(error)})"]
+        return (), None, [f"{shown(path)}: not a readable Parquet file ({_short(error)})"]
     names = tuple(schema.names)
     problems = []
     for column in dataset.landed_columns:
         indexes = [i for i, name in enumerate(names) if name == column.landed_name]
         if not indexes:
-            problems.append(f"{path}: required column '{column.landed_name}' is missing")
+            problems.append(f"{shown(path)}: required column '{column.landed_name}' is missing")
         elif len(indexes) > 1:
             problems.append(
-                f"{path}: column '{column.landed_name}' appears {len(indexes)} times; a column "
-                "name must be unique"
+                f"{shown(path)}: column '{column.landed_name}' appears {len(indexes)} times; a "
+                "column name must be unique"
             )
         else:
             data_type = schema.field(indexes[0]).type
             expected = accepted_types(column)
             if not (pa.types.is_null(data_type) or expected[0](data_type)):
                 problems.append(
-                    f"{path}: column '{column.landed_name}' has type {data_type}, expected "
+                    f"{shown(path)}: column '{column.landed_name}' has type {data_type}, expected "
                     f"{expected[1]}"
                 )
     return names, metadata.num_rows, problems
@@ -170,18 +172,22 @@ def _inspect_csv(
         with path.open(newline="", encoding="utf-8-sig") as handle:
             header = next(csv.reader(handle), None)
     except (OSError, UnicodeDecodeError, csv.Error) as error:
-        return (), None, [f"{path}: not a readable CSV file with a header row ({_short(error)})"]
+        return (
+            (),
+            None,
+            [f"{shown(path)}: not a readable CSV file with a header row ({_short(error)})"],
+        )
     if not header:
-        return (), None, [f"{path}: empty file; a header row is required"]
+        return (), None, [f"{shown(path)}: empty file; a header row is required"]
     names = tuple(name.strip() for name in header)
     problems = []
     for column in dataset.landed_columns:
         count = names.count(column.landed_name)
         if count == 0:
-            problems.append(f"{path}: required column '{column.landed_name}' is missing")
+            problems.append(f"{shown(path)}: required column '{column.landed_name}' is missing")
         elif count > 1:
             problems.append(
-                f"{path}: column '{column.landed_name}' appears {count} times in the header"
+                f"{shown(path)}: column '{column.landed_name}' appears {count} times in the header"
             )
     return names, None, problems
 
@@ -212,6 +218,16 @@ def _is_text(data_type: pa.DataType) -> bool:
     )
 
 
+def shown(path: Path | str) -> str:
+    """A path as messages print it: as it is when every character is printable, otherwise with
+    its newlines, control and format characters escaped as Python writes them (`\\n`,
+    `\\u202e`), so a file name can never split or disguise a line of a summary."""
+    text = str(path)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _short(error: BaseException) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return text[:200]
@@ -219,11 +235,11 @@ def _short(error: BaseException) -> str:
 
 def landing_error(root: Path, problems: Iterable[str]) -> BillingError:
     problems = list(problems)
-    shown = "\n".join(f"  - {p}" for p in problems[:25])
+    listed = "\n".join(f"  - {p}" for p in problems[:25])
     more = f"\n  ... and {len(problems) - 25} more" if len(problems) > 25 else ""
     return BillingError(
-        f"The landing zone {root} has {len(problems)} problem(s); nothing was written:\n"
-        f"{shown}{more}",
+        f"The landing zone {shown(root)} has {len(problems)} problem(s); nothing was written:\n"
+        f"{listed}{more}",
         hint="fix or remove the named files (landed files are immutable: land a corrected "
         "copy under a new name and move the bad one out of the landing folder), then run again",
     )

@@ -43,10 +43,15 @@ class Engine:
         for spec in suite.expectations:
             expectation_suite.add_expectation(_expectation(gx, spec))
         batch = batch_definition.get_batch(batch_parameters={"dataframe": suite.frame})
-        outcome = batch.validate(expectation_suite, result_format=RESULT_FORMAT)
+        result_format = (
+            {**RESULT_FORMAT, "result_format": "COMPLETE"}
+            if suite.all_failing_keys
+            else RESULT_FORMAT
+        )
+        outcome = batch.validate(expectation_suite, result_format=result_format)
         keys = suite.frame[suite.key].tolist() if suite.key else None
         results = [
-            _result(result, spec, keys)
+            _result(result, spec, keys, all_keys=suite.all_failing_keys)
             for result, spec in zip(outcome.results, suite.expectations, strict=True)
         ]
         return SuiteResult(suite.name, suite.description, len(suite.frame), results)
@@ -57,10 +62,17 @@ def _expectation(gx: Any, spec: ExpectationSpec) -> Any:
     return cls(meta={"blocking": spec.blocking}, **spec.kwargs)
 
 
-def _result(result: Any, spec: ExpectationSpec, keys: list | None) -> ExpectationResult:
+def _result(
+    result: Any, spec: ExpectationSpec, keys: list | None, *, all_keys: bool = False
+) -> ExpectationResult:
     details = result.result or {}
     values = details.get("partial_unexpected_list")
     where = details.get("partial_unexpected_index_list")
+    failing_keys: dict[str, int] = {}
+    if all_keys and keys is not None and not result.success:
+        for index in details.get("unexpected_index_list") or []:
+            if isinstance(index, int) and index < len(keys):
+                failing_keys[str(keys[index])] = failing_keys.get(str(keys[index]), 0) + 1
     if keys is not None and where and values is not None:
         examples = [
             f"{keys[i] if isinstance(i, int) and i < len(keys) else i}: {value}"
@@ -79,4 +91,5 @@ def _result(result: Any, spec: ExpectationSpec, keys: list | None) -> Expectatio
         success=bool(result.success),
         unexpected_count=details.get("unexpected_count"),
         examples=[e if isinstance(e, str) else json.dumps(e, default=str) for e in examples][:10],
+        failing_keys=failing_keys,
     )

@@ -2,8 +2,10 @@
 
 Record-level rules run in SQL (dbt); these suites look at each file as a whole and at a sample
 of each new file's rows, as loaded: every landed file once (its footer facts), a summary of each
-newly loaded usage file computed in DuckDB, and its first rows. Values the record rules will
-quarantine are warnings here (so they are seen before the close), never blocking.
+usage file of the loads no close has checked yet (this close's, and those of `automq-billing
+load` or of a close stopped before its checks ended) computed in DuckDB, and its first rows.
+Values the record rules will quarantine are warnings here (so they are seen before the close),
+never blocking.
 """
 
 from __future__ import annotations
@@ -18,20 +20,23 @@ from automq_billing.validation.specs import Suite, expect
 from automq_billing.vocabulary import Vocabulary
 
 SAMPLE_ROWS_PER_FILE = 200
+# the suites over the rows of newly loaded files: their warnings are recorded per file
+PER_FILE_SUITES = ("usage_events_files", "usage_events_sample")
 
 
 def landing_suites(
     survey: LandingSurvey,
     con: duckdb.DuckDBPyConnection,
-    load_id: int,
+    load_ids: int | list[int],
     vocabulary: Vocabulary,
 ) -> list[Suite]:
-    """The suites over the survey and over the rows `load_id` loaded into `con`."""
+    """The suites over the survey and over the rows the loads `load_ids` put into `con`."""
+    load_ids = [load_ids] if isinstance(load_ids, int) else list(load_ids)
     suites = [_files_suite(survey)]
-    summaries = _usage_summaries(con, load_id, vocabulary)
+    summaries = _usage_summaries(con, load_ids, vocabulary)
     if len(summaries):
         suites.append(_summaries_suite(summaries))
-        suites.append(_sample_suite(con, load_id, vocabulary))
+        suites.append(_sample_suite(con, load_ids, vocabulary))
     return suites
 
 
@@ -61,9 +66,9 @@ def _files_suite(survey: LandingSurvey) -> Suite:
 
 
 def _usage_summaries(
-    con: duckdb.DuckDBPyConnection, load_id: int, vocabulary: Vocabulary
+    con: duckdb.DuckDBPyConnection, load_ids: list[int], vocabulary: Vocabulary
 ) -> pd.DataFrame:
-    params: dict[str, Any] = {"load_id": load_id, "meters": list(vocabulary.usage_meters)}
+    params: dict[str, Any] = {"load_ids": load_ids, "meters": list(vocabulary.usage_meters)}
     return (
         con.sql(
             """
@@ -76,7 +81,7 @@ def _usage_summaries(
                 count(*) filter (where hour_start is null) as rows_without_hour,
                 count(*) filter (where not list_contains($meters, meter)) as rows_with_unknown_meter
             from landing.usage_events
-            where load_id = $load_id
+            where list_contains($load_ids, load_id)
             group by source_file
             order by source_file
             """,
@@ -108,10 +113,13 @@ def _summaries_suite(frame: pd.DataFrame) -> Suite:
         ],
         key="file",
         description="one row per usage file loaded by this run, summarised in DuckDB",
+        all_failing_keys=True,
     )
 
 
-def _sample_suite(con: duckdb.DuckDBPyConnection, load_id: int, vocabulary: Vocabulary) -> Suite:
+def _sample_suite(
+    con: duckdb.DuckDBPyConnection, load_ids: list[int], vocabulary: Vocabulary
+) -> Suite:
     frame = (
         con.sql(
             """
@@ -119,10 +127,10 @@ def _sample_suite(con: duckdb.DuckDBPyConnection, load_id: int, vocabulary: Voca
                 source_file as file, event_id, organization_id, instance_id, pricing_mode,
                 cluster_tier, meter, cast(hour_start as varchar) as hour_start, quantity
             from landing.usage_events
-            where load_id = $load_id and file_row_number < $rows
+            where list_contains($load_ids, load_id) and file_row_number < $rows
             order by source_file, file_row_number
             """,
-            params={"load_id": load_id, "rows": SAMPLE_ROWS_PER_FILE},
+            params={"load_ids": load_ids, "rows": SAMPLE_ROWS_PER_FILE},
         )
         .to_arrow_table()
         .to_pandas()
@@ -155,4 +163,5 @@ def _sample_suite(con: duckdb.DuckDBPyConnection, load_id: int, vocabulary: Voca
         ],
         key="file",
         description=f"the first {SAMPLE_ROWS_PER_FILE} rows of every usage file loaded by this run",
+        all_failing_keys=True,
     )

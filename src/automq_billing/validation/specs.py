@@ -37,6 +37,9 @@ class Suite:
     expectations: list[ExpectationSpec]
     key: str | None = None
     description: str = ""
+    # every failing row's key is kept (ExpectationResult.failing_keys), not only a sample: the
+    # landing suites' warnings are recorded per landed file
+    all_failing_keys: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class ExpectationResult:
     success: bool
     unexpected_count: int | None = None
     examples: list[str] = field(default_factory=list)
+    failing_keys: dict[str, int] = field(default_factory=dict)  # key -> failing rows
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,11 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
+from automq_billing import warehouse
 from automq_billing.errors import BillingError
 from automq_billing.landing import glob_escaped, load_landing, survey_landing
+from automq_billing.landing.load import hash_landed
+from automq_billing.landing.survey import shown
 from automq_billing.vocabulary import load_vocabulary
 from helpers import (
     ALLOCATION_SCHEMA,
@@ -430,3 +433,161 @@ def test_a_feed_missing_a_column_is_refused_by_its_header(tmp_path):
     path.write_text(path.read_text().replace("amount,", "amt,", 1))
     [problem] = _refused_by_survey(tmp_path)
     assert "short.csv" in problem and "'amount' is missing" in problem
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 16 and 17: content, not stat; a full refresh leaves nothing that says "built"; extreme
+# values stop the load; names are printed escaped
+
+
+def test_a_same_size_edit_with_its_modification_time_kept_is_seen(tmp_path):
+    good = _good(tmp_path)
+    _load(tmp_path)
+    stat = good.stat()
+    edited = good.read_bytes().replace(b"evt-1", b"evt-9")
+    assert len(edited) == stat.st_size and edited != good.read_bytes()
+    good.write_bytes(edited)
+    os.utime(good, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert (good.stat().st_size, good.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+    with pytest.raises(BillingError, match="content changed since it was loaded") as refused:
+        _load(tmp_path)
+    assert "good.parquet" in str(refused.value)
+
+
+def test_the_load_uses_the_hashes_it_is_given(tmp_path):
+    """A close hashes every file once, before the load: the load trusts those hashes (so a file
+    is not read twice for its sha256) and registers them."""
+    good = _good(tmp_path)
+    survey = survey_landing(tmp_path / "landing", VOCABULARY)
+    hashes = hash_landed(survey.files)
+    assert hashes == {("usage_events", "usage_events/good.parquet"): _sha256(good)}
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
+        load_landing(con, survey, VOCABULARY, hashes={key: "0" * 64 for key in hashes})
+    assert _rows(tmp_path, "select sha256 from control.loaded_files") == [("0" * 64,)]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_full_refresh_leaves_the_next_build_a_full_one(tmp_path):
+    """load --full-refresh restarts load ids at 1: nothing may still say that the models were
+    built over loads 1..n, or the next close would build incrementally over stale rows."""
+    _good(tmp_path)
+    _load(tmp_path)
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
+        warehouse.mark_loads_processed(con)
+        warehouse.record_build(con, "fingerprint", False)
+        warehouse.record_build_inputs(con, "inputs")
+        con.execute(
+            "insert into control.file_warnings values "
+            "('usage_events', 'usage_events/good.parquet', 1, 'w', now())"
+        )
+        assert not warehouse.needs_full_rebuild(con, "fingerprint")
+    _load(tmp_path, full_refresh=True)
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
+        assert warehouse.needs_full_rebuild(con, "fingerprint")
+        assert not warehouse.built_for(con, "inputs")
+        for table in ("control.processed_loads", "control.file_warnings"):
+            assert con.execute(f"select count(*) from {table}").fetchall() == [(0,)]  # noqa: S608
+        assert con.execute("select load_id from control.loaded_files").fetchall() == [(1,)]
+
+
+def _moment_after_9999() -> pa.Array:
+    last = dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC)
+    micros = int(last.timestamp()) * 10**6 + 3600 * 10**6  # 10000-01-01T00:00Z
+    return pa.array([micros], pa.int64()).cast(pa.timestamp("us", tz="UTC"))
+
+
+@pytest.mark.parametrize("column", ["hour_start", "emitted_at"])
+def test_a_parquet_moment_in_the_year_10000_stops_the_load_naming_the_column(tmp_path, column):
+    _good(tmp_path)
+    table = _with(_table(event_id="late"), column, _moment_after_9999())
+    pq.write_table(table, _usage(tmp_path, "far.parquet"))
+    with pytest.raises(BillingError) as refused:
+        _load(tmp_path)
+    message = str(refused.value)
+    assert "far.parquet" in message and f"'{column}'" in message and "0001 to 9999" in message
+    assert "good.parquet:" not in message
+    assert _rows(tmp_path, "select count(*) from landing.usage_events") == [(0,)]
+
+
+def test_a_licence_date_in_the_year_10000_stops_the_load(tmp_path):
+    _good(tmp_path)
+    table = pa.Table.from_pylist([licence_row()], schema=LICENSE_SCHEMA)
+    table = table.set_column(
+        table.schema.get_field_index("purchased_at"), "purchased_at", _moment_after_9999()
+    )
+    path = tmp_path / "landing" / "licenses" / "far.parquet"
+    path.parent.mkdir(parents=True)
+    pq.write_table(table, path)
+    with pytest.raises(BillingError) as refused:
+        _load(tmp_path)
+    assert "far.parquet" in str(refused.value) and "'purchased_at'" in str(refused.value)
+
+
+def test_a_huge_or_too_precise_licence_price_names_file_row_and_column(tmp_path):
+    _good(tmp_path)
+    schema = LICENSE_SCHEMA.set(
+        LICENSE_SCHEMA.get_field_index("price_per_aku"),
+        pa.field("price_per_aku", pa.decimal128(38, 10)),
+    )
+    rows = [
+        licence_row(license_id="lic-1"),
+        licence_row(license_id="lic-2", price_per_aku=Decimal("1" * 23 + ".5")),
+    ]
+    path = tmp_path / "landing" / "licenses" / "huge.parquet"
+    write_rows(path, rows, schema)
+    with pytest.raises(BillingError) as refused:
+        _load(tmp_path)
+    message = str(refused.value)
+    assert "huge.parquet" in message and "'price_per_aku'" in message
+    write_rows(
+        path,
+        rows,
+        schema.set(
+            schema.get_field_index("price_per_aku"), pa.field("price_per_aku", pa.decimal128(38, 6))
+        ),
+    )
+    with pytest.raises(BillingError) as refused:
+        _load(tmp_path)
+    message = str(refused.value)
+    assert "huge.parquet" in message and "'price_per_aku'" in message and "row 2" in message
+
+
+@pytest.mark.parametrize(
+    ("value", "column", "says"),
+    [
+        ("1" * 23 + ".5", "amount", "more than 22 integer digits"),
+        ("9" * 40, "amount", "more than 22 integer digits"),
+        ("9999-12-31T23:59:59-01:00", "usage_period_start_date", "outside the years 0001"),
+        ("0001-01-01T00:30:00+01:00", "usage_period_start_date", "outside the years 0001"),
+    ],
+)
+def test_an_extreme_feed_value_names_file_line_and_column(tmp_path, value, column, says):
+    _good(tmp_path)
+    line = (
+        GOOD_EVENT.replace('"12.345678"', f'"{value}"')
+        if column == "amount"
+        else GOOD_EVENT.replace('"2026-10-01T00:00:00Z"', f'"{value}"')
+    )
+    _feed(tmp_path, "extreme.csv", GOOD_EVENT, line)
+    with pytest.raises(BillingError) as refused:
+        _load(tmp_path)
+    message = str(refused.value)
+    assert "extreme.csv" in message and f"line 3, column '{column}'" in message
+    assert says in message
+
+
+def test_a_file_name_with_a_newline_or_an_override_is_printed_escaped(tmp_path):
+    _good(tmp_path)
+    folder = tmp_path / "landing" / "usage_events"
+    pq.write_table(_table().drop(["meter"]), folder / "two\nlines.parquet")
+    pq.write_table(_table().drop(["meter"]), folder / "exe\u202ecod.parquet")
+    survey = survey_landing(tmp_path / "landing", VOCABULARY)
+    assert len(survey.problems) == 2
+    for problem in survey.problems:
+        assert "\n" not in problem and "\u202e" not in problem
+    text = "\n".join(survey.problems)
+    assert "two\\nlines.parquet" in text and "exe\\u202ecod.parquet" in text
+    assert shown(Path("/plain/usage events.parquet")) == "/plain/usage events.parquet"
