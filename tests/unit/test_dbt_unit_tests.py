@@ -146,3 +146,24 @@ def test_unit_tests_live_beside_their_model_in_the_folders_unit_test_file(empty_
         if unit_test["original_file_path"] != expected:
             wrong.append(f"{unit_test['name']} ({unit_test['original_file_path']}, not {expected})")
     assert not wrong, f"unit tests outside their model's _<folder>__unit_tests.yml: {wrong}"
+
+
+def test_no_test_of_a_seed_stops_its_reference_gate_from_building(empty_build):
+    """A gate model (int_*_problems) lists what is wrong with the seeds it reads, and the close
+    refuses naming the seed and the problem; dbt skips a model whose parent failed a test, so a
+    test on a seed's staging model waits for a gate (model_checks `after`): a broken seed then
+    still builds the gate."""
+    manifest = _manifest(empty_build)
+    gates = {m["unique_id"] for m in _models(manifest) if m["name"].endswith("_problems")}
+    gate_parents = {
+        parent for gate in gates for parent in manifest["nodes"][gate]["depends_on"]["nodes"]
+    }
+    blocking = [
+        test["name"]
+        for test in manifest["nodes"].values()
+        if test["resource_type"] == "test"
+        and test.get("attached_node") in gate_parents
+        and not gates & set(test["depends_on"]["nodes"])
+    ]
+    assert gates and gate_parents
+    assert not blocking, f"tests that would stop a reference gate from building: {blocking}"
