@@ -23,7 +23,10 @@
     - ranges: {column: {min_value: x, max_value: y}} (either bound optional); nulls pass;
     - expressions: SQL expressions every row satisfies;
     - data_types: {column: declared type}, e.g. DECIMAL(38,2) (contracts do not check a
-      decimal's scale). -#}
+      decimal's scale);
+    - after: a ref() the test waits for and does not read: a staging test on a seed names the
+      gate model that checks the same seed (int_*_problems), so a broken seed still builds the
+      gate, and the close refuses naming the seed and the problem. -#}
 {% test model_checks(
     model,
     unique=[],
@@ -31,7 +34,8 @@
     accepted_values={},
     ranges={},
     expressions=[],
-    data_types={}
+    data_types={},
+    after=none
 ) %}
     {%- set checks = [] -%}
     {%- for columns in unique -%}

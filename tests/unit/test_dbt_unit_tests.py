@@ -75,3 +75,95 @@ def test_every_model_ends_with_select_star_from_final():
         and {name for name, words in endings.items() if words != ["select", "*", "from", "final"]}
         == set()
     )
+
+
+# Model contracts (STYLE.md, "Tests and docs"): every model is described in its folder's
+# `_<folder>__models.yml` with a `Grain:` line, and tests its key: a model_checks test with a
+# `unique` combination (or dbt's `unique`), or `is_empty` for a list that must stay empty.
+KEY_TESTS = {"unique", "is_empty"}
+
+
+def _manifest(empty_build) -> dict:
+    _, manifest_path = empty_build
+    return json.loads(manifest_path.read_text(encoding="utf-8"))
+
+
+def _models(manifest: dict) -> list[dict]:
+    return sorted(
+        (node for node in manifest["nodes"].values() if node["resource_type"] == "model"),
+        key=lambda node: node["name"],
+    )
+
+
+def _is_key_test(test: dict) -> bool:
+    metadata = test.get("test_metadata") or {}
+    if test["config"].get("severity", "error").lower() != "error":
+        return False
+    if metadata.get("name") == "model_checks":
+        return bool(metadata.get("kwargs", {}).get("unique"))
+    return metadata.get("name") in KEY_TESTS
+
+
+def test_every_model_has_yaml_in_its_folder_with_a_grain_line(empty_build):
+    missing, misplaced, no_grain = [], [], []
+    for model in _models(_manifest(empty_build)):
+        folder = Path(model["original_file_path"]).parent
+        expected = (folder / f"_{folder.name}__models.yml").as_posix()
+        patch = (model.get("patch_path") or "").split("://", 1)[-1]
+        if not patch:
+            missing.append(model["name"])
+        elif patch != expected:
+            misplaced.append(f"{model['name']} (in {patch}, not {expected})")
+        elif "Grain:" not in model.get("description", ""):
+            no_grain.append(model["name"])
+    assert not missing, f"models with no YAML: {missing}"
+    assert not misplaced, f"models described outside their folder's YAML: {misplaced}"
+    assert not no_grain, f"models whose description has no 'Grain:' line: {no_grain}"
+
+
+def test_every_model_tests_its_key(empty_build):
+    manifest = _manifest(empty_build)
+    keyed = {
+        test.get("attached_node")
+        for test in manifest["nodes"].values()
+        if test["resource_type"] == "test" and _is_key_test(test)
+    }
+    unkeyed = [model["name"] for model in _models(manifest) if model["unique_id"] not in keyed]
+    assert not unkeyed, (
+        "models with no key test (a model_checks test with `unique`, `unique`, or `is_empty` "
+        f"for a list that must stay empty): {unkeyed}"
+    )
+
+
+def test_unit_tests_live_beside_their_model_in_the_folders_unit_test_file(empty_build):
+    manifest = _manifest(empty_build)
+    assert manifest["unit_tests"]
+    wrong = []
+    for unit_test in manifest["unit_tests"].values():
+        model = manifest["nodes"][unit_test["depends_on"]["nodes"][0]]
+        folder = Path(model["original_file_path"]).parent
+        expected = (folder / f"_{folder.name}__unit_tests.yml").as_posix()
+        if unit_test["original_file_path"] != expected:
+            wrong.append(f"{unit_test['name']} ({unit_test['original_file_path']}, not {expected})")
+    assert not wrong, f"unit tests outside their model's _<folder>__unit_tests.yml: {wrong}"
+
+
+def test_no_test_of_a_seed_stops_its_reference_gate_from_building(empty_build):
+    """A gate model (int_*_problems) lists what is wrong with the seeds it reads, and the close
+    refuses naming the seed and the problem; dbt skips a model whose parent failed a test, so a
+    test on a seed's staging model waits for a gate (model_checks `after`): a broken seed then
+    still builds the gate."""
+    manifest = _manifest(empty_build)
+    gates = {m["unique_id"] for m in _models(manifest) if m["name"].endswith("_problems")}
+    gate_parents = {
+        parent for gate in gates for parent in manifest["nodes"][gate]["depends_on"]["nodes"]
+    }
+    blocking = [
+        test["name"]
+        for test in manifest["nodes"].values()
+        if test["resource_type"] == "test"
+        and test.get("attached_node") in gate_parents
+        and not gates & set(test["depends_on"]["nodes"])
+    ]
+    assert gates and gate_parents
+    assert not blocking, f"tests that would stop a reference gate from building: {blocking}"

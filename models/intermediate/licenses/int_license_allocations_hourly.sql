@@ -83,6 +83,7 @@ expanded as (
         hour_numbers.organization_id,
         hour_numbers.aku_allocated,
         hour_numbers.valid_from,
+        hour_numbers.valid_to,
         to_timestamp(unnest(range(hour_numbers.first_hour, hour_numbers.end_hour)) * 3600)
             as hour_start
     from hour_numbers

@@ -6,7 +6,9 @@
     - `unknown_license`: an allocation of a licence that did not land, or was quarantined;
     - `invalid_allocation`: an allocation row that breaks SPEC 1.3 (a null license_id,
       environment_id or valid_from, aku_allocated < 1, valid_to <= valid_from), with the reason.
-    Identical allocation rows count once. -#}
+    Identical allocation rows count once. Each row but `over_quota` names the allocation row it
+    reports (source_file, file_row_number: the first of identical copies), which keeps two
+    allocations that differ only in valid_to apart. -#}
 with
 
 allocations as (
@@ -119,7 +121,9 @@ before_term as (
         known.aku_allocated as allocated_aku,
         known.aku_quota,
         cast(null as integer) as excess_aku,
-        'before the licence term starts' as detail
+        'before the licence term starts' as detail,
+        known.source_file,
+        known.file_row_number
     from known
     where known.valid_from < known.term_start
 
@@ -137,7 +141,9 @@ after_term as (
         known.aku_allocated as allocated_aku,
         known.aku_quota,
         cast(null as integer) as excess_aku,
-        'after the licence term ends' as detail
+        'after the licence term ends' as detail,
+        known.source_file,
+        known.file_row_number
     from known
     where known.valid_to > known.term_end
 
@@ -155,7 +161,9 @@ unknown_license as (
         valid_allocations.aku_allocated as allocated_aku,
         cast(null as integer) as aku_quota,
         cast(null as integer) as excess_aku,
-        'the licence did not land or was quarantined' as detail
+        'the licence did not land or was quarantined' as detail,
+        valid_allocations.source_file,
+        valid_allocations.file_row_number
     from valid_allocations
     anti join licenses on valid_allocations.license_id = licenses.license_id
 
@@ -173,7 +181,9 @@ invalid_allocation as (
         allocations.aku_allocated as allocated_aku,
         licenses.aku_quota,
         cast(null as integer) as excess_aku,
-        allocations.invalid_reason as detail
+        allocations.invalid_reason as detail,
+        allocations.source_file,
+        allocations.file_row_number
     from allocations
     left join licenses on allocations.license_id = licenses.license_id
     where allocations.is_invalid_allocation
