@@ -14,8 +14,9 @@
     else null. status: the status of the earliest metering row (null without one); across an
     organization's accounts "earliest" orders by submitted_at, then account id. Only the
     records of organizations with several accounts are grouped (nearly every organization
-    has one). A view of the months the build reprices (int_marketplace_metering_expected is one),
-    read by fct_marketplace_metering_exceptions in the build that creates it. -#}
+    has one). A view over every month: its reader selects the months it rebuilds, and the
+    expected and accepted quantities are compared by key and month (a union, not a full outer
+    join), so that filter reaches the scans of both. -#}
 with
 
 expected as (
@@ -29,7 +30,6 @@ attributed as not materialized (
     -- read three times (single-account, several-account and unattributed records): each
     -- reading scans the accepted table again rather than holding the month in memory
     select * from {{ ref('int_marketplace_metering_attributed') }}
-    where {{ in_affected_months('usage_month', repriced=true, always=true) }}
 
 ),
 
@@ -159,28 +159,73 @@ organization_accepted as (
 
 ),
 
+metered_hours as (
+
+    -- the expected and the accepted quantity of an organization's dimension and hour, one row
+    -- from each side (each side has at most one row per key)
+    select
+        expected.organization_id,
+        expected.dimension,
+        expected.usage_hour,
+        expected.usage_month,
+        expected.product_code as expected_product_code,
+        expected.price_per_unit as expected_price_per_unit,
+        expected.quantity as expected_quantity,
+        cast(null as varchar) as accepted_product_code,
+        cast(null as decimal(38, 6)) as accepted_price_per_unit,
+        cast(null as bigint) as accepted_quantity,
+        cast(null as varchar) as first_status,
+        cast(null as varchar) as customer_aws_account_id,
+        false as is_metered,
+        false as has_success
+    from expected
+    union all
+    select
+        organization_accepted.organization_id,
+        organization_accepted.dimension,
+        organization_accepted.usage_hour,
+        organization_accepted.usage_month,
+        cast(null as varchar) as expected_product_code,
+        cast(null as decimal(38, 6)) as expected_price_per_unit,
+        cast(null as bigint) as expected_quantity,
+        organization_accepted.product_code as accepted_product_code,
+        organization_accepted.price_per_unit as accepted_price_per_unit,
+        organization_accepted.accepted_quantity,
+        organization_accepted.first_status,
+        organization_accepted.customer_aws_account_id,
+        true as is_metered,
+        organization_accepted.has_success
+    from organization_accepted
+
+),
+
 compared as (
 
     select
-        coalesce(expected.organization_id, organization_accepted.organization_id)
-            as organization_id,
-        coalesce(expected.product_code, organization_accepted.product_code) as product_code,
-        organization_accepted.customer_aws_account_id as metered_account_id,
-        coalesce(expected.dimension, organization_accepted.dimension) as dimension,
-        coalesce(expected.usage_hour, organization_accepted.usage_hour) as usage_hour,
-        coalesce(expected.usage_month, organization_accepted.usage_month) as usage_month,
-        coalesce(expected.quantity, 0) as expected_quantity,
-        coalesce(organization_accepted.accepted_quantity, 0) as accepted_quantity,
-        coalesce(expected.price_per_unit, organization_accepted.price_per_unit) as price_per_unit,
-        organization_accepted.first_status,
-        organization_accepted.organization_id is not null as has_metering,
-        coalesce(organization_accepted.has_success, false) as has_success
-    from expected
-    full outer join organization_accepted
-        on expected.organization_id = organization_accepted.organization_id
-        and expected.dimension = organization_accepted.dimension
-        and expected.usage_hour = organization_accepted.usage_hour
-    where coalesce(expected.quantity, 0) != coalesce(organization_accepted.accepted_quantity, 0)
+        metered_hours.organization_id,
+        coalesce(
+            max(metered_hours.expected_product_code), max(metered_hours.accepted_product_code)
+        ) as product_code,
+        max(metered_hours.customer_aws_account_id) as metered_account_id,
+        metered_hours.dimension,
+        metered_hours.usage_hour,
+        metered_hours.usage_month,
+        coalesce(sum(metered_hours.expected_quantity), 0) as expected_quantity,
+        coalesce(sum(metered_hours.accepted_quantity), 0) as accepted_quantity,
+        coalesce(
+            max(metered_hours.expected_price_per_unit), max(metered_hours.accepted_price_per_unit)
+        ) as price_per_unit,
+        max(metered_hours.first_status) as first_status,
+        bool_or(metered_hours.is_metered) as has_metering,
+        bool_or(metered_hours.has_success) as has_success
+    from metered_hours
+    group by
+        metered_hours.organization_id,
+        metered_hours.dimension,
+        metered_hours.usage_hour,
+        metered_hours.usage_month
+    having coalesce(sum(metered_hours.expected_quantity), 0)
+        != coalesce(sum(metered_hours.accepted_quantity), 0)
 
 ),
 

@@ -26,14 +26,14 @@
     BIGINT division (a HUGEINT division costs ~40 times more). q_d(h) = floor(C_d(h)) -
     floor(C_d(h - 1 hour)), C_d(h - 1 hour) being that of N - the hour's measure; an hour only
     adds to the ranges it moves through, so only those are joined.
-    A view of the months the build reprices (read by fct_marketplace_expected_records and
-    int_marketplace_metering_compared in the build that creates it). -#}
+    A view over every month; its readers select the months they rebuild, and that filter
+    reaches the scan of int_marketplace_usage_cumulated. -#}
 with
 
-cumulated as (
+cumulated as not materialized (
 
+    -- not materialized: the month filter of the view's reader reaches the table scan
     select * from {{ ref('int_marketplace_usage_cumulated') }}
-    where {{ in_affected_months('usage_month', repriced=true, always=true) }}
 
 ),
 
