@@ -1,3 +1,5 @@
+{{ month_incremental_config(repriced=true) }}
+
 {#- One row per organization and month with usage-based statement lines in the month, or with
     accepted metering (a positive accepted quantity of a listed dimension) or current billing
     events of the month mapped to it through its customer accounts (SPEC 9.4; rules in the doc
@@ -25,21 +27,23 @@
       listing's (in force for the month), and which are not in conflict (two rows of their
       latest update_date that differ); the others are listed by
       int_marketplace_billing_events_unmatched.
-    A view over every month: its reader, rpt_marketplace_reconciliation, selects the months
-    a build reprices, and that filter reaches the scans of the month's lines, records and
-    events. -#}
+    A month-level incremental table (the months a build reprices), like its reader
+    rpt_marketplace_reconciliation: its month filters reach the table scans under the views it
+    reads, which a filter on a view's output, past its unions and joins, would not. -#}
 with
 
 statement_lines as (
 
     select * from {{ ref('int_statement_lines_rated') }} as rated_lines
     where rated_lines.line_type = 'usage'
+        and {{ in_affected_months('rated_lines.statement_month', repriced=true) }}
 
 ),
 
 expected as (
 
     select * from {{ ref('int_marketplace_metering_expected') }}
+    where {{ in_affected_months('usage_month', repriced=true) }}
 
 ),
 
@@ -47,6 +51,7 @@ exceptions as (
 
     select * from {{ ref('int_marketplace_metering_compared') }} as metering_exceptions
     where metering_exceptions.cause not in ('unknown_customer', 'unknown_dimension')
+        and {{ in_affected_months('metering_exceptions.usage_month', repriced=true) }}
 
 ),
 
@@ -66,6 +71,7 @@ issued_lines as (
 
     select * from {{ ref('stg_ledger__issued_statement_lines') }} as ledger_lines
     where ledger_lines.line_type = 'usage'
+        and {{ in_affected_months('ledger_lines.statement_month', repriced=true) }}
 
 ),
 
@@ -73,6 +79,7 @@ issued_positions as (
 
     select * from {{ ref('int_issued_positions') }} as positions
     where positions.billing_item != 'aku_subscription'
+        and {{ in_affected_months('positions.issued_month', repriced=true) }}
 
 ),
 
@@ -81,6 +88,7 @@ billing_events as (
     select * from {{ ref('stg_aws_marketplace__billing_events') }} as marketplace_billing_events
     where marketplace_billing_events.action = 'INVOICED'
         and not marketplace_billing_events.is_conflicting
+        and {{ in_affected_months('marketplace_billing_events.usage_month', repriced=true) }}
 
 ),
 
