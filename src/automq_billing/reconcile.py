@@ -40,6 +40,7 @@ Progress = Callable[[str], None]
 SELECTION = [
     "+rpt_marketplace_reconciliation",
     "+fct_marketplace_metering_exceptions",
+    "+fct_marketplace_expected_records",  # read by the checks; no other selected model reads it
     "+fct_marketplace_unmatched_billing_events",
 ]
 _RUN = "r"
