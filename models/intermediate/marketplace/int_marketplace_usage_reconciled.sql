@@ -20,8 +20,8 @@
       open month;
     - expected / accepted_metered_amount: sum over dimensions of round2(month quantity x the
       listing's price), half away from zero; the accepted quantities are the expected ones
-      corrected by the metering exceptions (A = E - (E - A)), so the hourly records are read
-      once, by the exceptions;
+      corrected by the metering exceptions (A = E - (E - A)): the hourly records are read
+      through int_marketplace_metering_compared, for the months the build reprices;
     - billing events: the current events with action INVOICED whose usage period starts in the
       month, whose end_user_account_id belongs to the organization and whose product_id is the
       listing's (in force for the month), and which are not in conflict (two rows of their
