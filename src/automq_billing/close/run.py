@@ -17,7 +17,6 @@ The steps, in order (each timed; `--timings` prints the table, the manifest keep
 from __future__ import annotations
 
 import datetime as dt
-import os
 import platform
 import sys
 import time
@@ -33,11 +32,20 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from automq_billing import __version__, ledger, warehouse
+from automq_billing import __version__, warehouse
+from automq_billing.book.folder import read_output
+from automq_billing.book.issued import (
+    issued_basis,
+    issued_ledger,
+    issued_rate_cards,
+    refuse_if_issued,
+)
+from automq_billing.book.names import next_version_number, version_folder, version_temporary
+from automq_billing.book.publish import publishing, remove_own_temporaries
 from automq_billing.close import queries, reference
 from automq_billing.close import warnings as noted
 from automq_billing.close.book import BookCheck, check_book, validation_refusal
-from automq_billing.close.export import publishing, remove_own_temporaries, write_table
+from automq_billing.close.export import write_table
 from automq_billing.close.manifest import (
     Conservation,
     Corrections,
@@ -60,8 +68,8 @@ from automq_billing.landing import (
     load_landing,
     survey_landing,
 )
+from automq_billing.landing.hashing import Hashes, hash_landed, sha256_file
 from automq_billing.landing.issued_inputs import check_issued_inputs
-from automq_billing.landing.load import Hashes, hash_landed, sha256_file
 from automq_billing.locks import command_line, run_locks
 from automq_billing.months import format_month
 from automq_billing.paths import check_close_paths
@@ -143,9 +151,9 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
     with run_locks(command_line(), warehouse=options.warehouse, output=options.output):
         with timings.stage("checks"):
             remove_own_temporaries(options.output)
-            months = ledger.read_output(options.output)
-            ledger.refuse_if_issued(months, options.month)
-            ledger.next_version_number(options.output, options.month)  # nothing in the way
+            months = read_output(options.output)
+            refuse_if_issued(months, options.month)
+            next_version_number(options.output, options.month)  # nothing in the way
         progress(f"Close {label}: checking the landing zone {options.landing}")
         with timings.stage("survey"):
             survey = survey_landing(options.landing, vocabulary)
@@ -161,9 +169,9 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
             hashes = hash_landed(survey.files)
             check_issued_inputs(months, options.landing, hashes)
         with timings.stage("ledger"):
-            final_rows, issued_lines = ledger.issued_ledger(months, options.month)
-            issued = (final_rows, issued_lines, ledger.issued_rate_cards(months, options.month))
-            basis = ledger.issued_basis(months, options.month)
+            final_rows, issued_lines = issued_ledger(months, options.month)
+            issued = (final_rows, issued_lines, issued_rate_cards(months, options.month))
+            basis = issued_basis(months, options.month)
         with ValidationWorker() as worker, ThreadPoolExecutor(max_workers=1) as pool:
             load, suites, plan = _load(
                 options, vocabulary, survey, issued, hashes, timings, progress
@@ -407,9 +415,9 @@ def _publish(
     progress: Progress,
 ) -> CloseResult:
     label = format_month(options.month)
-    number = ledger.next_version_number(options.output, options.month)
-    temporary = options.output / f".{label}-v{number}.tmp-{os.getpid()}"
-    final = options.output / label / f"v{number}"
+    number = next_version_number(options.output, options.month)
+    temporary = version_temporary(options.output, options.month, number)
+    final = version_folder(options.output, options.month, number)
     progress(f"Publishing {final}")
     with timings.stage("publish"), publishing(temporary, final, f"{label} v{number}") as folder:
         outputs: dict[str, dict] = {}
