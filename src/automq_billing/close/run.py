@@ -71,7 +71,7 @@ from automq_billing.landing import (
 from automq_billing.landing.hashing import Hashes, hash_landed, sha256_file
 from automq_billing.landing.issued_inputs import check_issued_inputs
 from automq_billing.locks import command_line, run_locks
-from automq_billing.months import format_month
+from automq_billing.months import add_months, format_month
 from automq_billing.paths import check_close_paths
 from automq_billing.validation import Suite, ValidationReport, ValidationWorker
 from automq_billing.validation.landing_suites import landing_suites
@@ -468,7 +468,7 @@ def _manifest(
 ) -> Manifest:
     label = format_month(options.month)
     lookback = int(vocabulary.correction_lookback_months)
-    window_start = _add_months(options.month, -lookback)
+    window_start = add_months(options.month, -lookback)
     loaded = {(f.dataset, f.relative): f for f in load.files}
     warnings = noted.version_warnings(survey, report, data, window_start, options.month)
     warnings += data.book.warnings
@@ -513,7 +513,7 @@ def _manifest(
             "by_reason": data.quarantine_value,
         },
         corrections=Corrections(
-            window=[format_month(window_start), format_month(_add_months(options.month, -1))],
+            window=[format_month(window_start), format_month(add_months(options.month, -1))],
             issued_basis=basis,
             by_month=data.corrections_by_month,
             outside_window=data.outside_window,
@@ -541,11 +541,6 @@ def _manifest(
         timings={},
         landed_months=data.book.landed_months,
     )
-
-
-def _add_months(month: dt.date, count: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + count
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def _sum(table: pa.Table, column: str, where: Callable[[dict], bool] = lambda row: True) -> Decimal:
