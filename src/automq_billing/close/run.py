@@ -287,7 +287,7 @@ def _build(run: CloseRun, plan: BuildPlan) -> DbtResult:
     args = [
         "build",
         "--select",
-        "+exposure:monthly_close_statements",
+        queries.CLOSE_SELECTION,
         "--exclude",
         "test_type:unit",
         "--indirect-selection",
