@@ -93,45 +93,20 @@ def _cmd_load(args: argparse.Namespace) -> int:
 
 
 def _cmd_finalize(args: argparse.Namespace) -> int:
-    from automq_billing.documents import issued_stamps
-    from automq_billing.ledger import finalize
-    from automq_billing.locks import command_line, run_locks
-    from automq_billing.paths import check_output_folder
+    from automq_billing.book.commands import run_finalize
 
     month = parse_month(args.month)
-    project_dir = resolve_project_dir(args.project_dir)
-    output = _paths(args, project_dir, "output")["output"]
-    check_output_folder(output)
-    if not output.is_dir():
-        raise BillingError(
-            f"The output folder {output} does not exist; nothing has been closed there.",
-            hint="pass the --output of your closes",
-        )
-    with run_locks(command_line(), output=output):
-        path, final = finalize(
-            output, month, args.version, approved_by=args.approved_by, stamp=issued_stamps
-        )
-    print(
-        f"Finalized {final['month']} v{final['version']} at {final['finalized_at']}, approved by "
-        f"{final['approved_by']}: "
-        f"{final['totals']['statements']} statement(s), {final['totals']['lines']} line(s), "
-        f"total {final['totals']['total_amount']} USD"
-    )
-    print(f"  {path}")
+    output = _paths(args, resolve_project_dir(args.project_dir), "output")["output"]
+    for line in run_finalize(output, month, args.version, approved_by=args.approved_by):
+        print(line)
     return EXIT_OK
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from automq_billing.ledger import read_output, refuse_problems, status_lines
+    from automq_billing.book.commands import run_status
 
-    project_dir = resolve_project_dir(args.project_dir)
-    output = _paths(args, project_dir, "output")["output"]
-    print(f"Output folder {output}")
-    months = read_output(output, strict=False, deep=True)  # every final month checked again
-    for line in status_lines(months):
-        print(f"  {line}")
-    sys.stdout.flush()
-    refuse_problems(months)  # exit 2 when anything is not as the runs wrote it
+    output = _paths(args, resolve_project_dir(args.project_dir), "output")["output"]
+    run_status(output, lambda line: print(line, flush=True))  # exit 2 when not as written
     return EXIT_OK
 
 

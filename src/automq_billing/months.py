@@ -1,7 +1,10 @@
-"""Billing months (SPEC 0): `YYYY-MM` on the command line, the first day as a date inside."""
+"""Billing months (SPEC 0): `YYYY-MM` on the command line, the first day as a date inside; and
+the one home of month arithmetic (`add_months`, `next_month`, `month_index`, `days_in_month`):
+no other module computes a month from `year * 12 + month` or `month % 12` itself."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 
@@ -45,6 +48,26 @@ def parse_month_range(text: str, option: str = "--months") -> list[dt.date]:
         )
     months = [first]
     while months[-1] < last:
-        current = months[-1]
-        months.append(dt.date(current.year + current.month // 12, current.month % 12 + 1, 1))
+        months.append(next_month(months[-1]))
     return months
+
+
+def month_index(month: dt.date) -> int:
+    """A count of months since year 0 (`year * 12 + month - 1`): consecutive months differ by 1."""
+    return month.year * 12 + month.month - 1
+
+
+def add_months(day: dt.date, count: int) -> dt.date:
+    """`day` moved by `count` months (negative: back), its day clamped to the target month's
+    last day, as DuckDB's `date + interval 'n month'`; the first of a month stays the first."""
+    year, month = divmod(month_index(day) + count, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def next_month(day: dt.date) -> dt.date:
+    """The first day of the month after `day`'s month."""
+    return add_months(day.replace(day=1), 1)
+
+
+def days_in_month(month: dt.date) -> int:
+    return calendar.monthrange(month.year, month.month)[1]

@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import re
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from automq_billing import ledger, warehouse
-from automq_billing.close.export import publishing, remove_own_temporaries, write_table
+from automq_billing import warehouse
+from automq_billing.book.folder import read_output
+from automq_billing.book.issued import issued_ledger, issued_rate_cards
+from automq_billing.book.names import (
+    NUMBERING_FILE,
+    next_reconciliation_number,
+    reconciliation_folder,
+    reconciliation_temporary,
+)
+from automq_billing.book.publish import publishing, remove_own_temporaries
+from automq_billing.close.export import write_table
 from automq_billing.close.marketplace import (
     MARKETPLACE_TABLES,
     marketplace_block,
@@ -43,10 +50,6 @@ SELECTION = [
     "+fct_marketplace_expected_records",  # read by the checks; no other selected model reads it
     "+fct_marketplace_unmatched_billing_events",
 ]
-_RUN = "r"
-_RUN_FOLDER = re.compile(r"r(\d+)")
-_CANONICAL = re.compile(r"[1-9]\d*")
-_NUMBERING = "numbering.json"
 
 
 @dataclass(frozen=True)
@@ -74,21 +77,21 @@ def run_reconcile(
     check_seed_files(project_dir)
     with run_locks(command_line(), warehouse=warehouse_path, output=output):
         remove_own_temporaries(output)
-        months = ledger.read_output(output)
+        months = read_output(output)
         with timings.stage("survey"):
             survey = survey_landing(landing, vocabulary)
         if survey.problems:
             raise landing_error(landing, survey.problems)
         # every final month, the reconciled one included: its issued usage (SPEC 9.4) and the
         # correction window, which counts back from the month after the latest final month
-        final_rows, issued_lines = ledger.issued_ledger(months, dt.date.max)
+        final_rows, issued_lines = issued_ledger(months, dt.date.max)
         warehouse_path.parent.mkdir(parents=True, exist_ok=True)
         with warehouse.connect(warehouse_path) as con, timings.stage("load"):
             load = load_landing(con, survey, vocabulary, progress=progress)
             close_state = warehouse.saved_close_state(con)
             warehouse.write_run_context(con, month, uuid.uuid4().hex)
             warehouse.write_ledger(con, final_rows, issued_lines)
-            warehouse.write_issued_rate_cards(con, ledger.issued_rate_cards(months, dt.date.max))
+            warehouse.write_issued_rate_cards(con, issued_rate_cards(months, dt.date.max))
             rebuild = warehouse.needs_full_rebuild(con, warehouse.code_fingerprint(project_dir))
         progress(f"Reconcile {label}: building the Marketplace reports (dbt build)")
         try:
@@ -136,47 +139,14 @@ def run_reconcile(
         )
 
 
-def _next_number(folder: Path) -> int:
-    """The next r<N>: one more than the highest number ever taken, counting the folders there
-    and `numbering.json`, which keeps the highest number even after its folder is deleted (a
-    number is never reused). A link, a file where the folder belongs or a name a run does not
-    write (`r02`) is refused naming the path."""
-    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-        raise BillingError(
-            f"{folder} is a {'symbolic link' if folder.is_symlink() else 'file'} where the "
-            "reconciliations' folder belongs.",
-            hint=f"move {folder} away, then run again",
-        )
-    numbers = [0]
-    for child in folder.iterdir() if folder.is_dir() else []:
-        match = _RUN_FOLDER.fullmatch(child.name)
-        if match and (not _CANONICAL.fullmatch(match[1]) or child.is_symlink()):
-            raise BillingError(
-                f"{child} is not a reconciliation a run wrote (a link, or a name such as r02 "
-                "that is not r2); it is not counted or read.",
-                hint=f"move {child} out of the output folder, then run again",
-            )
-        if match:
-            numbers.append(int(match[1]))
-    if os.path.lexists(folder / _NUMBERING):
-        last = ledger.read_json(folder / _NUMBERING, "the reconciliations' numbering is damaged")
-        if type(last.get("last")) is not int:
-            raise BillingError(
-                f"{folder / _NUMBERING} does not record the last reconciliation number.",
-                hint='write {"last": N} there with the highest r<N> ever published',
-            )
-        numbers.append(last["last"])
-    return max(numbers) + 1
-
-
 def _publish(output, month, survey, load, tables, report, vocabulary, timings, started, progress):
     label = format_month(month)
-    runs = output / label / "reconciliation"
-    number = _next_number(runs)
+    runs = reconciliation_folder(output, month)
+    number = next_reconciliation_number(runs)
     real_folder(runs)
-    write_text_atomically(runs / _NUMBERING, json.dumps({"last": number}) + "\n")
-    temporary = output / f".{label}-{_RUN}{number}.tmp-{os.getpid()}"
-    final = runs / f"{_RUN}{number}"
+    write_text_atomically(runs / NUMBERING_FILE, json.dumps({"last": number}) + "\n")
+    temporary = reconciliation_temporary(output, month, number)
+    final = runs / f"r{number}"
     progress(f"Publishing {final}")
     loaded = {(f.dataset, f.relative): f for f in load.files}
     with publishing(temporary, final, f"the reconciliation {label} r{number}") as folder:

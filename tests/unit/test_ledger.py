@@ -12,10 +12,20 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from automq_billing import ledger
+from automq_billing.book.commands import finalize, status_lines
+from automq_billing.book.folder import ISSUED_FILES, read_output, refuse_problems
+from automq_billing.book.issued import (
+    STATEMENT_LINE_TYPES,
+    issued_basis,
+    issued_ledger,
+    never_closed,
+    refuse_if_issued,
+)
+from automq_billing.book.names import next_version_number
+from automq_billing.book.publish import remove_final_temporaries
 from automq_billing.close.export import write_table
 from automq_billing.errors import BillingError
-from automq_billing.landing.load import sha256_file
+from automq_billing.landing.hashing import sha256_file
 
 pytestmark = pytest.mark.unit
 SEPTEMBER, OCTOBER, NOVEMBER = dt.date(2026, 9, 1), dt.date(2026, 10, 1), dt.date(2026, 11, 1)
@@ -41,7 +51,7 @@ def _lines(month: dt.date, amount: str) -> pa.Table:
                 "rate_card_version": "2026-01",
             }
         ],
-        schema=ledger.STATEMENT_LINE_TYPES,
+        schema=STATEMENT_LINE_TYPES,
     )
 
 
@@ -54,7 +64,7 @@ def close_version(
 ) -> Path:
     """A version folder as a close writes it: lines, statements, manifest with sha256 and the
     months with landed inputs (by default only its own)."""
-    number = ledger.next_version_number(output, month)
+    number = next_version_number(output, month)
     folder = output / f"{month:%Y-%m}" / f"v{number}"
     folder.mkdir(parents=True)
     outputs = write_table(folder, "statement_lines", _lines(month, amount))
@@ -85,9 +95,7 @@ def issue_by_hand(output: Path, month: dt.date, version: int = 1, **changes) -> 
         "version": version,
         "finalized_at": "2026-12-01T09:00:00+00:00",
         "approved_by": "someone",
-        "sha256": {
-            name: sha256_file(folder / f"v{version}" / name) for name in ledger.ISSUED_FILES
-        },
+        "sha256": {name: sha256_file(folder / f"v{version}" / name) for name in ISSUED_FILES},
         "totals": {"total_amount": "0.50", "statements": 1, "lines": 1},
         **changes,
     }
@@ -97,7 +105,7 @@ def issue_by_hand(output: Path, month: dt.date, version: int = 1, **changes) -> 
 
 def test_finalize_writes_final_json_with_the_issued_files_hashes(tmp_path):
     close_version(tmp_path, SEPTEMBER)
-    path, final = ledger.finalize(tmp_path, SEPTEMBER)
+    path, final = finalize(tmp_path, SEPTEMBER)
     assert path == tmp_path / "2026-09" / "final.json"
     assert json.loads(path.read_text()) == final
     assert final["version"] == 1 and final["totals"] == {
@@ -105,14 +113,14 @@ def test_finalize_writes_final_json_with_the_issued_files_hashes(tmp_path):
         "statements": 1,
         "lines": 1,
     }
-    assert set(final["sha256"]) == set(ledger.ISSUED_FILES)
+    assert set(final["sha256"]) == set(ISSUED_FILES)
     assert not list(tmp_path.rglob(".final.json.tmp-*"))
 
 
 def test_finalize_takes_the_latest_version_unless_told(tmp_path):
     close_version(tmp_path, SEPTEMBER, "0.50")
     close_version(tmp_path, SEPTEMBER, "0.75")
-    _, final = ledger.finalize(tmp_path, SEPTEMBER)
+    _, final = finalize(tmp_path, SEPTEMBER)
     assert final["version"] == 2
 
 
@@ -122,7 +130,7 @@ def test_finalize_takes_the_latest_version_unless_told(tmp_path):
         (lambda out: None, SEPTEMBER, None, "has no version"),
         (lambda out: close_version(out, SEPTEMBER), SEPTEMBER, 3, "has no version v3"),
         (
-            lambda out: (close_version(out, SEPTEMBER), ledger.finalize(out, SEPTEMBER)),
+            lambda out: (close_version(out, SEPTEMBER), finalize(out, SEPTEMBER)),
             SEPTEMBER,
             None,
             "already final",
@@ -140,19 +148,19 @@ def test_finalize_refuses_with_one_sentence(tmp_path, setup, month, version, say
     setup(tmp_path)
     finals_before = sorted(tmp_path.rglob("final.json"))
     with pytest.raises(BillingError, match=says) as refused:
-        ledger.finalize(tmp_path, month, version)
+        finalize(tmp_path, month, version)
     assert refused.value.hint
     assert sorted(tmp_path.rglob("final.json")) == finals_before
 
 
 def test_a_month_after_a_final_month_comes_first(tmp_path):
     close_version(tmp_path, SEPTEMBER)
-    ledger.finalize(tmp_path, SEPTEMBER)
+    finalize(tmp_path, SEPTEMBER)
     close_version(tmp_path, OCTOBER, basis={"2026-09": 1})
     close_version(tmp_path, NOVEMBER, basis={"2026-09": 1})
     issue_by_hand(tmp_path, NOVEMBER)  # as if October had been skipped
     with pytest.raises(BillingError, match="later month 2026-11 is already final"):
-        ledger.finalize(tmp_path, OCTOBER)
+        finalize(tmp_path, OCTOBER)
     assert not (tmp_path / "2026-10" / "final.json").exists()
 
 
@@ -161,57 +169,57 @@ def test_a_tampered_version_is_not_issued(tmp_path):
     csv = folder / "statements.csv"
     csv.write_bytes(csv.read_bytes().replace(b"0.5", b"9.5"))
     with pytest.raises(BillingError, match="statements.csv no longer matches"):
-        ledger.finalize(tmp_path, SEPTEMBER)
+        finalize(tmp_path, SEPTEMBER)
     assert not (tmp_path / "2026-09" / "final.json").exists()
 
 
 def test_a_version_closed_before_an_earlier_month_was_issued_is_stale(tmp_path):
     close_version(tmp_path, SEPTEMBER)
     close_version(tmp_path, OCTOBER, basis={})  # closed while September was a draft
-    ledger.finalize(tmp_path, SEPTEMBER)
+    finalize(tmp_path, SEPTEMBER)
     with pytest.raises(BillingError, match="stale") as refused:
-        ledger.finalize(tmp_path, OCTOBER)
+        finalize(tmp_path, OCTOBER)
     assert "close the month again" in refused.value.hint
     close_version(tmp_path, OCTOBER, basis={"2026-09": 1})
-    _, final = ledger.finalize(tmp_path, OCTOBER)
+    _, final = finalize(tmp_path, OCTOBER)
     assert final["version"] == 2
 
 
 def test_a_close_is_refused_for_a_final_month_or_one_before_a_final_month(tmp_path):
     close_version(tmp_path, SEPTEMBER)
     close_version(tmp_path, OCTOBER)
-    ledger.finalize(tmp_path, SEPTEMBER)
-    months = ledger.read_output(tmp_path)
-    ledger.refuse_if_issued(months, OCTOBER)  # the next open month closes
+    finalize(tmp_path, SEPTEMBER)
+    months = read_output(tmp_path)
+    refuse_if_issued(months, OCTOBER)  # the next open month closes
     for month in (SEPTEMBER, dt.date(2026, 8, 1)):
         with pytest.raises(BillingError, match="2026-09 is final") as refused:
-            ledger.refuse_if_issued(months, month)
+            refuse_if_issued(months, month)
         assert "next open month" in refused.value.hint
 
 
 def test_the_issued_ledger_reads_final_versions_after_checking_them(tmp_path):
     close_version(tmp_path, SEPTEMBER, "0.50")
     close_version(tmp_path, SEPTEMBER, "0.75")
-    ledger.finalize(tmp_path, SEPTEMBER, 1)
-    final_rows, lines = ledger.issued_ledger(ledger.read_output(tmp_path), OCTOBER)
+    finalize(tmp_path, SEPTEMBER, 1)
+    final_rows, lines = issued_ledger(read_output(tmp_path), OCTOBER)
     assert [(row[0], row[1]) for row in final_rows] == [(SEPTEMBER, 1)]
     assert lines.column("amount").to_pylist() == [Decimal("0.50")]
     assert lines.column("issued_version").to_pylist() == [1]
-    assert ledger.issued_basis(ledger.read_output(tmp_path), OCTOBER) == {"2026-09": 1}
+    assert issued_basis(read_output(tmp_path), OCTOBER) == {"2026-09": 1}
     parquet = tmp_path / "2026-09" / "v1" / "statement_lines.parquet"
     parquet.write_bytes(parquet.read_bytes() + b"x")
     with pytest.raises(BillingError, match="no longer matches its final.json"):
-        ledger.issued_ledger(ledger.read_output(tmp_path), OCTOBER)
+        issued_ledger(read_output(tmp_path), OCTOBER)
 
 
 def test_status_lists_versions_totals_and_the_final_one(tmp_path):
-    assert ledger.status_lines([]) == ["No month has been closed in this output folder yet."]
+    assert status_lines([]) == ["No month has been closed in this output folder yet."]
     close_version(tmp_path, SEPTEMBER, "0.50")
     close_version(tmp_path, SEPTEMBER, "1234.50")
     close_version(tmp_path, OCTOBER, "2.00")
-    ledger.finalize(tmp_path, SEPTEMBER, 2)
+    finalize(tmp_path, SEPTEMBER, 2)
     (tmp_path / ".2026-10-v2.tmp-1").mkdir()  # hidden entries are not months
-    september, october = ledger.status_lines(ledger.read_output(tmp_path))
+    september, october = status_lines(read_output(tmp_path))
     assert september.startswith("2026-09  final: v2, finalized ")
     assert "v1 0.50 USD; v2 FINAL 1,234.50 USD" in september
     assert october == "2026-10  open (draft)  |  v1 2.00 USD"
@@ -220,12 +228,12 @@ def test_status_lists_versions_totals_and_the_final_one(tmp_path):
 def test_a_file_where_a_folder_belongs_is_named(tmp_path):
     (tmp_path / "2026-10").write_text("")
     with pytest.raises(BillingError, match="is a file where the month's folder belongs"):
-        ledger.next_version_number(tmp_path, OCTOBER)
+        next_version_number(tmp_path, OCTOBER)
     (tmp_path / "2026-10").unlink()
     (tmp_path / "2026-10").mkdir()
     (tmp_path / "2026-10" / "v1").write_text("")
     with pytest.raises(BillingError, match="is a file where a version folder belongs"):
-        ledger.next_version_number(tmp_path, OCTOBER)
+        next_version_number(tmp_path, OCTOBER)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,26 +244,26 @@ def test_finalize_refuses_while_an_earlier_month_with_landed_usage_was_never_clo
     """Issue 16: September issued, October's usage landed but never closed, November closed:
     finalizing November would lose October for good."""
     close_version(tmp_path, SEPTEMBER)
-    ledger.finalize(tmp_path, SEPTEMBER)
+    finalize(tmp_path, SEPTEMBER)
     landed = {m: {"usage_rows": 5, "licences": 0} for m in ("2026-08", "2026-10", "2026-11")}
     close_version(tmp_path, NOVEMBER, basis={"2026-09": 1}, landed=landed)
     with pytest.raises(BillingError, match="2026-10 has landed usage") as refused:
-        ledger.finalize(tmp_path, NOVEMBER)
+        finalize(tmp_path, NOVEMBER)
     assert "close 2026-10 first" in refused.value.hint  # August is before the book began
     assert not (tmp_path / "2026-11" / "final.json").exists()
-    months = ledger.read_output(tmp_path)
-    assert ledger.never_closed(months, landed, NOVEMBER) == ["2026-10"]
+    months = read_output(tmp_path)
+    assert never_closed(months, landed, NOVEMBER) == ["2026-10"]
     close_version(tmp_path, OCTOBER, basis={"2026-09": 1})
-    assert ledger.never_closed(ledger.read_output(tmp_path), landed, NOVEMBER) == []
+    assert never_closed(read_output(tmp_path), landed, NOVEMBER) == []
 
 
 def test_a_licence_starting_in_a_month_never_closed_counts_too(tmp_path):
     close_version(tmp_path, SEPTEMBER)
     landed = {"2026-10": {"usage_rows": 0, "licences": 1}}
     close_version(tmp_path, NOVEMBER, landed={**landed, "2026-11": {"usage_rows": 1}})
-    ledger.finalize(tmp_path, SEPTEMBER)
+    finalize(tmp_path, SEPTEMBER)
     with pytest.raises(BillingError, match="2026-10 has landed usage or a licence"):
-        ledger.finalize(tmp_path, NOVEMBER)
+        finalize(tmp_path, NOVEMBER)
 
 
 def test_a_version_that_records_no_landed_months_is_not_issued(tmp_path):
@@ -264,12 +272,12 @@ def test_a_version_that_records_no_landed_months_is_not_issued(tmp_path):
     del manifest["landed_months"]
     (folder / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(BillingError, match="does not record which months have landed usage"):
-        ledger.finalize(tmp_path, SEPTEMBER)
+        finalize(tmp_path, SEPTEMBER)
 
 
 def _copy_refused(tmp_path: Path, copy: Path, says: str) -> None:
     with pytest.raises(BillingError, match=says) as refused:
-        ledger.read_output(tmp_path)
+        read_output(tmp_path)
     assert str(copy) in str(refused.value) and refused.value.hint
 
 
@@ -278,11 +286,11 @@ def test_a_copy_of_a_month_under_another_name_is_refused(tmp_path):
     import shutil
 
     close_version(tmp_path, OCTOBER)
-    ledger.finalize(tmp_path, OCTOBER)
+    finalize(tmp_path, OCTOBER)
     shutil.copytree(tmp_path / "2026-10", tmp_path / "2026-11", symlinks=True)
     _copy_refused(tmp_path, tmp_path / "2026-11", "a copy under another name")
     with pytest.raises(BillingError, match="a copy under another name"):
-        ledger.issued_ledger(ledger.read_output(tmp_path, strict=False), dt.date(2026, 12, 1))
+        issued_ledger(read_output(tmp_path, strict=False), dt.date(2026, 12, 1))
     # only the manifest copied (final.json removed): still not November's
     (tmp_path / "2026-11" / "final.json").unlink()
     _copy_refused(tmp_path, tmp_path / "2026-11" / "v1", "manifest of 2026-10 v1, not of 2026-11")
@@ -294,7 +302,7 @@ def test_a_copy_of_a_draft_named_after_an_earlier_month_is_not_finalized(tmp_pat
     close_version(tmp_path, SEPTEMBER)
     shutil.copytree(tmp_path / "2026-09", tmp_path / "2026-08")
     with pytest.raises(BillingError, match="2026-08/v1/manifest.json is the manifest of 2026-09"):
-        ledger.finalize(tmp_path, dt.date(2026, 8, 1))
+        finalize(tmp_path, dt.date(2026, 8, 1))
     assert not (tmp_path / "2026-08" / "final.json").exists()
 
 
@@ -307,7 +315,7 @@ def test_a_version_copied_under_another_number_or_a_padded_name_is_refused(tmp_p
     shutil.rmtree(folder.parent / "v2")
     folder.rename(folder.parent / "v01")
     _copy_refused(tmp_path, folder.parent / "v01", "v1 is written v1")
-    assert ledger.next_version_number(tmp_path, SEPTEMBER) == 1  # v01 is no version
+    assert next_version_number(tmp_path, SEPTEMBER) == 1  # v01 is no version
 
 
 @pytest.mark.parametrize("where", ["month", "version", "final", "file inside"])
@@ -315,7 +323,7 @@ def test_a_symbolic_link_is_never_read_as_issued(tmp_path, where):
     elsewhere = tmp_path / "elsewhere"
     out = tmp_path / "output"
     real = close_version(elsewhere, OCTOBER)
-    ledger.finalize(elsewhere, OCTOBER)
+    finalize(elsewhere, OCTOBER)
     close_version(out, SEPTEMBER)
     if where == "month":
         link = out / "2026-10"
@@ -330,9 +338,9 @@ def test_a_symbolic_link_is_never_read_as_issued(tmp_path, where):
         link = out / "2026-09" / "v1" / "notes.csv"
         link.symlink_to(real / "statements.csv")
     with pytest.raises(BillingError, match="symbolic link") as refused:
-        ledger.read_output(out)
+        read_output(out)
     assert str(link) in str(refused.value)
-    assert not ledger.read_output(out, strict=False)[0].final
+    assert not read_output(out, strict=False)[0].final
 
 
 def test_a_damaged_final_json_is_refused_naming_it_not_a_traceback(tmp_path):
@@ -346,14 +354,14 @@ def test_a_damaged_final_json_is_refused_naming_it_not_a_traceback(tmp_path):
     for text, says in cases.items():
         final.write_text(text)
         with pytest.raises(BillingError, match=says) as refused:
-            ledger.read_output(tmp_path)
+            read_output(tmp_path)
         assert str(final) in str(refused.value)
     issue_by_hand(tmp_path, SEPTEMBER, finalized_at="yesterday")
     with pytest.raises(BillingError, match="finalized_at 'yesterday'.*not an ISO 8601"):
-        ledger.read_output(tmp_path)
+        read_output(tmp_path)
     issue_by_hand(tmp_path, SEPTEMBER, version="1")
     with pytest.raises(BillingError, match="lacks the version"):
-        ledger.read_output(tmp_path)
+        read_output(tmp_path)
 
 
 def test_a_fifo_named_final_json_does_not_hang(tmp_path):
@@ -363,7 +371,7 @@ def test_a_fifo_named_final_json_does_not_hang(tmp_path):
     os.mkfifo(tmp_path / "2026-09" / "final.json")
     seen: list = []
     reader = threading.Thread(
-        target=lambda: seen.append(ledger.read_output(tmp_path, strict=False)), daemon=True
+        target=lambda: seen.append(read_output(tmp_path, strict=False)), daemon=True
     )
     reader.start()
     reader.join(timeout=10)
@@ -377,8 +385,8 @@ def test_a_leftover_final_temporary_is_not_read_and_finalize_removes_it(tmp_path
     leftover = tmp_path / "2026-09" / ".final.json.tmp-999999"
     leftover.write_text('{"month": "2026-09"}')
     with pytest.raises(BillingError, match="leftover temporary"):
-        ledger.read_output(tmp_path)
-    _, final = ledger.finalize(tmp_path, SEPTEMBER)  # the caller holds the lock
+        read_output(tmp_path)
+    _, final = finalize(tmp_path, SEPTEMBER)  # the caller holds the lock
     assert not leftover.exists() and final["version"] == 1
 
 
@@ -386,19 +394,19 @@ def test_a_damaged_draft_manifest_is_refused_by_finalize_naming_it(tmp_path):
     folder = close_version(tmp_path, SEPTEMBER)
     (folder / "manifest.json").write_text('{"month": "2026-09", "version": 1, "totals": ')
     with pytest.raises(BillingError, match="manifest.json cannot be read") as refused:
-        ledger.finalize(tmp_path, SEPTEMBER)
+        finalize(tmp_path, SEPTEMBER)
     assert str(folder / "manifest.json") in str(refused.value)
-    months = ledger.read_output(tmp_path, strict=False)
-    assert "manifest.json cannot be read" in "\n".join(ledger.status_lines(months))
+    months = read_output(tmp_path, strict=False)
+    assert "manifest.json cannot be read" in "\n".join(status_lines(months))
 
 
 def test_a_damaged_closed_at_in_an_issued_manifest_is_named_not_a_traceback(tmp_path):
     folder = close_version(tmp_path, SEPTEMBER)
     manifest = json.loads((folder / "manifest.json").read_text())
     (folder / "manifest.json").write_text(json.dumps({**manifest, "closed_at": 7}))
-    ledger.finalize(tmp_path, SEPTEMBER)
+    finalize(tmp_path, SEPTEMBER)
     with pytest.raises(BillingError, match="records closed_at '7'") as refused:
-        ledger.issued_ledger(ledger.read_output(tmp_path), OCTOBER)
+        issued_ledger(read_output(tmp_path), OCTOBER)
     assert str(folder / "manifest.json") in str(refused.value)
 
 
@@ -411,17 +419,17 @@ def test_finalize_records_who_approved(tmp_path, monkeypatch):
     close_version(tmp_path, OCTOBER, basis={"2026-09": 1})
     monkeypatch.setenv("LOGNAME", "os-user")
     monkeypatch.setenv("USER", "os-user")
-    _, september = ledger.finalize(tmp_path, SEPTEMBER)
+    _, september = finalize(tmp_path, SEPTEMBER)
     assert september["approved_by"] == "os-user"
     for bad in ("", "  ", "a\u202eb", "x" * 201, "line\nbreak"):
         with pytest.raises(BillingError, match="is not a name"):
-            ledger.finalize(tmp_path, OCTOBER, approved_by=bad)
-    _, october = ledger.finalize(tmp_path, OCTOBER, approved_by=" Jane Doe ")
+            finalize(tmp_path, OCTOBER, approved_by=bad)
+    _, october = finalize(tmp_path, OCTOBER, approved_by=" Jane Doe ")
     assert json.loads((tmp_path / "2026-10" / "final.json").read_text())["approved_by"] == (
         "Jane Doe"
     )
     assert october["approved_by"] == "Jane Doe"
-    lines = ledger.status_lines(ledger.read_output(tmp_path, strict=False, deep=True))
+    lines = status_lines(read_output(tmp_path, strict=False, deep=True))
     assert "by os-user" in lines[0] and "by Jane Doe" in lines[1]
 
 
@@ -430,11 +438,11 @@ def test_status_says_which_final_months_no_longer_match(tmp_path):
     looked fine."""
     september = close_version(tmp_path, SEPTEMBER)
     october = close_version(tmp_path, OCTOBER, basis={"2026-09": 1})
-    ledger.finalize(tmp_path, SEPTEMBER)
-    ledger.finalize(tmp_path, OCTOBER)
+    finalize(tmp_path, SEPTEMBER)
+    finalize(tmp_path, OCTOBER)
     assert all(
         "NOT AS WRITTEN" not in line
-        for line in ledger.status_lines(ledger.read_output(tmp_path, strict=False, deep=True))
+        for line in status_lines(read_output(tmp_path, strict=False, deep=True))
     )
     manifest = json.loads((september / "manifest.json").read_text())
     manifest["totals"]["total_amount"] = "1.00"
@@ -442,15 +450,15 @@ def test_status_says_which_final_months_no_longer_match(tmp_path):
     import shutil
 
     shutil.rmtree(october)
-    months = ledger.read_output(tmp_path, strict=False, deep=True)
-    lines = ledger.status_lines(months)
+    months = read_output(tmp_path, strict=False, deep=True)
+    lines = status_lines(months)
     assert "NOT AS WRITTEN" in lines[0] and "v1 FINAL (DOES NOT MATCH) 1.00 USD" in lines[0]
     assert "manifest.json changed" in lines[1]
     october_line = next(line for line in lines if line.startswith("2026-10"))
     assert "NOT AS WRITTEN" in october_line
     assert any("issues v1" in line and "the issued version is gone" in line for line in lines)
     with pytest.raises(BillingError, match="not as the runs wrote it"):
-        ledger.refuse_problems(months)
+        refuse_problems(months)
 
 
 def test_status_checks_every_data_file_a_final_manifest_lists(tmp_path):
@@ -459,10 +467,10 @@ def test_status_checks_every_data_file_a_final_manifest_lists(tmp_path):
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["outputs"].update(outputs)
     (folder / "manifest.json").write_text(json.dumps(manifest))
-    ledger.finalize(tmp_path, SEPTEMBER)
+    finalize(tmp_path, SEPTEMBER)
     (folder / "quarantine.parquet").write_bytes(b"edited")
-    assert ledger.read_output(tmp_path)  # not hashed by final.json: a close reads on
-    [state] = ledger.read_output(tmp_path, strict=False, deep=True)
+    assert read_output(tmp_path)  # not hashed by final.json: a close reads on
+    [state] = read_output(tmp_path, strict=False, deep=True)
     assert state.problems and "quarantine.parquet changed" in state.problems[0]
 
 
@@ -482,16 +490,16 @@ def test_finalize_puts_its_stamp_in_place_only_once_final_json_is_written(tmp_pa
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        ledger.finalize(tmp_path, SEPTEMBER, approved_by="ann", stamp=failing)
-    ledger.remove_final_temporaries(tmp_path)  # not issued: the prepared stamp is dropped
+        finalize(tmp_path, SEPTEMBER, approved_by="ann", stamp=failing)
+    remove_final_temporaries(tmp_path)  # not issued: the prepared stamp is dropped
     assert page.read_text() == "Draft: not yet issued" and len(list(page.parent.iterdir())) == 1
-    ledger.finalize(tmp_path, SEPTEMBER, approved_by="ann", stamp=stamp)
+    finalize(tmp_path, SEPTEMBER, approved_by="ann", stamp=stamp)
     assert page.read_text() == "Issued by ann"
     # a finalize killed between final.json and the stamp: the next run completes it
     (page.parent / ".close_report.html.stamp-4242").write_text("Issued by ann")
-    ledger.remove_final_temporaries(tmp_path)
+    remove_final_temporaries(tmp_path)
     assert (page.parent / "close_report.html").read_text() == "Issued by ann"
-    assert ledger.read_output(tmp_path)[0].final.approved_by == "ann"
+    assert read_output(tmp_path)[0].final.approved_by == "ann"
 
 
 def test_a_close_over_a_missing_issued_version_names_it_and_suggests_no_option_it_lacks(tmp_path):
@@ -499,11 +507,11 @@ def test_a_close_over_a_missing_issued_version_names_it_and_suggests_no_option_i
     import shutil
 
     folder = close_version(tmp_path, SEPTEMBER)
-    ledger.finalize(tmp_path, SEPTEMBER)
+    finalize(tmp_path, SEPTEMBER)
     shutil.rmtree(folder)
     with pytest.raises(BillingError, match="issues v1") as refused:
-        ledger.issued_ledger(ledger.read_output(tmp_path, strict=False), OCTOBER)
+        issued_ledger(read_output(tmp_path, strict=False), OCTOBER)
     assert "--version" not in str(refused.value)
     with pytest.raises(BillingError, match="the issued version is gone") as refused:
-        ledger.read_output(tmp_path)
+        read_output(tmp_path)
     assert "--version" not in str(refused.value)

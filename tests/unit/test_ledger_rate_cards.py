@@ -1,4 +1,4 @@
-"""The rate cards issued months were priced with (ledger.issued_rate_cards, SPEC 8): read from the
+"""The rate cards issued months were priced with (issued_rate_cards, SPEC 8): read from the
 final version's rate_card.parquet once final.json vouches for the manifest and the manifest for
 the file; a changed file is refused; a version written before the file existed is left to the
 fallback (its issued lines' unit prices)."""
@@ -13,13 +13,20 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from automq_billing import ledger
+from automq_billing.book.commands import finalize
+from automq_billing.book.folder import read_output
+from automq_billing.book.issued import (
+    ISSUED_RATE_CARD_TYPES,
+    STATEMENT_LINE_TYPES,
+    issued_basis,
+    issued_rate_cards,
+)
 from automq_billing.close.export import write_table
 from automq_billing.errors import BillingError
 
 pytestmark = pytest.mark.unit
 SEPTEMBER, OCTOBER, NOVEMBER = dt.date(2026, 9, 1), dt.date(2026, 10, 1), dt.date(2026, 11, 1)
-RATE_CARD = pa.schema([f for f in ledger.ISSUED_RATE_CARD_TYPES if f.name != "statement_month"])
+RATE_CARD = pa.schema([f for f in ISSUED_RATE_CARD_TYPES if f.name != "statement_month"])
 
 
 def _rate_card(price: str) -> pa.Table:
@@ -43,10 +50,10 @@ def _rate_card(price: str) -> pa.Table:
 
 def issue(output: Path, month: dt.date, price: str | None) -> Path:
     """A finalized version; with a rate_card.parquet unless `price` is None (an older version)."""
-    basis = ledger.issued_basis(ledger.read_output(output), month)
+    basis = issued_basis(read_output(output), month)
     folder = output / f"{month:%Y-%m}" / "v1"
     folder.mkdir(parents=True)
-    lines = pa.Table.from_pylist([], schema=ledger.STATEMENT_LINE_TYPES)
+    lines = pa.Table.from_pylist([], schema=STATEMENT_LINE_TYPES)
     outputs = write_table(folder, "statement_lines", lines)
     statements = pa.Table.from_pylist([{"statement_month": month, "total_amount": Decimal(0)}])
     outputs.update(write_table(folder, "statements", statements))
@@ -62,27 +69,27 @@ def issue(output: Path, month: dt.date, price: str | None) -> Path:
         "landed_months": {f"{month:%Y-%m}": {"usage_rows": 1, "licences": 0}},
     }
     (folder / "manifest.json").write_text(json.dumps(manifest))
-    ledger.finalize(output, month)
+    finalize(output, month)
     return folder
 
 
 def test_each_final_months_rate_card_is_read_with_its_month(tmp_path):
     issue(tmp_path, SEPTEMBER, "0.050000")
     issue(tmp_path, OCTOBER, "0.040000")
-    table = ledger.issued_rate_cards(ledger.read_output(tmp_path), NOVEMBER)
-    assert table.schema == ledger.ISSUED_RATE_CARD_TYPES
+    table = issued_rate_cards(read_output(tmp_path), NOVEMBER)
+    assert table.schema == ISSUED_RATE_CARD_TYPES
     assert [(r["statement_month"], r["unit_price"]) for r in table.to_pylist()] == [
         (SEPTEMBER, Decimal("0.050000")),
         (OCTOBER, Decimal("0.040000")),
     ]
     # only the months before the one being closed
-    assert ledger.issued_rate_cards(ledger.read_output(tmp_path), OCTOBER).num_rows == 1
+    assert issued_rate_cards(read_output(tmp_path), OCTOBER).num_rows == 1
 
 
 def test_a_version_from_before_the_rate_card_was_published_is_left_to_the_fallback(tmp_path):
     issue(tmp_path, SEPTEMBER, None)
     issue(tmp_path, OCTOBER, "0.040000")
-    table = ledger.issued_rate_cards(ledger.read_output(tmp_path), NOVEMBER)
+    table = issued_rate_cards(read_output(tmp_path), NOVEMBER)
     assert table.column("statement_month").to_pylist() == [OCTOBER]
 
 
@@ -90,7 +97,7 @@ def test_an_edited_issued_rate_card_is_refused(tmp_path):
     folder = issue(tmp_path, SEPTEMBER, "0.050000")
     write_table(folder, "rate_card", _rate_card("0.060000"))  # the price it is "issued" at
     with pytest.raises(BillingError, match=r"2026-09 v1 .*rate_card.parquet changed"):
-        ledger.issued_rate_cards(ledger.read_output(tmp_path), OCTOBER)
+        issued_rate_cards(read_output(tmp_path), OCTOBER)
 
 
 def test_a_manifest_edited_to_match_an_edited_rate_card_is_refused(tmp_path):
@@ -99,4 +106,4 @@ def test_a_manifest_edited_to_match_an_edited_rate_card_is_refused(tmp_path):
     manifest["outputs"].update(write_table(folder, "rate_card", _rate_card("0.060000")))
     (folder / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(BillingError, match="manifest.json changed"):
-        ledger.issued_rate_cards(ledger.read_output(tmp_path), OCTOBER)
+        issued_rate_cards(read_output(tmp_path), OCTOBER)

@@ -1,13 +1,22 @@
-"""Unit tests of automq_billing.months: month and month-range parsing."""
+"""Unit tests of automq_billing.months: month and month-range parsing, month arithmetic, and that
+no other module computes months itself."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
 from automq_billing.errors import BillingError
-from automq_billing.months import parse_month_range
+from automq_billing.months import (
+    add_months,
+    days_in_month,
+    month_index,
+    next_month,
+    parse_month_range,
+)
+from helpers import REPO
 
 pytestmark = pytest.mark.unit
 
@@ -40,3 +49,46 @@ def test_bad_ranges_are_refused_with_a_sentence(text: str, fragment: str) -> Non
     with pytest.raises(BillingError, match=fragment) as error:
         parse_month_range(text)
     assert error.value.hint
+
+
+def test_month_arithmetic_crosses_years_and_clamps_days() -> None:
+    assert add_months(dt.date(2026, 11, 1), 3) == dt.date(2027, 2, 1)
+    assert add_months(dt.date(2026, 2, 1), -3) == dt.date(2025, 11, 1)
+    assert add_months(dt.date(2026, 1, 1), -12) == dt.date(2025, 1, 1)
+    assert add_months(dt.date(2026, 1, 31), 1) == dt.date(2026, 2, 28)  # as DuckDB's interval
+    assert add_months(dt.date(2024, 3, 31), -1) == dt.date(2024, 2, 29)
+    assert next_month(dt.date(2026, 12, 17)) == dt.date(2027, 1, 1)
+    assert month_index(dt.date(2027, 1, 1)) - month_index(dt.date(2026, 12, 1)) == 1
+    assert [days_in_month(dt.date(y, m, 1)) for y, m in ((2026, 2), (2028, 2), (2026, 4))] == [
+        28,
+        29,
+        30,
+    ]
+
+
+# month arithmetic written out: `year * 12 + month`, `month // 12`, `month % 12`, `divmod(..., 12)`,
+# `calendar.monthrange`
+MONTH_ARITHMETIC = re.compile(r"\* 12 \+|// 12\b|% 12\b|divmod\([^)]*,\s*12\)|monthrange")
+# copies in the modules another change is rewriting (documents/, bench/); remove them from this
+# list as they move to automq_billing.months
+NOT_YET_MOVED = {
+    "documents/statement.py",
+    "documents/text.py",
+    "bench/scenarios.py",
+    "bench/floor.py",
+}
+
+
+def test_month_arithmetic_is_written_only_in_months_py() -> None:
+    package = REPO / "src" / "automq_billing"
+    copies = [
+        f"{path.relative_to(package)}:{number}: {line.strip()}"
+        for path in sorted(package.rglob("*.py"))
+        if path.name != "months.py" or path.parent != package
+        if path.relative_to(package).as_posix() not in NOT_YET_MOVED
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if MONTH_ARITHMETIC.search(line)
+    ]
+    assert not copies, "month arithmetic outside months.py (use its functions): " + "; ".join(
+        copies
+    )

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from automq_billing import ledger
+from automq_billing.book.folder import Month
+from automq_billing.book.issued import never_closed
 from automq_billing.errors import BillingError
 from automq_billing.months import format_month
 from automq_billing.safe_files import write_text_atomically
@@ -61,7 +62,7 @@ class BookCheck:
 
 def check_book(
     con: duckdb.DuckDBPyConnection,
-    months: list[ledger.Month],
+    months: list[Month],
     month: dt.date,
     progress: Callable[[str], None],
 ) -> BookCheck:
@@ -70,7 +71,7 @@ def check_book(
         for landed_month, rows, licences in con.execute(LANDED_MONTHS).fetchall()
         if 1 <= landed_month.year <= 9999
     }
-    check = BookCheck(landed, ledger.never_closed(months, landed, month))
+    check = BookCheck(landed, never_closed(months, landed, month))
     for warning in check.warnings:
         progress(f"  warning: {warning}")
     return check

@@ -1,8 +1,17 @@
 """What a close reads from the warehouse (read-only, once dbt has exited) for its month. Months
 are bound parameters; every table is ordered on its whole key, so the same inputs always give
-byte-identical files."""
+byte-identical files.
+
+What a close builds is the exposure `CLOSE_EXPOSURE` (models/marts/finance/_finance__models.yml)
+and its ancestors; its `depends_on` lists exactly the relations the close reads here, in
+close/marketplace.py, close/reference.py, close/warnings.py and validation/mart_suites.py (the
+gates included), and tests/unit/close/test_reference.py keeps the two the same.
+"""
 
 from __future__ import annotations
+
+CLOSE_EXPOSURE = "monthly_close_statements"
+CLOSE_SELECTION = f"+exposure:{CLOSE_EXPOSURE}"
 
 OUTPUT_TABLES: dict[str, str] = {
     # SPEC 5 / 8: the month's lines and statements

@@ -17,7 +17,6 @@ The steps, in order (each timed; `--timings` prints the table, the manifest keep
 from __future__ import annotations
 
 import datetime as dt
-import os
 import platform
 import sys
 import time
@@ -33,11 +32,20 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from automq_billing import __version__, ledger, warehouse
+from automq_billing import __version__, warehouse
+from automq_billing.book.folder import read_output
+from automq_billing.book.issued import (
+    issued_basis,
+    issued_ledger,
+    issued_rate_cards,
+    refuse_if_issued,
+)
+from automq_billing.book.names import next_version_number, version_folder, version_temporary
+from automq_billing.book.publish import publishing, remove_own_temporaries
 from automq_billing.close import queries, reference
 from automq_billing.close import warnings as noted
 from automq_billing.close.book import BookCheck, check_book, validation_refusal
-from automq_billing.close.export import publishing, remove_own_temporaries, write_table
+from automq_billing.close.export import write_table
 from automq_billing.close.manifest import (
     Conservation,
     Corrections,
@@ -60,10 +68,10 @@ from automq_billing.landing import (
     load_landing,
     survey_landing,
 )
+from automq_billing.landing.hashing import Hashes, hash_landed, sha256_file
 from automq_billing.landing.issued_inputs import check_issued_inputs
-from automq_billing.landing.load import Hashes, hash_landed, sha256_file
 from automq_billing.locks import command_line, run_locks
-from automq_billing.months import format_month
+from automq_billing.months import add_months, format_month
 from automq_billing.paths import check_close_paths
 from automq_billing.validation import Suite, ValidationReport, ValidationWorker
 from automq_billing.validation.landing_suites import landing_suites
@@ -131,11 +139,32 @@ class MonthData:
     unpriced_elsewhere: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass
+class CloseRun:
+    """One close as its steps fill it in, handed from step to step instead of long parameter
+    lists: what was asked (options), the project's vocabulary, and what each step found."""
+
+    options: CloseOptions
+    vocabulary: Vocabulary
+    progress: Progress
+    timings: Timings = field(default_factory=Timings)
+    started: float = field(default_factory=time.monotonic)
+    survey: LandingSurvey | None = None  # 3. what landed
+    basis: dict[str, int] = field(default_factory=dict)  # the issued months it is closed against
+    load: LoadResult | None = None  # 4. what was loaded
+    dbt: DbtResult | None = None  # 5. the build
+    data: MonthData | None = None  # 6. the month, read from the warehouse
+    report: ValidationReport | None = None  # 7. the validation
+
+    @property
+    def label(self) -> str:
+        return format_month(self.options.month)
+
+
 def run_close(options: CloseOptions, progress: Progress = lambda message: None) -> CloseResult:
-    timings = Timings()
     started = time.monotonic()
-    label = format_month(options.month)
-    vocabulary = load_vocabulary(options.project_dir)
+    run = CloseRun(options, load_vocabulary(options.project_dir), progress, started=started)
+    timings, label, vocabulary = run.timings, run.label, run.vocabulary
     with timings.stage("checks"):
         check_close_paths(options.landing, options.output, options.warehouse)
         warehouse.check_writable(options.warehouse)
@@ -143,12 +172,12 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
     with run_locks(command_line(), warehouse=options.warehouse, output=options.output):
         with timings.stage("checks"):
             remove_own_temporaries(options.output)
-            months = ledger.read_output(options.output)
-            ledger.refuse_if_issued(months, options.month)
-            ledger.next_version_number(options.output, options.month)  # nothing in the way
+            months = read_output(options.output)
+            refuse_if_issued(months, options.month)
+            next_version_number(options.output, options.month)  # nothing in the way
         progress(f"Close {label}: checking the landing zone {options.landing}")
         with timings.stage("survey"):
-            survey = survey_landing(options.landing, vocabulary)
+            survey = run.survey = survey_landing(options.landing, vocabulary)
         progress(
             f"  {len(survey.files)} file(s) in "
             f"{', '.join(sorted({f.dataset for f in survey.files})) or 'no dataset'}"
@@ -161,65 +190,49 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
             hashes = hash_landed(survey.files)
             check_issued_inputs(months, options.landing, hashes)
         with timings.stage("ledger"):
-            final_rows, issued_lines = ledger.issued_ledger(months, options.month)
-            issued = (final_rows, issued_lines, ledger.issued_rate_cards(months, options.month))
-            basis = ledger.issued_basis(months, options.month)
+            final_rows, issued_lines = issued_ledger(months, options.month)
+            issued = (final_rows, issued_lines, issued_rate_cards(months, options.month))
+            run.basis = issued_basis(months, options.month)
         with ValidationWorker() as worker, ThreadPoolExecutor(max_workers=1) as pool:
-            load, suites, plan = _load(
-                options, vocabulary, survey, issued, hashes, timings, progress
-            )
+            load, suites, plan = _load(run, issued, hashes)
             landing_report = pool.submit(worker.run, suites)
             try:
-                dbt_result = _build(options, plan, timings, progress)
+                run.dbt = _build(run, plan)
             finally:  # the new files' warnings are kept even when the build is refused
                 noted.record_file_warnings(options.warehouse, load, landing_report.result())
             with timings.stage("read"), warehouse.connect(options.warehouse, read_only=True) as con:
-                data = _read_month(con, options, vocabulary, load)
+                data = run.data = _read_month(con, run)
                 data.book = check_book(con, months, options.month, progress)
                 data.file_warnings = noted.stored_file_warnings(con, load)
                 data.unpriced_elsewhere = noted.unpriced_elsewhere(con, options.month)
             with timings.stage("validate"):
-                report = landing_report.result()
+                report = run.report = landing_report.result()
                 if report.blocking:
                     raise landing_error(options.landing, [f.describe() for f in report.blocking])
                 progress("Validating the month (Great Expectations mart suites)")
                 report.extend(worker.run(data.suites))
             if report.blocking:
                 raise validation_refusal(options.month, options.warehouse, report)
-        return _publish(
-            options,
-            vocabulary,
-            survey,
-            load,
-            dbt_result,
-            data,
-            report,
-            basis,
-            timings,
-            started,
-            progress,
-        )
+        return _publish(run)
 
 
 def _load(
-    options: CloseOptions,
-    vocabulary: Vocabulary,
-    survey: LandingSurvey,
-    issued: tuple[list[tuple], pa.Table, pa.Table],
-    hashes: Hashes,
-    timings: Timings,
-    progress: Progress,
+    run: CloseRun, issued: tuple[list[tuple], pa.Table, pa.Table], hashes: Hashes
 ) -> tuple[LoadResult, list[Suite], BuildPlan]:
+    """Step 4: loads the new files, writes the run's context and the issued ledger, and plans
+    the build; sets `run.load`."""
+    options, vocabulary, survey, timings = run.options, run.vocabulary, run.survey, run.timings
+    assert survey is not None
     final_rows, issued_lines, rate_cards = issued  # the ledger: months, lines, rate cards
     options.warehouse.parent.mkdir(parents=True, exist_ok=True)
     with warehouse.connect(options.warehouse) as con:
         with timings.stage("load"):
-            load = load_landing(
+            load = run.load = load_landing(
                 con,
                 survey,
                 vocabulary,
                 full_refresh=options.full_refresh,
-                progress=progress,
+                progress=run.progress,
                 hashes=hashes,
             )
             fingerprint = warehouse.code_fingerprint(options.project_dir)
@@ -231,7 +244,7 @@ def _load(
             full_refresh = rebuild or options.full_refresh
             reuse = not full_refresh and warehouse.built_for(con, inputs)
             plan = BuildPlan(full_refresh, reuse, fingerprint, inputs)
-        progress(
+        run.progress(
             f"  loaded {len(load.new_files)} new file(s), {load.rows_loaded():,} row(s) in "
             f"{load.seconds:.1f}s; {len(load.files) - len(load.new_files)} already loaded"
         )
@@ -239,7 +252,7 @@ def _load(
         with timings.stage("validate"):
             suites = landing_suites(survey, con, warehouse.unchecked_loads(con), vocabulary)
     if rebuild and not options.full_refresh and load.files != load.new_files:
-        progress("  the models changed since the last build: every table is rebuilt")
+        run.progress("  the models changed since the last build: every table is rebuilt")
     return load, suites, plan
 
 
@@ -261,9 +274,8 @@ def _refuse_empty_month(
     )
 
 
-def _build(
-    options: CloseOptions, plan: BuildPlan, timings: Timings, progress: Progress
-) -> DbtResult:
+def _build(run: CloseRun, plan: BuildPlan) -> DbtResult:
+    options, timings, progress = run.options, run.timings, run.progress
     if plan.reuse:
         progress(
             f"The warehouse {options.warehouse} is as its last build left it for "
@@ -275,7 +287,7 @@ def _build(
     args = [
         "build",
         "--select",
-        "+exposure:monthly_close_statements",
+        queries.CLOSE_SELECTION,
         "--exclude",
         "test_type:unit",
         "--indirect-selection",
@@ -304,9 +316,8 @@ def _build(
     return result
 
 
-def _read_month(
-    con: duckdb.DuckDBPyConnection, options: CloseOptions, vocabulary: Vocabulary, load: LoadResult
-) -> MonthData:
+def _read_month(con: duckdb.DuckDBPyConnection, run: CloseRun) -> MonthData:
+    options, vocabulary = run.options, run.vocabulary
     params = {"month": options.month}
     label = format_month(options.month)
     unpriced = con.execute(queries.UNPRICED, params).fetchall()
@@ -393,50 +404,37 @@ def _read_month(
     )
 
 
-def _publish(
-    options: CloseOptions,
-    vocabulary: Vocabulary,
-    survey: LandingSurvey,
-    load: LoadResult,
-    dbt_result: DbtResult,
-    data: MonthData,
-    report: ValidationReport,
-    basis: dict[str, int],
-    timings: Timings,
-    started: float,
-    progress: Progress,
-) -> CloseResult:
-    label = format_month(options.month)
-    number = ledger.next_version_number(options.output, options.month)
-    temporary = options.output / f".{label}-v{number}.tmp-{os.getpid()}"
-    final = options.output / label / f"v{number}"
-    progress(f"Publishing {final}")
+def _publish(run: CloseRun) -> CloseResult:
+    """Step 8: writes `v<N>` into a hidden temporary folder and publishes it whole."""
+    options, data, report, timings = run.options, run.data, run.report, run.timings
+    assert data is not None and report is not None
+    label = run.label
+    number = next_version_number(options.output, options.month)
+    temporary = version_temporary(options.output, options.month, number)
+    final = version_folder(options.output, options.month, number)
+    run.progress(f"Publishing {final}")
     with timings.stage("publish"), publishing(temporary, final, f"{label} v{number}") as folder:
         outputs: dict[str, dict] = {}
         for name, table in data.tables.items():
             outputs.update(write_table(folder, name, table))
         (folder / "validation").mkdir()
         (folder / "validation" / "results.json").write_text(report.to_json() + "\n", "utf-8")
-        manifest = _manifest(
-            options, vocabulary, survey, load, dbt_result, data, report, basis, outputs, number
-        )
+        manifest = _manifest(run, outputs, number)
         if options.documents:
             with timings.stage("documents"):
-                manifest.documents = _render_documents(folder, manifest, options, progress)
-        timings.seconds["total"] = round(time.monotonic() - started, 3)
+                manifest.documents = _render_documents(run, folder, manifest)
+        timings.seconds["total"] = round(time.monotonic() - run.started, 3)
         manifest.timings = dict(timings.seconds)
         (folder / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
     return CloseResult(final, number, manifest)
 
 
-def _render_documents(
-    folder: Path, manifest: Manifest, options: CloseOptions, progress: Progress
-) -> dict:
+def _render_documents(run: CloseRun, folder: Path, manifest: Manifest) -> dict:
     from automq_billing.documents import render_documents
 
     (folder / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
-    progress("Rendering the statements and the close report")
-    result = render_documents(folder, folder / "documents", output_root=options.output)
+    run.progress("Rendering the statements and the close report")
+    result = render_documents(folder, folder / "documents", output_root=run.options.output)
     return {
         "folder": "documents",
         "statements": result.statements,
@@ -446,21 +444,13 @@ def _render_documents(
     }
 
 
-def _manifest(
-    options: CloseOptions,
-    vocabulary: Vocabulary,
-    survey: LandingSurvey,
-    load: LoadResult,
-    dbt_result: DbtResult,
-    data: MonthData,
-    report: ValidationReport,
-    basis: dict[str, int],
-    outputs: dict[str, dict],
-    number: int,
-) -> Manifest:
-    label = format_month(options.month)
+def _manifest(run: CloseRun, outputs: dict[str, dict], number: int) -> Manifest:
+    options, vocabulary, survey, load = run.options, run.vocabulary, run.survey, run.load
+    dbt_result, data, report = run.dbt, run.data, run.report
+    assert None not in (survey, load, dbt_result, data, report)
+    label = run.label
     lookback = int(vocabulary.correction_lookback_months)
-    window_start = _add_months(options.month, -lookback)
+    window_start = add_months(options.month, -lookback)
     loaded = {(f.dataset, f.relative): f for f in load.files}
     warnings = noted.version_warnings(survey, report, data, window_start, options.month)
     warnings += data.book.warnings
@@ -505,8 +495,8 @@ def _manifest(
             "by_reason": data.quarantine_value,
         },
         corrections=Corrections(
-            window=[format_month(window_start), format_month(_add_months(options.month, -1))],
-            issued_basis=basis,
+            window=[format_month(window_start), format_month(add_months(options.month, -1))],
+            issued_basis=run.basis,
             by_month=data.corrections_by_month,
             outside_window=data.outside_window,
         ),
@@ -533,11 +523,6 @@ def _manifest(
         timings={},
         landed_months=data.book.landed_months,
     )
-
-
-def _add_months(month: dt.date, count: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + count
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def _sum(table: pa.Table, column: str, where: Callable[[dict], bool] = lambda row: True) -> Decimal:

@@ -23,11 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from automq_billing.demo.clock import iso, midnight, next_month
+from automq_billing.demo.clock import iso, midnight
 from automq_billing.demo.files import PlannedFile, csv_bytes
 from automq_billing.demo.marketplace import MeteringLog, uuid_text
 from automq_billing.demo.reference import Reference
 from automq_billing.demo.timeline import disbursement_day, feed_landing, invoice_day
+from automq_billing.months import next_month
 
 DATASET = "marketplace_billing_events"
 LISTING_FEE = Decimal("0.03")  # AWS's share of SaaS listings: a few percent

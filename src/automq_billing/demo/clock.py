@@ -1,13 +1,14 @@
-"""Time in the demo data: UTC instants as integer microseconds (what the numpy row blocks hold),
-month arithmetic, and the span of months a landing covers."""
+"""Time in the demo data: UTC instants as integer microseconds (what the numpy row blocks hold)
+and the span of months a landing covers (month arithmetic is `automq_billing.months`)."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+
+from automq_billing.months import next_month
 
 UTC = dt.UTC
 US_PER_S = 1_000_000
@@ -38,21 +39,6 @@ def from_us(us: int) -> dt.datetime:
 def iso(moment: dt.datetime) -> str:
     """ISO 8601 in UTC with a `Z`: `2026-10-03T06:12:45Z`."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def next_month(month: dt.date) -> dt.date:
-    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """`day + months`, the day clamped to the target month's end (as DuckDB's `date + interval`)."""
-    years, index = divmod(day.month - 1 + months, 12)
-    year, month = day.year + years, index + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def month_days(month: dt.date) -> int:
-    return calendar.monthrange(month.year, month.month)[1]
 
 
 @dataclass(frozen=True)

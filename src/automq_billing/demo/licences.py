@@ -30,13 +30,14 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from automq_billing.demo.clock import US_PER_H, US_PER_S, add_months, iso, to_us
+from automq_billing.demo.clock import US_PER_H, US_PER_S, iso, to_us
 from automq_billing.demo.files import PlannedFile, parquet_bytes
 from automq_billing.demo.reference import Reference
 from automq_billing.demo.rows import Rows, UsageCodes
 from automq_billing.demo.timeline import correction_landing, export_landing, history_landing
 from automq_billing.demo.usage import hour_offsets
 from automq_billing.demo.world import World
+from automq_billing.months import add_months
 
 MIB = 2**20
 TRIAL_AKU = 14

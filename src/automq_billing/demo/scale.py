@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
-from automq_billing.demo.clock import US_PER_H, US_PER_S, month_days, next_month, to_us
+from automq_billing.demo.clock import US_PER_H, US_PER_S, to_us
 from automq_billing.demo.files import GenerateSummary, LandedFile, parquet_bytes
 from automq_billing.demo.reference import Reference
 from automq_billing.demo.rows import (
@@ -40,6 +40,8 @@ from automq_billing.demo.rows import (
     take,
     usage_table,
 )
+from automq_billing.months import days_in_month as month_days
+from automq_billing.months import month_index, next_month
 
 SCALE_CHUNK_ROWS = 4_000_000
 DATASET = "usage_events"
@@ -55,10 +57,6 @@ Progress = Callable[[str], None] | None
 def _say(progress: Progress, message: str) -> None:
     if progress is not None:
         progress(message)
-
-
-def _month_key(month: dt.date) -> int:
-    return month.year * 12 + month.month - 1
 
 
 class ScaleWorld:
@@ -149,7 +147,7 @@ class ScaleWorld:
         hours = month_days(month) * 24
         starts, ends = [], []
         for block in range(max(1, math.ceil(n_instances / _BLOCK))):
-            rng = self.rng(4, _month_key(month), block)
+            rng = self.rng(4, month_index(month), block)
             start = np.where(rng.random(_BLOCK) < 0.15, rng.integers(1, hours - 1, _BLOCK), 0)
             end = np.where(rng.random(_BLOCK) < 0.10, rng.integers(start + 1, hours + 1), hours)
             starts.append(start)
@@ -208,7 +206,7 @@ class _MonthRows:
     def base(self, i: int, start: int, end: int, full_end: int) -> tuple[Rows, np.random.Generator]:
         """The measured rows of instance i over [start, end) (drawn for its whole lifetime
         [start, full_end), so that cutting it short keeps the same values)."""
-        rng = self.world.rng(5, _month_key(self.month), i)
+        rng = self.world.rng(5, month_index(self.month), i)
         n_full = full_end - start
         h = np.arange(start, full_end)
         up = np.full(n_full, 3600, dtype=np.int64)
@@ -510,7 +508,7 @@ def generate_late_file(
     world = ScaleWorld(seed)
     pool, names = _late_pool(world, month, codes, landed, rows)
     _check_seed(folders, pool, seed, month)
-    rng = world.rng(6, _month_key(month))
+    rng = world.rng(6, month_index(month))
     late = _late_rows(rng, pool, names, codes, rows, month)
     path = folders["late"] / "part-00000.parquet"
     data = parquet_bytes(usage_table(late, names, codes))

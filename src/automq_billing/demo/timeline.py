@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from automq_billing.demo.clock import midnight, month_days, next_month
+from automq_billing.demo.clock import midnight
+from automq_billing.months import days_in_month as month_days
+from automq_billing.months import next_month
 
 CHUNKS_PER_MONTH = 4
 INVOICE_DAY = 3

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from automq_billing.demo.clock import US_PER_H, US_PER_S, Span, month_days, to_us
+from automq_billing.demo.clock import US_PER_H, US_PER_S, Span, to_us
 from automq_billing.demo.files import PlannedFile, parquet_bytes
 from automq_billing.demo.rows import (
     PROVIDERS,
@@ -38,6 +38,7 @@ from automq_billing.demo.timeline import (
     regular_landing,
 )
 from automq_billing.demo.world import Instance, World
+from automq_billing.months import days_in_month as month_days
 
 SLOTS_PER_MONTH = CHUNKS_PER_MONTH + 2
 LATE_SLOT = CHUNKS_PER_MONTH  # restatements, redelivered duplicates, invalid rows

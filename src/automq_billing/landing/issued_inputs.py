@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from automq_billing.book.folder import Month
 from automq_billing.errors import BillingError
-from automq_billing.landing.load import Hashes
+from automq_billing.landing.hashing import Hashes
 from automq_billing.landing.survey import shown
-from automq_billing.ledger import Month
 
 
 def issued_inputs(months: list[Month]) -> list[tuple[str, str, str, str]]:

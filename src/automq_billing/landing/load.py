@@ -21,19 +21,18 @@ becomes SQL text or a file pattern: paths are bound parameters, and DuckDB's glo
 characters in them are escaped, so `land[1]/x.parquet` reads exactly that file. No landed value
 is echoed in a message about a licence file (a licence holds the product secret, which is hashed
 here and never enters the warehouse).
+
+The CSV landing parser is `csv_feed`, the value-fit checks and the diagnosis of a file that cannot
+be loaded are `value_fit`, the sha256 of files and values is `hashing`; their names used by other
+modules (`sha256_file`, `hash_landed`, `Hashes`, `glob_escaped`) are imported here too.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import hashlib
-import re
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from decimal import Context, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -42,25 +41,38 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from automq_billing.errors import BillingError
+from automq_billing.landing.csv_feed import read_csv
+from automq_billing.landing.hashing import Hashes, hash_landed, sha256_array, sha256_file
 from automq_billing.landing.survey import LandedFile, LandingSurvey, landing_error, shown
+from automq_billing.landing.value_fit import (
+    EARLIEST,
+    LATEST,
+    OUT_OF_RANGE,
+    LoadProblem,
+    check_decimal_scales,
+    check_six_places,
+    check_utf8,
+    diagnose,
+    diagnose_arrow,
+    glob_escaped,
+    is_text,
+)
 from automq_billing.vocabulary import Column, LandedDataset, Vocabulary
 
 Progress = Callable[[str], None]
 
 REGISTER_TABLE = "control.loaded_files"
-_GLOB_CHARACTERS = re.compile(r"([\[*?])")
-_INTEGER = re.compile(r"[+-]?\d+")
-_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
-# The moments a landed value may hold: years 0001 to 9999 in UTC, what ISO 8601 writes with four
-# digits and every later stage (Python, the workbook, the PDF) can represent.
-_EARLIEST, _LATEST = "0001-01-01 00:00:00+00", "10000-01-01 00:00:00+00"
-_OUT_OF_RANGE = "automq-billing: column '{column}' holds a moment outside the years 0001-9999 UTC"
-_OUT_OF_RANGE_SAID = re.compile(r"automq-billing: column '([^']*)' holds a moment outside")
-# The largest magnitude of a landed decimal: 22 integer digits, so that an amount with its 6
-# places (28 significant digits) is computed exactly by Python's decimal arithmetic as well as
-# by DuckDB's DECIMAL(38, 6).
-MAX_INTEGER_DIGITS = 22
-_DECIMAL_CONTEXT = Context(prec=80)
+__all__ = [
+    "Hashes",
+    "LoadResult",
+    "LoadedFile",
+    "create_loaded_tables",
+    "glob_escaped",
+    "hash_landed",
+    "load_landing",
+    "loaded_paths",
+    "sha256_file",
+]
 
 
 @dataclass(frozen=True)
@@ -92,33 +104,6 @@ class LoadResult:
         return sum(f.rows for f in self.new_files if dataset in (None, f.dataset))
 
 
-def glob_escaped(path: Path) -> str:
-    """The path as DuckDB must be given it to read exactly that file: DuckDB expands `*`, `?`
-    and `[...]` in every path it reads, so each is wrapped in a one-character class."""
-    return _GLOB_CHARACTERS.sub(r"[\1]", str(path))
-
-
-def sha256_file(path: Path, chunk_size: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-Hashes = dict[tuple[str, str], str]
-
-
-def hash_landed(files: Iterable[LandedFile], workers: int = 2) -> Hashes:
-    """The sha256 of every landed file, keyed by (dataset, relative path); hashlib releases the
-    GIL, so two threads read two files at once."""
-    files = list(files)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        digests = pool.map(lambda f: sha256_file(f.path), files)
-        return {(f.dataset, f.relative): digest for f, digest in zip(files, digests, strict=True)}
-
-
-# what a full refresh empties besides the landing tables: the register, and everything that says
 # which loads the models were built from; the next build is then a full one (an empty
 # control.builds never matches the code fingerprint), so an interrupted refresh cannot leave
 # incremental tables holding rows of load ids that are given again
@@ -298,7 +283,7 @@ def _load_new_files(
         dataset = datasets[landed.dataset]
         try:
             rows = _load_file(con, landed, dataset, load_id)
-        except _LoadProblem as problem:
+        except LoadProblem as problem:
             # the failed insert aborted the load's transaction: stop at the first bad file
             left = len(files) - index
             problems.append(str(problem))
@@ -349,24 +334,20 @@ def _check_unchanged(landed: LandedFile) -> None:
         )
 
 
-class _LoadProblem(Exception):
-    """A file that cannot be loaded; the message names the file and the column."""
-
-
 def _load_file(
     con: duckdb.DuckDBPyConnection, landed: LandedFile, dataset: LandedDataset, load_id: int
 ) -> int:
     if dataset.format == "csv":
-        return _insert_arrow(con, dataset, _read_csv(landed, dataset), landed, load_id)
+        return _insert_arrow(con, dataset, read_csv(landed, dataset), landed, load_id)
     needs_arrow = any(c.transform for c in dataset.columns) or "file_row_number" in landed.columns
     if needs_arrow:
         return _insert_arrow(con, dataset, _read_parquet_arrow(landed, dataset), landed, load_id)
-    _check_decimal_scales(con, landed, dataset)
+    check_decimal_scales(con, landed, dataset)
     relation = "read_parquet($path, file_row_number = true)"
     try:
         return _insert(con, dataset, relation, {"path": glob_escaped(landed.path)}, landed, load_id)
     except duckdb.Error as error:
-        raise _LoadProblem(_diagnose(con, landed, dataset, error)) from None
+        raise LoadProblem(diagnose(con, landed, dataset, error)) from None
 
 
 def _cast(column: Column) -> str:
@@ -375,9 +356,9 @@ def _cast(column: Column) -> str:
         # a moment DuckDB holds but no later stage can (Python, Parquet readers, spreadsheets)
         # stops the load, naming the column (SPEC 1: it does not fit the declared type)
         kind = "date" if column.data_type == "date" else "timestamptz"
-        message = _OUT_OF_RANGE.format(column=column.landed_name)
+        message = OUT_OF_RANGE.format(column=column.landed_name)
         value = (
-            f"case when {value} < {kind} '{_EARLIEST}' or {value} >= {kind} '{_LATEST}' "
+            f"case when {value} < {kind} '{EARLIEST}' or {value} >= {kind} '{LATEST}' "
             f"then error('{message.replace(chr(39), chr(39) * 2)}') else {value} end"
         )
     return f'{value} as "{column.name}"'
@@ -420,7 +401,7 @@ def _insert_arrow(
     try:
         return _insert(con, dataset, "landed_arrow", {}, landed, load_id)
     except duckdb.Error as error:
-        raise _LoadProblem(_diagnose_arrow(table, landed, dataset, error)) from None
+        raise LoadProblem(diagnose_arrow(table, landed, dataset, error)) from None
     finally:
         try:
             con.unregister("landed_arrow")
@@ -438,289 +419,23 @@ def _read_parquet_arrow(landed: LandedFile, dataset: LandedDataset) -> pa.Table:
     try:
         table = pq.read_table(landed.path, columns=names)
     except (OSError, pa.ArrowException, ValueError):
-        raise _LoadProblem(
+        raise LoadProblem(
             f"{shown(landed.path)}: its data cannot be read (a corrupt page behind a valid footer?)"
         ) from None
     arrays, fields = [], []
     for column in dataset.landed_columns:
         array = table.column(column.landed_name).combine_chunks()
         if column.transform == "sha256":
-            array = _sha256_array(array)
-        elif _is_text(array.type):
-            _check_utf8(array, landed, column)
+            array = sha256_array(array)
+        elif is_text(array.type):
+            check_utf8(array, landed, column)
         elif pa.types.is_decimal(array.type) and array.type.scale > 6:
-            _check_six_places(array, landed, column)
+            check_six_places(array, landed, column)
         arrays.append(array)
         fields.append(column.landed_name)
     arrays.append(pa.array(range(table.num_rows), pa.int64()))
     fields.append("file_row_number")
     return pa.table(arrays, names=fields)
-
-
-def _is_text(data_type: pa.DataType) -> bool:
-    if pa.types.is_dictionary(data_type):
-        return _is_text(data_type.value_type)
-    return pa.types.is_string(data_type) or pa.types.is_large_string(data_type)
-
-
-def _check_utf8(array: pa.Array, landed: LandedFile, column: Column) -> None:
-    if pa.types.is_dictionary(array.type):
-        array = array.dictionary
-    try:
-        array.validate(full=True)
-    except pa.ArrowInvalid:
-        raise _LoadProblem(
-            f"{shown(landed.path)}: column '{column.landed_name}' holds text that is not "
-            "valid UTF-8"
-        ) from None
-
-
-def _check_six_places(array: pa.Array, landed: LandedFile, column: Column) -> None:
-    places = Decimal("0.000001")
-    count = sum(
-        1
-        for v in array.to_pylist()
-        if v is not None and v != v.quantize(places, context=_DECIMAL_CONTEXT)
-    )
-    if count:
-        raise _LoadProblem(
-            f"{shown(landed.path)}: column '{column.landed_name}' holds {count} value(s) with "
-            "more than 6 decimal places"
-        )
-
-
-def _sha256_array(array: pa.Array) -> pa.Array:
-    """sha256 (hex) of every value's bytes; the values themselves go no further."""
-    if pa.types.is_dictionary(array.type):
-        array = array.dictionary_decode()
-    if pa.types.is_null(array.type):
-        return pa.nulls(len(array), pa.string())
-    raw = array.cast(pa.large_binary()) if _is_text(array.type) else array
-    return pa.array(
-        [None if value is None else hashlib.sha256(value).hexdigest() for value in raw.to_pylist()],
-        pa.string(),
-    )
-
-
-def _read_csv(landed: LandedFile, dataset: LandedDataset) -> pa.Table:
-    """A CSV feed as AWS delivers it: a header row, quoted fields, empty strings for nulls, ISO
-    dates and timestamps, decimals with up to 6 places (exact, never a float)."""
-    columns = dataset.landed_columns
-    values: dict[str, list[Any]] = {c.landed_name: [] for c in columns}
-    problems: list[str] = []
-    try:
-        with landed.path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle, strict=True)
-            header = [name.strip() for name in next(reader)]
-            positions = {c.landed_name: header.index(c.landed_name) for c in columns}
-            for line_number, record in enumerate(reader, start=2):
-                if len(record) != len(header):
-                    problems.append(
-                        f"line {line_number} has {len(record)} field(s), the header {len(header)}"
-                    )
-                    continue
-                for column in columns:
-                    text = record[positions[column.landed_name]]
-                    try:
-                        values[column.landed_name].append(_parse(text, column.data_type))
-                    except ValueError as error:
-                        problems.append(
-                            f"line {line_number}, column '{column.landed_name}': {error}"
-                        )
-                if len(problems) >= 10:
-                    break
-    except UnicodeDecodeError:
-        raise _LoadProblem(f"{shown(landed.path)}: not UTF-8 text") from None
-    except csv.Error as error:
-        raise _LoadProblem(f"{shown(landed.path)}: not a well-formed CSV file ({error})") from None
-    if problems:
-        raise _LoadProblem(f"{shown(landed.path)}: " + "; ".join(problems[:10]))
-    rows = len(next(iter(values.values()))) if values else 0
-    arrays = {
-        name: pa.array(v, _arrow_type(c))
-        for c, (name, v) in zip(columns, values.items(), strict=True)
-    }
-    arrays["file_row_number"] = pa.array(range(rows), pa.int64())
-    return pa.table(arrays)
-
-
-def _arrow_type(column: Column) -> pa.DataType:
-    data_type = column.data_type
-    if data_type in ("bigint", "integer"):
-        return pa.int64()
-    if data_type.startswith("decimal"):
-        return pa.decimal128(38, 6)
-    if data_type == "date":
-        return pa.date32()
-    if data_type.startswith("timestamp"):
-        return pa.timestamp("us", tz="UTC")
-    return pa.string()
-
-
-def _parse(text: str, data_type: str) -> Any:
-    if text == "":
-        return None
-    if data_type == "varchar":
-        return text
-    shown = repr(text[:40])
-    if data_type in ("bigint", "integer"):
-        if not _INTEGER.fullmatch(text.strip()):
-            raise ValueError(f"{shown} is not an integer")
-        return int(text)
-    if data_type.startswith("decimal"):
-        if not _DECIMAL.fullmatch(text.strip()):
-            raise ValueError(f"{shown} is not a decimal number")
-        try:
-            value = Decimal(text.strip())
-        except InvalidOperation:
-            raise ValueError(f"{shown} is not a decimal number") from None
-        if abs(value) >= Decimal(10) ** MAX_INTEGER_DIGITS:
-            raise ValueError(
-                f"{shown} has more than {MAX_INTEGER_DIGITS} integer digits (out of range)"
-            )
-        if value != value.quantize(Decimal("0.000001"), context=_DECIMAL_CONTEXT):
-            raise ValueError(f"{shown} has more than 6 decimal places")
-        return value
-    moment = _parse_moment(text.strip(), shown)
-    return moment.date() if data_type == "date" else moment
-
-
-def _parse_moment(text: str, shown: str) -> dt.datetime:
-    """An ISO 8601 date or timestamp; naive ones are UTC."""
-    try:
-        if len(text) == 10:
-            day = dt.date.fromisoformat(text)
-            return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{shown} is not an ISO 8601 date or timestamp") from None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    try:
-        return moment.astimezone(dt.UTC)
-    except OverflowError:  # 9999-12-31T23:59:59-01:00 is in the year 10000 in UTC
-        raise ValueError(f"{shown} is outside the years 0001 to 9999 in UTC") from None
-
-
-# ---------------------------------------------------------------------------------------------
-# Saying what is wrong with a file that DuckDB could not load, without echoing its values
-
-
-def _check_decimal_scales(
-    con: duckdb.DuckDBPyConnection, landed: LandedFile, dataset: LandedDataset
-) -> None:
-    schema = pq.read_schema(landed.path)
-    for column in dataset.landed_columns:
-        if not column.data_type.startswith("decimal"):
-            continue
-        data_type = schema.field(column.landed_name).type
-        if pa.types.is_decimal(data_type) and data_type.scale > 6:
-            name = column.landed_name
-            count = con.execute(
-                f'select count(*) from read_parquet($path) where "{name}" != '  # noqa: S608
-                f'cast("{name}" as decimal(38, 6))',
-                {"path": glob_escaped(landed.path)},
-            ).fetchall()[0][0]
-            if count:
-                raise _LoadProblem(
-                    f"{shown(landed.path)}: column '{name}' holds {count} value(s) with more "
-                    "than 6 decimal places"
-                )
-
-
-def _diagnose(
-    con: duckdb.DuckDBPyConnection,
-    landed: LandedFile,
-    dataset: LandedDataset,
-    error: duckdb.Error,
-) -> str:
-    text = str(error)
-    if said := _out_of_range(error):
-        return f"{shown(landed.path)}: {said}"
-    if "string encoding" in text or "UTF8" in text or "UTF-8" in text:
-        for column in dataset.landed_columns:
-            try:
-                array = pq.read_table(landed.path, columns=[column.landed_name]).column(0)
-            except (OSError, pa.ArrowException):
-                continue
-            if _is_text(array.type):
-                for chunk in array.chunks:
-                    try:
-                        _check_utf8(chunk, landed, column)
-                    except _LoadProblem as problem:
-                        return str(problem)
-        return f"{shown(landed.path)}: holds text that is not valid UTF-8"
-    if isinstance(error, duckdb.ConversionException | duckdb.OutOfRangeException):
-        relation = "read_parquet($path, file_row_number = true)"
-        bad = _columns_that_do_not_fit(None, relation, landed, dataset)
-        if bad:
-            return f"{shown(landed.path)}: " + "; ".join(bad)
-    for column in dataset.landed_columns:  # which column's pages cannot be decoded
-        try:
-            pq.read_table(landed.path, columns=[column.landed_name])
-        except (OSError, pa.ArrowException, ValueError):
-            return (
-                f"{shown(landed.path)}: column '{column.landed_name}' cannot be read (a corrupt "
-                "data page behind a valid footer?)"
-            )
-    return (
-        f"{shown(landed.path)}: its data cannot be read ({type(error).__name__}; a corrupt page?)"
-    )
-
-
-def _diagnose_arrow(
-    table: pa.Table,
-    landed: LandedFile,
-    dataset: LandedDataset,
-    error: duckdb.Error,
-) -> str:
-    if said := _out_of_range(error):
-        return f"{shown(landed.path)}: {said}"
-    bad = _columns_that_do_not_fit(table, "landed_arrow", landed, dataset)
-    if bad:
-        return f"{shown(landed.path)}: " + "; ".join(bad)
-    return f"{shown(landed.path)}: its data cannot be loaded ({type(error).__name__})"
-
-
-def _out_of_range(error: duckdb.Error) -> str | None:
-    if not isinstance(error, duckdb.InvalidInputException):
-        return None
-    match = _OUT_OF_RANGE_SAID.search(str(error))
-    if match is None:
-        return None
-    return (
-        f"column '{match.group(1)}' holds a date or timestamp outside the years 0001 to 9999 "
-        "in UTC (the first such value stopped the load)"
-    )
-
-
-def _columns_that_do_not_fit(
-    source: object, relation: str, landed: LandedFile, dataset: LandedDataset
-) -> list[str]:
-    """The columns whose values do not cast to their contract type. Run on a connection of its
-    own: the load's transaction is aborted by the failed insert."""
-    params = {"path": glob_escaped(landed.path)} if "$path" in relation else {}
-    bad = []
-    with duckdb.connect() as scratch:
-        if relation == "landed_arrow":
-            scratch.register("landed_arrow", source)
-        for column in dataset.landed_columns:
-            name = column.landed_name
-            try:
-                count, first = scratch.execute(
-                    f"select count(*), min(file_row_number) from {relation} "  # noqa: S608
-                    f'where "{name}" is not null and '
-                    f'try_cast("{name}" as {column.data_type}) is null',
-                    params,
-                ).fetchall()[0]
-            except duckdb.Error:
-                continue
-            if count:
-                bad.append(
-                    f"column '{name}' holds {count} value(s) that do not fit "
-                    f"{column.data_type.upper()} (the first in row {first + 1} of the file)"
-                )
-    return bad
 
 
 def loaded_paths(files: Iterable[LoadedFile], dataset: str) -> list[str]:

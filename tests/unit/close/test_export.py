@@ -14,12 +14,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from automq_billing.close.export import (
-    neutralise_formulas,
-    publishing,
-    remove_own_temporaries,
-    write_table,
-)
+from automq_billing.book.publish import publishing, remove_own_temporaries
+from automq_billing.close.export import neutralise_formulas, write_table
 from automq_billing.errors import BillingError
 
 pytestmark = pytest.mark.unit

@@ -1,16 +1,19 @@
 """The close's reference gates (close/reference.py): every "problems" model is in the close's
 selection (issue 16: the reference checks were outside it), and a gate with rows refuses the
-close naming the seed and the problem."""
+close naming the seed and the problem. What the close builds (the exposure) and what it reads
+(its SQL) are the same list (issue 22)."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import duckdb
 import pytest
 import yaml
 
+from automq_billing.close import queries
 from automq_billing.close.reference import (
     PROBLEM_MODELS,
     built_problem_models,
@@ -25,8 +28,18 @@ pytestmark = pytest.mark.unit
 # the issued months' edited reference data
 GATES = {path.stem for path in (REPO / "models").rglob("*_problems.sql")} | {
     "int_usage_unpriced",
+    "fct_instance_aku_hourly",  # prepaid hours no capacity spec sizes
     "rpt_correction_price_changes",
 }
+# the SQL a close runs on the warehouse once its build has finished
+CLOSE_READERS = [
+    *sorted((REPO / "src" / "automq_billing" / "close").glob("*.py")),
+    REPO / "src" / "automq_billing" / "validation" / "mart_suites.py",
+]
+RELATION = re.compile(r"\b(?:staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b")
+# in the exposure though no close query reads it: every usage charge of a closed month traces to
+# its instances (analysis/trace_statement_line.sql), as the exposure's description says
+BUILT_FOR_TRACING = {"fct_instance_usage_monthly"}
 
 
 def _close_selection() -> set[str]:
@@ -35,13 +48,24 @@ def _close_selection() -> set[str]:
         for path in (REPO / "models").rglob("_*__models.yml")
         for exposure in (yaml.safe_load(path.read_text(encoding="utf-8")).get("exposures") or [])
     ]
-    [close] = [e for e in exposures if e["name"] == "monthly_close_statements"]
+    [close] = [e for e in exposures if e["name"] == queries.CLOSE_EXPOSURE]
     return {ref.removeprefix("ref('").removesuffix("')") for ref in close["depends_on"]}
 
 
 def test_every_gate_model_is_in_the_close_selection():
     assert set(PROBLEM_MODELS) == {p.stem for p in (REPO / "models").rglob("*_problems.sql")}
     assert GATES - _close_selection() == set()
+
+
+def test_the_close_builds_exactly_what_it_reads():
+    """The exposure is the close's selection (`dbt build --select +exposure:...`), and its
+    depends_on is what the close's SQL reads: a relation read but not listed could be stale or
+    missing when the close reads it, and one listed but not read is built for nothing."""
+    assert queries.CLOSE_SELECTION == f"+exposure:{queries.CLOSE_EXPOSURE}"
+    reads = {name for path in CLOSE_READERS for name in RELATION.findall(path.read_text("utf-8"))}
+    reads |= set(PROBLEM_MODELS)  # read as intermediate.<name>
+    assert reads - _close_selection() == set(), "read by the close but not in its exposure"
+    assert _close_selection() - reads == BUILT_FOR_TRACING, "in the exposure but not read"
 
 
 def _warehouse(tmp_path: Path) -> Path:

@@ -9,7 +9,7 @@ import re
 import pytest
 from demo_support import Demo
 
-from automq_billing.demo.clock import add_months
+from automq_billing.months import add_months
 from automq_billing.vocabulary import Vocabulary
 
 pytestmark = pytest.mark.unit

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from automq_billing.book.folder import Final, Month, Version
 from automq_billing.errors import BillingError
 from automq_billing.landing import survey_landing
+from automq_billing.landing.hashing import hash_landed, sha256_file
 from automq_billing.landing.issued_inputs import check_issued_inputs
-from automq_billing.landing.load import hash_landed, sha256_file
-from automq_billing.ledger import Final, Month, Version
 from automq_billing.vocabulary import load_vocabulary
 from helpers import REPO, usage_row, write_usage
 

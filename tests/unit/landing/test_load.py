@@ -19,7 +19,7 @@ import pytest
 from automq_billing import warehouse
 from automq_billing.errors import BillingError
 from automq_billing.landing import glob_escaped, load_landing, survey_landing
-from automq_billing.landing.load import hash_landed
+from automq_billing.landing.hashing import hash_landed
 from automq_billing.landing.survey import shown
 from automq_billing.vocabulary import load_vocabulary
 from helpers import (
