@@ -50,6 +50,7 @@ def _cmd_close(args: argparse.Namespace) -> int:
         project_dir=project_dir,
         full_refresh=args.full_refresh,
         documents=not args.no_documents,
+        pdfs=args.pdf,
         **paths,
     )
     result = run_close(options, progress=_quiet if args.quiet else _progress)
@@ -107,6 +108,11 @@ def _cmd_finalize(args: argparse.Namespace) -> int:
             hint="pass the --output of your closes",
         )
     with run_locks(command_line(), output=output):
+        from automq_billing.documents import add_statement_pdfs
+
+        pdfs = add_statement_pdfs(output, month, args.version)
+        if pdfs.rendered or pdfs.reused:
+            print(f"Statement PDFs: {pdfs.rendered} typeset, {pdfs.reused} from the PDF cache")
         path, final = finalize(output, month, args.version)
     print(
         f"Finalized {final['month']} v{final['version']} at {final['finalized_at']}: "
@@ -254,6 +260,12 @@ def build_parser() -> argparse.ArgumentParser:
     close.add_argument("--timings", action="store_true", help="print the time of each stage")
     close.add_argument(
         "--no-documents", action="store_true", help="skip the PDF/HTML statements and the report"
+    )
+    close.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also typeset the draft's statement PDFs (by default a draft has HTML statements; "
+        "finalize adds the PDFs of the version it issues, `documents` renders them on demand)",
     )
     close.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
     close.set_defaults(handler=_cmd_close)

@@ -72,6 +72,7 @@ class CloseOptions:
     project_dir: Path
     full_refresh: bool = False
     documents: bool = True
+    pdfs: bool = False  # a draft's statements in HTML; finalize adds the issued PDFs
 
 
 @dataclass(frozen=True)
@@ -421,15 +422,22 @@ def _publish(
 def _render_documents(
     folder: Path, manifest: Manifest, options: CloseOptions, progress: Progress
 ) -> dict:
-    from automq_billing.documents import render_documents
+    from automq_billing.documents.render import PdfCache, render_documents
 
     (folder / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
     progress("Rendering the statements and the close report")
-    result = render_documents(folder, folder / "documents", output_root=options.output)
+    result = render_documents(
+        folder,
+        folder / "documents",
+        output_root=options.output,
+        pdfs=options.pdfs,
+        pdf_cache=PdfCache.for_output(options.output),
+    )
     return {
         "folder": "documents",
         "statements": result.statements,
         "pdfs": result.pdfs,
+        "pdfs_reused": result.pdfs_reused,
         "files": len(result.files),
         "seconds": round(result.seconds, 3),
     }

@@ -20,7 +20,8 @@ import markupsafe
 from automq_billing import ledger
 from automq_billing.close.export import remove_own_temporaries
 from automq_billing.documents.close_report import build_close_report
-from automq_billing.documents.pdf import PdfRenderer
+from automq_billing.documents.pdf import PdfCounts, PdfJob, write_pdfs
+from automq_billing.documents.pdf_cache import PdfCache
 from automq_billing.documents.statement import (
     Statement,
     build_statement,
@@ -52,6 +53,8 @@ class DocumentsResult:
     pdfs: int
     workbook_sheets: int
     seconds: float
+    pdfs_rendered: int = 0  # typeset by this rendering
+    pdfs_reused: int = 0  # taken from the PDF cache (verified)
 
 
 def render_documents(
@@ -60,10 +63,13 @@ def render_documents(
     *,
     output_root: Path,
     report_change_threshold: Decimal = Decimal("20"),
+    pdfs: bool = True,
+    pdf_cache: PdfCache | None = None,
 ) -> DocumentsResult:
     """Writes every document of the close in `version_folder` into `destination` (created; it
     must not hold files already). `output_root` holds the final months the close report
-    compares with. Rendering the same files twice gives identical bytes."""
+    compares with. Rendering the same files twice gives identical bytes. `pdfs` False writes
+    the statements in HTML only; `pdf_cache` reuses the PDFs of HTML already typeset."""
     started = time.monotonic()
     if report_change_threshold < 0:
         raise BillingError(
@@ -76,8 +82,12 @@ def render_documents(
     closed_text, closed_iso = utc_text(closed), closed.strftime("%Y-%m-%dT%H:%M:%SZ")
     templates = _templates()
     statements = _statements(close, closed_text, closed_iso)
-    written = _write_statements(templates, statements, destination)
-    written.append(_write_index(templates, close, statements, closed_text, destination))
+    written, jobs = _write_statements(templates, statements, destination)
+    counts = PdfCounts(0, 0)
+    if pdfs:
+        counts = write_pdfs(jobs, pdf_cache)
+        written += [job.target for job in jobs]
+    written.append(_write_index(templates, close, statements, closed_text, destination, pdfs))
     report = build_close_report(close, closed_text, closed_iso, report_change_threshold)
     report_html = templates.get_template("close_report.html.j2").render(r=report)
     written.append(_write_text(destination / "close_report.html", report_html))
@@ -87,27 +97,27 @@ def render_documents(
         destination=destination,
         files=tuple(written),
         statements=len(statements),
-        pdfs=len(statements),
+        pdfs=counts.rendered + counts.reused,
         workbook_sheets=len(sheets) + 1,
         seconds=round(time.monotonic() - started, 3),
+        pdfs_rendered=counts.rendered,
+        pdfs_reused=counts.reused,
     )
 
 
 def _write_statements(
     templates: jinja2.Environment, statements: list[Statement], destination: Path
-) -> list[Path]:
-    """Each statement as HTML, and as PDF from that same HTML."""
+) -> tuple[list[Path], list[PdfJob]]:
+    """Each statement as HTML, and the job of its PDF from that same HTML."""
     if not statements:
-        return []
+        return [], []
     template = templates.get_template("statement.html.j2")
-    renderer = PdfRenderer()
-    written = []
+    written, jobs = [], []
     for statement in statements:
         html_text = template.render(s=statement)
         written.append(_write_text(destination / f"{statement.name}.html", html_text))
-        renderer.write(html_text, destination / f"{statement.name}.pdf", statement.number)
-        written.append(destination / f"{statement.name}.pdf")
-    return written
+        jobs.append(PdfJob(html_text, destination / f"{statement.name}.pdf", statement.number))
+    return written, jobs
 
 
 def _write_index(
@@ -116,11 +126,45 @@ def _write_index(
     statements: list[Statement],
     closed_text: str,
     destination: Path,
+    pdfs: bool,
 ) -> Path:
-    view = _index_view(close, statements, closed_text)
+    view = _index_view(close, statements, closed_text, pdfs)
     return _write_text(
         destination / "index.html", templates.get_template("index.html.j2").render(i=view)
     )
+
+
+def add_statement_pdfs(output_root: Path, month: dt.date, version: int | None) -> PdfCounts:
+    """Writes the PDF of every statement of a draft version's `documents/` that has none, from
+    the HTML file there (through the PDF cache): what finalize does before it issues the
+    version, since an issued statement is sent as a PDF. An issued month is refused (its folders
+    never change); a version closed without documents has nothing to add. The caller holds the
+    output folder's lock."""
+    state = ledger.month_state(ledger.read_output(output_root), month)
+    if state is None or not state.versions or state.final is not None:
+        return PdfCounts(0, 0)
+    folder = state.version(version).folder
+    documents = folder / DOCUMENTS_DIR
+    if not documents.is_dir() or documents.is_symlink():
+        return PdfCounts(0, 0)
+    close = read_version_folder(folder, output_root)
+    closed = _closed_at(close)
+    statements = _statements(close, utc_text(closed), closed.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    jobs = []
+    for statement in statements:
+        page = documents / f"{statement.name}.html"
+        if os.path.lexists(documents / f"{statement.name}.pdf"):
+            continue
+        if page.is_symlink() or not page.is_file():
+            raise BillingError(
+                f"{page} is missing: the statement of {statement.organization_id!r} cannot get "
+                "its PDF.",
+                hint=f"render the version's documents again: automq-billing documents --month "
+                f"{month_label(month)} --output {output_root}",
+            )
+        html_text = page.read_text(encoding="utf-8")
+        jobs.append(PdfJob(html_text, documents / f"{statement.name}.pdf", statement.number))
+    return write_pdfs(jobs, PdfCache.for_output(output_root))
 
 
 def render_documents_again(output_root: Path, month: dt.date, version: int | None) -> Path:
@@ -146,7 +190,12 @@ def render_documents_again(output_root: Path, month: dt.date, version: int | Non
     remove_own_temporaries(output_root)
     temporary = folder / f".documents-{_next_rendering(folder)}.tmp-{os.getpid()}"
     try:
-        render_documents(folder, temporary, output_root=output_root)
+        render_documents(
+            folder,
+            temporary,
+            output_root=output_root,
+            pdf_cache=PdfCache.for_output(output_root),
+        )
         return _publish(temporary, folder)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
@@ -261,9 +310,12 @@ class IndexView:
     status: str
     currency: str
     statements: tuple[Statement, ...]
+    pdfs: bool
 
 
-def _index_view(close: VersionFolder, statements: list[Statement], closed_text: str) -> IndexView:
+def _index_view(
+    close: VersionFolder, statements: list[Statement], closed_text: str, pdfs: bool
+) -> IndexView:
     return IndexView(
         month_label=month_label(close.month),
         month_title=month_title(close.month),
@@ -273,6 +325,7 @@ def _index_view(close: VersionFolder, statements: list[Statement], closed_text: 
         status=close_status(close),
         currency=str((close.manifest.get("totals") or {}).get("currency", "USD")),
         statements=tuple(statements),
+        pdfs=pdfs,
     )
 
 
