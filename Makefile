@@ -61,7 +61,8 @@ demo: $(STAMP)
 		| sed 's/^/Later files landed: /' || true
 	$(DEMO) close --month 2026-10 $(PATHS) --quiet
 	@$(DEMO) status --output $(OUTPUT)
-	@echo "One statement (PDF):  $$(ls $$(ls -d $(OUTPUT)/2026-10/v* | sort -V | tail -1)/documents/*.pdf | head -n 1)"
+	@echo "One statement (HTML): $$(ls $$(ls -d $(OUTPUT)/2026-10/v* | sort -V | tail -1)/documents/*.html | grep -v -e /index.html -e /close_report.html | head -n 1)"
+	@echo "One issued statement (PDF, September): $$(ls $(OUTPUT)/2026-09/v*/documents/*.pdf | head -n 1)"
 	@echo "Close report (HTML):  $$(ls -d $(OUTPUT)/2026-10/v* | sort -V | tail -1)/documents/close_report.html"
 
 test: $(STAMP)
