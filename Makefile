@@ -8,6 +8,7 @@ LANDING ?= data/landing
 OUTPUT ?= output
 WAREHOUSE ?= warehouse/billing.duckdb
 ROWS ?= 1000000
+ORGS ?= 1000
 SEED ?= 1
 BENCH ?= small
 DEMO := $(BIN)/automq-billing
@@ -28,7 +29,8 @@ help:
 	@echo "make lint       - ruff and sqlfluff"
 	@echo "make build      - load LANDING=$(LANDING) into the warehouse, then dbt build"
 	@echo "make docs       - dbt docs generate (lineage, grains and the billing rules)"
-	@echo "make bench BENCH=small|history|scale ROWS=N - time closes against DuckDB floor queries"
+	@echo "make bench BENCH=small|history|scale|documents ROWS=N ORGS=N - time closes (with their"
+	@echo "                  documents) against DuckDB floor queries"
 	@echo "make validate   - check LANDING=$(LANDING) as a close would"
 
 install: $(STAMP)
@@ -94,7 +96,7 @@ validate: $(STAMP)
 	$(DEMO) validate --landing $(LANDING)
 
 bench: $(STAMP)
-	$(BIN)/python -m automq_billing.bench --scenario $(BENCH) --rows $(ROWS) --seed $(SEED)
+	$(BIN)/python -m automq_billing.bench --scenario $(BENCH) --rows $(ROWS) --orgs $(ORGS) --seed $(SEED)
 
 clean:
 	rm -rf target logs warehouse output validation .pytest_cache
