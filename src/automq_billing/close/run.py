@@ -36,6 +36,7 @@ import pyarrow as pa
 from automq_billing import __version__, ledger, warehouse
 from automq_billing.close import queries
 from automq_billing.close.export import publishing, remove_own_temporaries, write_table
+from automq_billing.close.load_apart import load_apart
 from automq_billing.close.manifest import Conservation, Corrections, Manifest, Totals, money
 from automq_billing.close.marketplace import (
     MARKETPLACE_TABLES,
@@ -44,13 +45,7 @@ from automq_billing.close.marketplace import (
 )
 from automq_billing.dbt_runner import DbtResult, run_dbt
 from automq_billing.errors import BillingError
-from automq_billing.landing import (
-    LandingSurvey,
-    LoadResult,
-    landing_error,
-    load_landing,
-    survey_landing,
-)
+from automq_billing.landing import LandingSurvey, LoadResult, landing_error, survey_landing
 from automq_billing.landing.load import sha256_file
 from automq_billing.locks import command_line, run_locks
 from automq_billing.months import format_month
@@ -189,11 +184,16 @@ def _load(
     progress: Progress,
 ) -> tuple[LoadResult, list[Suite], BuildPlan]:
     options.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with timings.stage("load"):  # in a child process: its memory is gone before dbt starts
+        load = load_apart(
+            options.warehouse,
+            survey,
+            options.project_dir,
+            full_refresh=options.full_refresh,
+            progress=progress,
+        )
     with warehouse.connect(options.warehouse) as con:
         with timings.stage("load"):
-            load = load_landing(
-                con, survey, vocabulary, full_refresh=options.full_refresh, progress=progress
-            )
             if options.full_refresh:
                 warehouse.reset_processed_loads(con)
             fingerprint = warehouse.code_fingerprint(options.project_dir)
