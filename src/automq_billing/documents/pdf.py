@@ -9,17 +9,20 @@ gives the same bytes.
 
 from __future__ import annotations
 
+import json
 import logging
-import multiprocessing
 import os
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from automq_billing.documents.pdf_cache import PdfCache, pdf_key, write_new_file
+from automq_billing.errors import BillingError
 
 # WeasyPrint logs one warning per CSS property it does not support; the documents use none that
 # matter, so keep the close's output quiet.
@@ -94,19 +97,52 @@ class PdfCounts:
     reused: int
 
 
-_WORKER_RENDERER: PdfRenderer | None = None
 # below this many PDFs to typeset, starting worker processes costs more than it saves
 PARALLEL_FROM = 4
 
 
-def _worker_start() -> None:
-    global _WORKER_RENDERER
-    _WORKER_RENDERER = PdfRenderer()
+def _typeset_apart(jobs: list[PdfJob], workers: int) -> list[bytes]:
+    """Typesets the jobs in `workers` child interpreters (`python -m automq_billing.documents.pdf`,
+    so that no caller's main module is imported again), round robin; the bytes in job order."""
+    with tempfile.TemporaryDirectory(prefix="automq-billing-pdf-") as scratch:
+        folder = Path(scratch)
+        outputs = [folder / f"{index}.pdf" for index in range(len(jobs))]
+        processes = []
+        for worker in range(workers):
+            batch = [
+                {
+                    "html": jobs[i].html_text,
+                    "identifier": jobs[i].identifier,
+                    "out": str(outputs[i]),
+                }
+                for i in range(worker, len(jobs), workers)
+            ]
+            (folder / f"batch-{worker}.json").write_text(json.dumps(batch), encoding="utf-8")
+            command = [
+                sys.executable,
+                "-m",
+                "automq_billing.documents.pdf",
+                str(folder / f"batch-{worker}.json"),
+            ]
+            processes.append(subprocess.Popen(command, stderr=subprocess.PIPE))
+        failures = []
+        for process in processes:
+            _, errors = process.communicate()
+            if process.returncode != 0:
+                failures.append(errors.decode("utf-8", "replace").strip().splitlines()[-1:])
+        if failures:
+            raise BillingError(
+                f"Typesetting the statements' PDFs failed in a worker process: {failures[0]}; no "
+                "PDF was written.",
+                hint="run the rendering again; if it fails again, report the message above",
+            )
+        return [path.read_bytes() for path in outputs]
 
 
-def _worker_render(html_text: str, identifier: str) -> bytes:
-    assert _WORKER_RENDERER is not None
-    return _WORKER_RENDERER.render(html_text, identifier)
+def _worker_main(batch_path: str) -> None:
+    renderer = PdfRenderer()
+    for job in json.loads(Path(batch_path).read_text(encoding="utf-8")):
+        Path(job["out"]).write_bytes(renderer.render(job["html"], job["identifier"]))
 
 
 def cpu_count() -> int:
@@ -122,16 +158,9 @@ def write_pdfs(jobs: list[PdfJob], cache: PdfCache | None, workers: int | None =
     todo = [index for index, data in enumerate(cached) if data is None]
     workers = min(workers or cpu_count(), len(todo))
     if workers > 1 and len(todo) >= PARALLEL_FROM:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start) as pool:
-            rendered = pool.map(
-                _worker_render,
-                [jobs[i].html_text for i in todo],
-                [jobs[i].identifier for i in todo],
-                chunksize=max(1, len(todo) // (workers * 4)),
-            )
-            for index, data in zip(todo, rendered, strict=True):
-                cached[index] = data
+        rendered = _typeset_apart([jobs[i] for i in todo], workers)
+        for index, data in zip(todo, rendered, strict=True):
+            cached[index] = data
     elif todo:
         renderer = PdfRenderer()
         for index in todo:
@@ -142,3 +171,7 @@ def write_pdfs(jobs: list[PdfJob], cache: PdfCache | None, workers: int | None =
     for job, data in zip(jobs, cached, strict=True):
         write_new_file(job.target, data)
     return PdfCounts(rendered=len(todo), reused=len(jobs) - len(todo))
+
+
+if __name__ == "__main__":
+    _worker_main(sys.argv[1])

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -37,7 +40,6 @@ from automq_billing.documents.text import (
     utc_text,
 )
 from automq_billing.documents.version_folder import Row, VersionFolder, read_version_folder
-from automq_billing.documents.workbook import write_workbook
 from automq_billing.errors import BillingError
 
 DOCUMENTS_DIR = "documents"
@@ -81,17 +83,23 @@ def render_documents(
     closed = _closed_at(close)
     closed_text, closed_iso = utc_text(closed), closed.strftime("%Y-%m-%dT%H:%M:%SZ")
     templates = _templates()
-    statements = _statements(close, closed_text, closed_iso)
-    written, jobs = _write_statements(templates, statements, destination)
-    counts = PdfCounts(0, 0)
-    if pdfs:
-        counts = write_pdfs(jobs, pdf_cache)
-        written += [job.target for job in jobs]
-    written.append(_write_index(templates, close, statements, closed_text, destination, pdfs))
-    report = build_close_report(close, closed_text, closed_iso, report_change_threshold)
-    report_html = templates.get_template("close_report.html.j2").render(r=report)
-    written.append(_write_text(destination / "close_report.html", report_html))
-    sheets = write_workbook(destination / "close.xlsx", close, closed)
+    workbook = _start_workbook(version_folder, output_root, destination / "close.xlsx", closed)
+    try:
+        statements = _statements(close, closed_text, closed_iso)
+        written, jobs = _write_statements(templates, statements, destination)
+        counts = PdfCounts(0, 0)
+        if pdfs:
+            counts = write_pdfs(jobs, pdf_cache)
+            written += [job.target for job in jobs]
+        written.append(_write_index(templates, close, statements, closed_text, destination, pdfs))
+        report = build_close_report(close, closed_text, closed_iso, report_change_threshold)
+        report_html = templates.get_template("close_report.html.j2").render(r=report)
+        written.append(_write_text(destination / "close_report.html", report_html))
+    except BaseException:
+        workbook.kill()  # nothing is written after the rendering has failed
+        workbook.wait()
+        raise
+    sheets = _finish_workbook(workbook)
     written.append(destination / "close.xlsx")
     return DocumentsResult(
         destination=destination,
@@ -103,6 +111,35 @@ def render_documents(
         pdfs_rendered=counts.rendered,
         pdfs_reused=counts.reused,
     )
+
+
+def _start_workbook(
+    version_folder: Path, output_root: Path, target: Path, closed: dt.datetime
+) -> subprocess.Popen:
+    """Writes the workbook in a child interpreter while this one renders the statements: it is
+    the longest single document (one cell at a time, a sheet per Parquet file), and the
+    machine's other core is free for it."""
+    command = [
+        sys.executable,
+        "-m",
+        "automq_billing.documents.workbook",
+        str(version_folder),
+        str(output_root),
+        str(target),
+        closed.isoformat(),
+    ]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _finish_workbook(process: subprocess.Popen) -> list:
+    out, errors = process.communicate()
+    if process.returncode != 0:
+        last = (errors.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
+        raise BillingError(
+            f"Writing the workbook close.xlsx failed: {last}; the documents were not published.",
+            hint="fix the cause named above and run the close (or `documents`) again",
+        )
+    return json.loads(out)
 
 
 def _write_statements(

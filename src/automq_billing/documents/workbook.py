@@ -9,6 +9,8 @@ date is fixed (the close's time), so the same folder always gives the same bytes
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -274,3 +276,24 @@ def _column_width(field: pa.Field) -> float:
     if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
         return max(len(field.name) + 2, 22)
     return max(len(field.name) + 2, 11)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m automq_billing.documents.workbook VERSION_FOLDER OUTPUT_ROOT TARGET CREATED`:
+    what the rendering runs beside the statements; prints the sheets' names as JSON."""
+    from automq_billing.documents.version_folder import read_version_folder  # noqa: PLC0415
+    from automq_billing.errors import BillingError
+
+    folder, root, target, created = argv
+    try:
+        close = read_version_folder(Path(folder), Path(root))
+        summaries = write_workbook(Path(target), close, dt.datetime.fromisoformat(created))
+    except BillingError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(json.dumps([summary.name for summary in summaries]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
