@@ -88,7 +88,7 @@ def test_each_close_shows_its_stages_and_the_documents_scenario_its_targets(tmp_
     (tmp_path / "small-1000000.json").write_text(json.dumps(small))
     documents = {
         "scenario": "documents",
-        "rows": 1000,
+        "rows": 14_000_000,
         "organizations": 1000,
         "statements": 990,
         "month": "2026-10",
@@ -103,7 +103,7 @@ def test_each_close_shows_its_stages_and_the_documents_scenario_its_targets(tmp_
     # exports are the publishing without the documents: 2.5 - 2.0
     assert "| 8.0x | load 1.2 · dbt 8.0 · suites 1.5 · exports 0.5 · documents 2.0 |" in lines[2]
     assert lines[2].endswith("| within 10x of the floor | met |")
-    assert "1,000 organizations, 2026-10, the close (990 statements)" in lines[3]
+    assert "documents: 990 statements, 2026-10, the close (14,000,000 rows)" in lines[3]
     assert lines[3].endswith("| documents within 60 s | not met |")
     assert lines[4].endswith("| within 10 s | met |")
     assert "finalize 300.0 s, peak 800 MiB" in lines[5]

@@ -10,7 +10,8 @@ benchmark table.
   landed, closed and issued month after month, then: the last month's close against a close of
   a landing holding that month alone; a re-close with no new file; a late file of 100,000 rows
   for the ninth month (issued: the close books its corrections) and a close.
-- documents: a demo landing of --orgs organizations (default 1,000) for one month: the close, a
+- documents: a landing of about --orgs organizations (default 1,000; 14,000 rows each) for one
+  month: the close, a
   re-close with nothing new, and finalize (which typesets every issued statement's PDF).
 Closes run as users run them, documents included; the table shows each close's stages (load, dbt,
 suites, exports, documents).

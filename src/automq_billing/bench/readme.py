@@ -95,12 +95,12 @@ def _single_rows(report: dict[str, Any]) -> list[list[str]]:
 
 
 def _documents_rows(report: dict[str, Any]) -> list[list[str]]:
-    label = f"documents: {report['organizations']:,} organizations, {report['month']}"
+    label = f"documents: {report['statements']:,} statements, {report['month']}"
     close, again, issued = report["close"], report["reclose"], report.get("finalize") or {}
     seconds = report.get("documents_seconds")
     return [
         [
-            label + f", the close ({report['statements']:,} statements)",
+            label + f", the close ({report['rows']:,} rows)",
             f"close {_seconds(close['wall_seconds'])}{_peak(close)}",
             "",
             "",

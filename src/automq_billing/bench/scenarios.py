@@ -18,12 +18,7 @@ import duckdb
 
 from automq_billing.bench.floor import DUCKDB_SETTINGS, run_floor
 from automq_billing.bench.measure import run_measured
-from automq_billing.demo import (
-    generate_history_landing,
-    generate_landing,
-    generate_late_file,
-    generate_scale_landing,
-)
+from automq_billing.demo import generate_history_landing, generate_late_file, generate_scale_landing
 from automq_billing.errors import BillingError
 
 Log = Callable[[str], None]
@@ -37,6 +32,7 @@ LAST_OVER_ALONE = 1.3
 RECLOSE_SECONDS = 10
 LATE_OVER_SMALL = 2
 DOCUMENTS_SECONDS = 60
+ROWS_PER_ORGANIZATION = 14_000  # the scale landings' rows per organization (1M rows: 73)
 
 
 def _add_months(month: dt.date, count: int) -> dt.date:
@@ -287,15 +283,17 @@ def _small_close_seconds(workdir: Path) -> float | None:
 def documents(
     project_dir: Path, workdir: Path, orgs: int, seed: int, month: dt.date, log: Log
 ) -> dict[str, Any]:
-    """The documents at scale: a demo landing of `orgs` organizations for one month, closed as
-    users close it (the documents stage: HTML statements, index, close report, workbook), then
-    closed again with nothing new, then issued (finalize typesets every statement's PDF)."""
+    """The documents at scale: a scale landing of the month with about `orgs` organizations
+    (the generator's organizations grow with the rows: about 14,000 rows each), closed as users
+    close it (the documents stage: HTML statements, index, close report, workbook), closed again
+    with nothing new, then issued (finalize typesets every statement's PDF)."""
+    rows = ROWS_PER_ORGANIZATION * orgs
     landing = workdir / "data" / f"documents-{orgs}-{seed}"
-    key = {"orgs": orgs, "seed": seed, "month": f"{month:%Y-%m}", "generator": GENERATOR_VERSION}
+    key = {"rows": rows, "seed": seed, "month": f"{month:%Y-%m}", "generator": GENERATOR_VERSION}
     _cached(
         landing,
         key,
-        lambda: generate_landing(landing, [month], orgs, seed, project_dir=project_dir),
+        lambda: generate_scale_landing(landing, rows, month, seed, project_dir=project_dir),
         log,
     )
     run = workdir / "runs" / f"documents-{orgs}"
@@ -316,7 +314,7 @@ def documents(
     seconds = first["timings"].get("documents")
     return {
         "scenario": "documents",
-        "rows": orgs,
+        "rows": rows,
         "organizations": orgs,
         "statements": statements,
         "month": f"{month:%Y-%m}",
