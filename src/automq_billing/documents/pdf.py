@@ -126,13 +126,20 @@ def _typeset_apart(jobs: list[PdfJob], workers: int) -> list[bytes]:
             ]
             processes.append(subprocess.Popen(command, stderr=subprocess.PIPE))
         failures = []
-        for process in processes:
-            _, errors = process.communicate()
-            if process.returncode != 0:
-                failures.append(errors.decode("utf-8", "replace").strip().splitlines()[-1:])
+        try:
+            for process in processes:
+                _, errors = process.communicate()
+                if process.returncode != 0:
+                    lines = errors.decode("utf-8", "replace").strip().splitlines()
+                    failures.append(lines[-1] if lines else f"exit {process.returncode}")
+        finally:
+            for process in processes:  # interrupted: no worker outlives the rendering
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
         if failures:
             raise BillingError(
-                f"Typesetting the statements' PDFs failed in a worker process: {failures[0]}; no "
+                f"Typesetting the statements' PDFs failed in a worker process ({failures[0]}); no "
                 "PDF was written.",
                 hint="run the rendering again; if it fails again, report the message above",
             )
