@@ -52,7 +52,7 @@ def test_the_table_holds_each_scenario_and_says_which_targets_were_met(tmp_path)
     assert lines[3].endswith("| 1.2x |  | within 1.3x of the month alone | met |")
     assert "close 16.0 s (nothing new: dbt not run)" in lines[4]
     assert lines[4].endswith(
-        "| load 0.1 · dbt - · suites - · exports - · documents - | within 10 s | not met |"
+        "| load 0.1 · dbt - · suites - · exports 14.9 · documents - | within 10 s | not met |"
     )
     assert "for 2026-09 (issued)" in lines[5]
     assert lines[5].endswith("| 2.5x |  | within 2x of the small close | not met |")

@@ -26,7 +26,10 @@ from xlsxwriter.worksheet import Worksheet
 from automq_billing.documents.text import month_label
 from automq_billing.documents.version_folder import VersionFolder
 
-ROW_CAP = 1_000_000
+# a sheet is for reading and filtering: past this many rows (the Parquet and CSV files hold them
+# all) it costs the close more than it gives; written one cell at a time, a million-row sheet of
+# Marketplace exceptions took most of a close's documents (issue 18)
+ROW_CAP = 100_000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FIRST_SHEETS = ("statements", "statement_lines")
 _SHEET_NAME_LENGTH = 31
