@@ -24,7 +24,8 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from automq_billing.documents.text import month_label
-from automq_billing.documents.version_folder import VersionFolder
+from automq_billing.documents.version_folder import VersionFolder, read_version_manifest
+from automq_billing.errors import BillingError
 
 # a sheet is for reading and filtering: past this many rows (the Parquet and CSV files hold them
 # all) it costs the close more than it gives; written one cell at a time, a million-row sheet of
@@ -284,12 +285,9 @@ def _column_width(field: pa.Field) -> float:
 def main(argv: list[str]) -> int:
     """`python -m automq_billing.documents.workbook VERSION_FOLDER OUTPUT_ROOT TARGET CREATED`:
     what the rendering runs beside the statements; prints the sheets' names as JSON."""
-    from automq_billing.documents.version_folder import read_version_folder  # noqa: PLC0415
-    from automq_billing.errors import BillingError
-
-    folder, root, target, created = argv
+    folder, _root, target, created = argv
     try:
-        close = read_version_folder(Path(folder), Path(root))
+        close = read_version_manifest(Path(folder))
         summaries = write_workbook(Path(target), close, dt.datetime.fromisoformat(created))
     except BillingError as error:
         print(error, file=sys.stderr)
