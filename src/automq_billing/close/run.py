@@ -410,6 +410,7 @@ def _publish(
         manifest = _manifest(
             options, vocabulary, survey, load, dbt_result, data, report, basis, outputs, number
         )
+        data.tables.clear()  # written: the documents read the folder, not the month in memory
         if options.documents:
             with timings.stage("documents"):
                 manifest.documents = _render_documents(folder, manifest, options, progress)
