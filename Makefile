@@ -8,6 +8,7 @@ LANDING ?= data/landing
 OUTPUT ?= output
 WAREHOUSE ?= warehouse/billing.duckdb
 ROWS ?= 1000000
+ORGS ?= 1000
 SEED ?= 1
 BENCH ?= small
 DEMO := $(BIN)/automq-billing
@@ -30,7 +31,8 @@ help:
 	@echo "make lint       - ruff and sqlfluff"
 	@echo "make build      - load LANDING=$(LANDING) into the warehouse, then dbt build"
 	@echo "make docs       - dbt docs generate (lineage, grains and the billing rules)"
-	@echo "make bench BENCH=small|history|scale ROWS=N - time closes against DuckDB floor queries"
+	@echo "make bench BENCH=small|history|scale|documents ROWS=N ORGS=N - time closes (with their"
+	@echo "                  documents) against DuckDB floor queries"
 	@echo "make validate   - check LANDING=$(LANDING) as a close would"
 
 install: $(STAMP)
@@ -67,7 +69,8 @@ demo: $(STAMP)
 		$(DEMO) close --month 2026-10 $(PATHS) --quiet; \
 	fi
 	@$(DEMO) status --output $(OUTPUT)
-	@echo "One statement (PDF):  $$(ls $$(ls -d $(OUTPUT)/2026-10/v* | sort -V | tail -1)/documents/*.pdf | head -n 1)"
+	@echo "One statement (HTML): $$(ls $$(ls -d $(OUTPUT)/2026-10/v* | sort -V | tail -1)/documents/*.html | grep -v -e /index.html -e /close_report.html | head -n 1)"
+	@echo "One issued statement (PDF, September): $$(ls $(OUTPUT)/2026-09/v*/documents/*.pdf | head -n 1)"
 	@echo "Close report (HTML):  $$(ls -d $(OUTPUT)/2026-10/v* | sort -V | tail -1)/documents/close_report.html"
 
 test: $(STAMP)
@@ -99,7 +102,7 @@ validate: $(STAMP)
 	$(DEMO) validate --landing $(LANDING)
 
 bench: $(STAMP)
-	$(BIN)/python -m automq_billing.bench --scenario $(BENCH) --rows $(ROWS) --seed $(SEED)
+	$(BIN)/python -m automq_billing.bench --scenario $(BENCH) --rows $(ROWS) --orgs $(ORGS) --seed $(SEED)
 
 # Starts the demo over: its landing, its statements (issued months included), its warehouse. Only
 # the demo's own default folders, whatever LANDING, OUTPUT or WAREHOUSE say: a real landing or

@@ -50,6 +50,7 @@ def _cmd_close(args: argparse.Namespace) -> int:
         project_dir=project_dir,
         full_refresh=args.full_refresh,
         documents=not args.no_documents,
+        pdfs=args.pdf,
         **paths,
     )
     result = run_close(options, progress=_quiet if args.quiet else _progress)
@@ -236,6 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     close.add_argument("--timings", action="store_true", help="print the time of each stage")
     close.add_argument(
         "--no-documents", action="store_true", help="skip the PDF/HTML statements and the report"
+    )
+    close.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also typeset the draft's statement PDFs (by default a draft has HTML statements; "
+        "finalize adds the PDFs of the version it issues, `documents` renders them on demand)",
     )
     close.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
     close.set_defaults(handler=_cmd_close)

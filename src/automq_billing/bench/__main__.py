@@ -1,4 +1,4 @@
-"""`python -m automq_billing.bench --scenario small|scale|history [--rows N] [--seed S]`
+"""`python -m automq_billing.bench --scenario small|scale|history|documents [--rows N] [--seed S]`
 (`make bench BENCH=... ROWS=...`): times real closes against the engine floor (one DuckDB query
 for the same totals, same settings, same run), with the peak memory of each process tree, and
 writes `bench/results/<scenario>-<rows>.json` and, from every result there, the README's
@@ -10,7 +10,11 @@ benchmark table.
   landed, closed and issued month after month, then: the last month's close against a close of
   a landing holding that month alone; a re-close with no new file; a late file of 100,000 rows
   for the ninth month (issued: the close books its corrections) and a close.
-Closes run with --no-documents (rendering is per organization, not per row; `make demo` shows it).
+- documents: a landing of about --orgs organizations (default 1,000; 14,000 rows each) for one
+  month: the close, a
+  re-close with nothing new, and finalize (which typesets every issued statement's PDF).
+Closes run as users run them, documents included; the table shows each close's stages (load, dbt,
+suites, exports, documents).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from pathlib import Path
 
 from automq_billing.bench.measure import machine_info
 from automq_billing.bench.readme import update_readme
-from automq_billing.bench.scenarios import history, single_month
+from automq_billing.bench.scenarios import documents, history, single_month
 from automq_billing.errors import BillingError
 from automq_billing.months import parse_month
 from automq_billing.paths import repository_root
@@ -35,9 +39,12 @@ def _log(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m automq_billing.bench", description=__doc__)
-    parser.add_argument("--scenario", choices=["small", "scale", "history"], default="small")
+    parser.add_argument(
+        "--scenario", choices=["small", "scale", "history", "documents"], default="small"
+    )
     parser.add_argument("--rows", type=int, help="rows per month (see the scenarios)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--orgs", type=int, default=1000, help="organizations (documents)")
     parser.add_argument(
         "--month",
         help="the (last) month, YYYY-MM; default 2026-10, and 2026-12 for history, so that its "
@@ -51,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.scenario == "history":
         rows = args.rows or 4_000_000
         report = history(args.project_dir, workdir, rows, args.seed, month, _log)
+    elif args.scenario == "documents":
+        rows = args.orgs
+        report = documents(args.project_dir, workdir, rows, args.seed, month, _log)
     else:
         rows = args.rows or 1_000_000
         report = single_month(

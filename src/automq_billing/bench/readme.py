@@ -9,17 +9,21 @@ from typing import Any
 
 from automq_billing.bench.floor import DUCKDB_SETTINGS
 from automq_billing.bench.scenarios import (
+    DOCUMENTS_SECONDS,
     LAST_OVER_ALONE,
     LATE_OVER_SMALL,
     RECLOSE_SECONDS,
+    SCALE_OVER_FLOOR,
     SCALE_PEAK_MIB,
-    SCALE_SECONDS,
     SMALL_OVER_FLOOR,
 )
 
 BEGIN = "<!-- bench-table:begin (written by make bench from bench/results/*.json) -->"
 END = "<!-- bench-table:end -->"
-ORDER = {"small": 0, "scale": 1, "history": 2}
+ORDER = {"small": 0, "scale": 1, "history": 2, "documents": 3}
+# the close's stages as the table shows them, from the manifest's timings: suites are the Great
+# Expectations validation, exports the publishing of the version folder without its documents
+STAGES = ("load", "dbt", "suites", "exports", "documents")
 
 
 def _seconds(value: float | None) -> str:
@@ -37,6 +41,34 @@ def _times(ratio: float | None) -> str:
     return "n/a" if ratio is None else f"{ratio}x"
 
 
+def stages(run: dict[str, Any]) -> str:
+    """`load 1.2 · dbt 8.1 · suites 1.4 · exports 0.5 · documents 0.9` (seconds)."""
+    timings = run.get("timings") or {}
+    if not timings:
+        return ""
+    values = {
+        "load": timings.get("load"),
+        "dbt": timings.get("dbt"),
+        "suites": timings.get("validate"),
+        "exports": _exports(timings),
+        "documents": timings.get("documents"),
+    }
+    return " · ".join(
+        f"{name} {values[name]:.1f}" if values[name] is not None else f"{name} -" for name in STAGES
+    )
+
+
+def _exports(timings: dict[str, float]) -> float | None:
+    """Publishing without the documents; the manifest is written inside the publish stage, so
+    when it holds no `publish` it is the total less every other stage."""
+    if "publish" in timings:
+        return round(timings["publish"] - timings.get("documents", 0), 3)
+    if "total" not in timings:
+        return None
+    others = sum(value for name, value in timings.items() if name != "total")
+    return round(max(timings["total"] - others, 0.0), 3)
+
+
 def _verdict(value: float | None, limit: float) -> str:
     if value is None:
         return "n/a"
@@ -51,9 +83,10 @@ def _single_rows(report: dict[str, Any]) -> list[list[str]]:
         target = f"within {SMALL_OVER_FLOOR}x of the floor"
         verdict = _verdict(ratio, SMALL_OVER_FLOOR)
     else:
-        target = f"about {SCALE_SECONDS} s, under {SCALE_PEAK_MIB // 1024} GiB"
+        target = f"no slower than the floor, under {SCALE_PEAK_MIB // 1024} GiB"
         within = (
-            close["wall_seconds"] <= SCALE_SECONDS * 1.05
+            ratio is not None
+            and ratio <= SCALE_OVER_FLOOR
             and (close.get("peak_rss_mib") or 0) < SCALE_PEAK_MIB
         )
         verdict = "met" if within else "not met"
@@ -63,9 +96,45 @@ def _single_rows(report: dict[str, Any]) -> list[list[str]]:
             f"close {_seconds(close['wall_seconds'])}{_peak(close)}",
             f"floor query {_seconds(floor['wall_seconds'])}{_peak(floor)}",
             _times(ratio),
+            stages(close),
             target,
             verdict,
         ]
+    ]
+
+
+def _documents_rows(report: dict[str, Any]) -> list[list[str]]:
+    label = f"documents: {report['statements']:,} statements, {report['month']}"
+    close, again, issued = report["close"], report["reclose"], report.get("finalize") or {}
+    seconds = report.get("documents_seconds")
+    return [
+        [
+            label + f", the close ({report['rows']:,} rows)",
+            f"close {_seconds(close['wall_seconds'])}{_peak(close)}",
+            "",
+            "",
+            stages(close),
+            f"documents within {DOCUMENTS_SECONDS} s",
+            _verdict(seconds, DOCUMENTS_SECONDS),
+        ],
+        [
+            label + ", re-close with nothing new",
+            f"close {_seconds(again['wall_seconds'])}{_peak(again)}",
+            "",
+            "",
+            stages(again),
+            f"within {RECLOSE_SECONDS} s",
+            _verdict(again["wall_seconds"], RECLOSE_SECONDS),
+        ],
+        [
+            label + ", finalize (typesets every issued statement's PDF)",
+            f"finalize {_seconds(issued.get('wall_seconds'))}{_peak(issued)}",
+            "",
+            "",
+            "",
+            "(once per issued month; no target)",
+            "",
+        ],
     ]
 
 
@@ -83,6 +152,7 @@ def _history_rows(report: dict[str, Any]) -> list[list[str]]:
             f"close {_seconds(last['wall_seconds'])}{_peak(last)}",
             f"the month alone {_seconds(alone['wall_seconds'])}",
             _times(ratio_last),
+            stages(last),
             f"within {LAST_OVER_ALONE}x of the month alone",
             _verdict(ratio_last, LAST_OVER_ALONE),
         ],
@@ -91,6 +161,7 @@ def _history_rows(report: dict[str, Any]) -> list[list[str]]:
             f"close {_seconds(reclose['wall_seconds'])}{_peak(reclose)}{reused}",
             "",
             "",
+            stages(reclose),
             f"within {RECLOSE_SECONDS} s",
             _verdict(reclose["wall_seconds"], RECLOSE_SECONDS),
         ],
@@ -99,6 +170,7 @@ def _history_rows(report: dict[str, Any]) -> list[list[str]]:
             f"close {_seconds(late['wall_seconds'])}{_peak(late)}",
             f"the small close {_seconds(report.get('small_close_seconds'))}",
             _times(ratio_late),
+            stages(late),
             f"within {LATE_OVER_SMALL}x of the small close",
             _verdict(ratio_late, LATE_OVER_SMALL),
         ],
@@ -114,12 +186,13 @@ def render_table(results: Path) -> str:
             reports.append(report)
     reports.sort(key=lambda r: (ORDER[r["scenario"]], r.get("rows") or r.get("rows_per_month")))
     lines = [
-        "| Scenario | Measured | Against | Ratio | Target (issue 11) | |",
-        "|---|---|---|---|---|---|",
+        "| Scenario | Measured | Against | Ratio | Stages (s) | Target (issue 18) | |",
+        "|---|---|---|---|---|---|---|",
     ]
+    rows_of = {"history": _history_rows, "documents": _documents_rows}
     machines = set()
     for report in reports:
-        table = _history_rows(report) if report["scenario"] == "history" else _single_rows(report)
+        table = rows_of.get(report["scenario"], _single_rows)(report)
         lines += ["| " + " | ".join(row) + " |" for row in table]
         machine = report.get("machine", {})
         machines.add(
@@ -127,10 +200,10 @@ def render_table(results: Path) -> str:
             f"{machine.get('duckdb')}, dbt-core {machine.get('dbt_core')}"
         )
     if not reports:
-        lines.append("| (no results yet: run `make bench`) | | | | | |")
+        lines.append("| (no results yet: run `make bench`) | | | | | | |")
     measured = "; ".join(sorted(machines)) or "this machine"
     settings = ", ".join(setting.removeprefix("SET ") for setting in DUCKDB_SETTINGS[:2])
-    settings += "; closes run `--no-documents`"
+    settings += "; closes run as users run them, documents included"
     return "\n".join(lines) + f"\n\nMeasured on {measured} ({settings})."
 
 

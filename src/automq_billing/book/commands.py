@@ -44,7 +44,8 @@ def run_finalize(
 ) -> list[str]:
     """`automq-billing finalize`: issues the month under the output folder's lock, stamping the
     issued version's pages; returns what the command prints."""
-    from automq_billing.documents import issued_stamps  # documents read the book, not this
+    # documents read the book, not this module
+    from automq_billing.documents import add_statement_pdfs, issued_stamps
 
     check_output_folder(output)
     if not output.is_dir():
@@ -52,9 +53,16 @@ def run_finalize(
             f"The output folder {output} does not exist; nothing has been closed there.",
             hint="pass the --output of your closes",
         )
+    said = []
     with run_locks(command_line(), output=output):
+        # an issued statement is sent as a PDF: typeset the version's (through the PDF cache)
+        pdfs = add_statement_pdfs(output, month, number)
+        if pdfs.rendered or pdfs.reused:
+            said.append(
+                f"Statement PDFs: {pdfs.rendered} typeset, {pdfs.reused} from the PDF cache"
+            )
         path, final = finalize(output, month, number, approved_by=approved_by, stamp=issued_stamps)
-    return [
+    return said + [
         f"Finalized {final['month']} v{final['version']} at {final['finalized_at']}, approved by "
         f"{final['approved_by']}: "
         f"{final['totals']['statements']} statement(s), {final['totals']['lines']} line(s), "

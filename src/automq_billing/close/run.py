@@ -46,6 +46,7 @@ from automq_billing.close import queries, reference
 from automq_billing.close import warnings as noted
 from automq_billing.close.book import BookCheck, check_book, validation_refusal
 from automq_billing.close.export import write_table
+from automq_billing.close.load_apart import load_apart
 from automq_billing.close.manifest import (
     Conservation,
     Corrections,
@@ -65,7 +66,6 @@ from automq_billing.landing import (
     LandingSurvey,
     LoadResult,
     landing_error,
-    load_landing,
     survey_landing,
 )
 from automq_billing.landing.hashing import Hashes, hash_landed, sha256_file
@@ -90,6 +90,7 @@ class CloseOptions:
     project_dir: Path
     full_refresh: bool = False
     documents: bool = True
+    pdfs: bool = False  # a draft's statements in HTML; finalize adds the issued PDFs
 
 
 @dataclass(frozen=True)
@@ -225,16 +226,17 @@ def _load(
     assert survey is not None
     final_rows, issued_lines, rate_cards = issued  # the ledger: months, lines, rate cards
     options.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with timings.stage("load"):  # in a child process: its memory is gone before dbt starts
+        load = run.load = load_apart(
+            options.warehouse,
+            survey,
+            options.project_dir,
+            full_refresh=options.full_refresh,
+            progress=run.progress,
+            hashes=hashes,
+        )
     with warehouse.connect(options.warehouse) as con:
         with timings.stage("load"):
-            load = run.load = load_landing(
-                con,
-                survey,
-                vocabulary,
-                full_refresh=options.full_refresh,
-                progress=run.progress,
-                hashes=hashes,
-            )
             fingerprint = warehouse.code_fingerprint(options.project_dir)
             rebuild = warehouse.needs_full_rebuild(con, fingerprint)
             warehouse.write_run_context(con, options.month, uuid.uuid4().hex)
@@ -420,6 +422,7 @@ def _publish(run: CloseRun) -> CloseResult:
         (folder / "validation").mkdir()
         (folder / "validation" / "results.json").write_text(report.to_json() + "\n", "utf-8")
         manifest = _manifest(run, outputs, number)
+        run.data.tables.clear()  # written: the documents read the folder, not memory
         if options.documents:
             with timings.stage("documents"):
                 manifest.documents = _render_documents(run, folder, manifest)
@@ -430,15 +433,22 @@ def _publish(run: CloseRun) -> CloseResult:
 
 
 def _render_documents(run: CloseRun, folder: Path, manifest: Manifest) -> dict:
-    from automq_billing.documents import render_documents
+    from automq_billing.documents.render import PdfCache, render_documents
 
     (folder / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
     run.progress("Rendering the statements and the close report")
-    result = render_documents(folder, folder / "documents", output_root=run.options.output)
+    result = render_documents(
+        folder,
+        folder / "documents",
+        output_root=run.options.output,
+        pdfs=run.options.pdfs,
+        pdf_cache=PdfCache.for_output(run.options.output),
+    )
     return {
         "folder": "documents",
         "statements": result.statements,
         "pdfs": result.pdfs,
+        "pdfs_reused": result.pdfs_reused,
         "files": len(result.files),
         "seconds": round(result.seconds, 3),
     }

@@ -1,4 +1,6 @@
-"""Charts as inline SVG text, drawn with matplotlib's SVG canvas (no pyplot, no global backend).
+"""Charts as inline SVG text: a statement's daily charts drawn as SVG directly (fast: a statement
+draws up to three), the close report's with matplotlib's SVG canvas (no pyplot, no global
+backend).
 
 The output is deterministic: a fixed `svg.hashsalt`, no date in the metadata, text kept as SVG
 text (searchable, and no glyph definitions that would repeat across charts), and every id
@@ -8,7 +10,9 @@ handed to matplotlib as floats: only to draw them, never to print an amount.
 
 from __future__ import annotations
 
+import html
 import io
+import math
 import re
 import warnings
 from collections.abc import Sequence
@@ -60,16 +64,6 @@ def _figure(width: float, height: float) -> Figure:
     return figure
 
 
-def _daily_figure(height: float) -> Figure:
-    """A statement's daily chart: fixed margins (its labels are numbers and days), which saves
-    the layout pass; the statements draw three of these each."""
-    figure = Figure(figsize=(7.2, height))
-    FigureCanvasSVG(figure)
-    inch = 1 / height
-    figure.subplots_adjust(left=0.09, right=0.985, bottom=0.62 * inch, top=1 - 0.34 * inch)
-    return figure
-
-
 def _svg_text(figure: Figure, chart_id: str) -> str:
     """The figure as an `<svg>` element ready to paste into HTML."""
     buffer = io.StringIO()
@@ -110,77 +104,172 @@ def _plain_number(value: float, _position: int) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def _legend_above(axes, columns: int) -> None:
-    """The legend on the title's line, at the right, outside the plotting area."""
-    axes.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=columns, borderaxespad=0.3)
-
-
-def _day_axis(axes, days: int) -> None:
-    axes.set_xlim(0.4, days + 0.6)
-    ticks = [1] + list(range(5, days + 1, 5))
-    axes.set_xticks(ticks)
-    axes.set_xlabel("day of month (UTC)")
-
-
 def short_label(text: str) -> str:
     return text if len(text) <= _LABEL_LENGTH else text[: _LABEL_LENGTH - 1] + "\u2026"
 
 
 def daily_traffic_chart(chart_id: str, ingress: Sequence[float], egress: Sequence[float]) -> str:
     """Ingress and egress GiB per day, side by side."""
-    with matplotlib.rc_context(_RC):
-        figure = _daily_figure(2.3)
-        axes = figure.add_subplot()
-        days = list(range(1, len(ingress) + 1))
-        axes.bar([d - 0.2 for d in days], ingress, width=0.4, color=COLORS[0], label="Ingress")
-        axes.bar([d + 0.2 for d in days], egress, width=0.4, color=COLORS[1], label="Egress")
-        _style_axes(axes, "Data ingress and egress per day", "GiB")
-        _day_axis(axes, len(days))
-        _legend_above(axes, 2)
-        return _svg_text(figure, chart_id)
+    chart = _DailyChart(chart_id, 2.3, "Data ingress and egress per day", "GiB", len(ingress))
+    chart.scale([max([*ingress, *egress], default=0.0)])
+    chart.bars(ingress, COLORS[0], -0.2, 0.4)
+    chart.bars(egress, COLORS[1], 0.2, 0.4)
+    return chart.svg([("Ingress", COLORS[0]), ("Egress", COLORS[1])])
 
 
 def daily_retention_chart(chart_id: str, retained: Sequence[float]) -> str:
     """Average GiB retained per day."""
-    with matplotlib.rc_context(_RC):
-        figure = _daily_figure(2.1)
-        axes = figure.add_subplot()
-        days = list(range(1, len(retained) + 1))
-        axes.fill_between(days, retained, color=COLORS[2], alpha=0.18, linewidth=0)
-        axes.plot(days, retained, color=COLORS[2], linewidth=1.6)
-        axes.set_ylim(bottom=0)
-        _style_axes(axes, "Data retained per day (average)", "GiB")
-        _day_axis(axes, len(days))
-        return _svg_text(figure, chart_id)
+    chart = _DailyChart(chart_id, 2.1, "Data retained per day (average)", "GiB", len(retained))
+    chart.scale(retained)
+    chart.area(retained, COLORS[2])
+    return chart.svg([])
 
 
 def daily_uptime_chart(chart_id: str, hours_by_tier: dict[str, Sequence[float]]) -> str:
     """Billable cluster hours per day, stacked by cluster tier."""
-    with matplotlib.rc_context(_RC):
-        figure = _daily_figure(2.1)
-        axes = figure.add_subplot()
-        bottom: list[float] | None = None
-        for tier, hours in hours_by_tier.items():
-            days = list(range(1, len(hours) + 1))
-            axes.bar(
-                days,
-                hours,
-                width=0.7,
-                bottom=bottom,
-                color=TIER_COLORS.get(tier, COLORS[4]),
-                label=tier.capitalize(),
-            )
-            bottom = _stack(bottom, hours)
-        _style_axes(axes, "Cluster hours per day by cluster tier", "hours")
-        _day_axis(axes, max(len(h) for h in hours_by_tier.values()))
-        _legend_above(axes, len(hours_by_tier))
-        return _svg_text(figure, chart_id)
+    days = max(len(h) for h in hours_by_tier.values())
+    chart = _DailyChart(chart_id, 2.1, "Cluster hours per day by cluster tier", "hours", days)
+    bottom: list[float] | None = None
+    for hours in hours_by_tier.values():
+        bottom = _stack(bottom, hours)
+    chart.scale(bottom or [])
+    bottom = None
+    legend = []
+    for tier, hours in hours_by_tier.items():
+        color = TIER_COLORS.get(tier, COLORS[4])
+        chart.bars(hours, color, 0.0, 0.7, bottom)
+        bottom = _stack(bottom, hours)
+        legend.append((tier.capitalize(), color))
+    return chart.svg(legend)
 
 
 def _stack(bottom: list[float] | None, values: Sequence[float]) -> list[float]:
     if bottom is None:
         return list(values)
     return [below + value for below, value in zip(bottom, values, strict=True)]
+
+
+def _nice_ticks(top: float, bins: int = 4) -> list[float]:
+    """0 and round steps (1, 2, 2.5, 5 times a power of ten) up to at least `top`."""
+    if top <= 0:
+        return [0.0, 1.0]
+    raw = top / bins
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    count = math.ceil(top / step - 1e-9)
+    return [step * i for i in range(count + 1)]
+
+
+def _n(value: float) -> str:
+    """A coordinate: two decimals at most, no trailing zeros (the same value, the same text)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+class _DailyChart:
+    """A statement's daily chart drawn as SVG directly: a statement draws up to three, and
+    drawing them through matplotlib cost most of a statement's rendering (issue 18). Fixed
+    margins (its labels are numbers and days), the same look as the close report's charts."""
+
+    DPI = 96
+
+    def __init__(self, chart_id: str, height: float, title: str, unit: str, days: int) -> None:
+        self.id, self.title, self.unit, self.days = chart_id, title, unit, days
+        self.width, self.height = 7.2 * self.DPI, height * self.DPI
+        self.left, self.right = 0.09 * self.width, 0.985 * self.width
+        self.bottom, self.top = self.height - 0.62 * self.DPI, 0.34 * self.DPI
+        self.ticks = [0.0, 1.0]
+        self.shapes: list[str] = []
+
+    def scale(self, values: Sequence[float]) -> None:
+        self.ticks = _nice_ticks(max(values, default=0.0))
+
+    def x(self, day: float) -> float:
+        return self.left + (day - 0.4) / (self.days + 0.2) * (self.right - self.left)
+
+    def y(self, value: float) -> float:
+        return self.bottom - value / self.ticks[-1] * (self.bottom - self.top)
+
+    def bars(
+        self,
+        values: Sequence[float],
+        color: str,
+        offset: float,
+        width: float,
+        below: Sequence[float] | None = None,
+    ) -> None:
+        for day, value in enumerate(values, start=1):
+            if value <= 0:
+                continue
+            base = below[day - 1] if below else 0.0
+            x0, x1 = self.x(day + offset - width / 2), self.x(day + offset + width / 2)
+            y0, y1 = self.y(base + value), self.y(base)
+            self.shapes.append(
+                f'<rect x="{_n(x0)}" y="{_n(y0)}" width="{_n(x1 - x0)}" '
+                f'height="{_n(y1 - y0)}" fill="{color}"/>'
+            )
+
+    def area(self, values: Sequence[float], color: str) -> None:
+        points = " ".join(f"{_n(self.x(d))},{_n(self.y(v))}" for d, v in enumerate(values, 1))
+        base = f"{_n(self.x(len(values)))},{_n(self.bottom)} {_n(self.x(1))},{_n(self.bottom)}"
+        self.shapes.append(f'<polygon points="{points} {base}" fill="{color}" opacity="0.18"/>')
+        self.shapes.append(
+            f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="2.1"/>'
+        )
+
+    def svg(self, legend: list[tuple[str, str]]) -> str:
+        parts = [
+            f'<svg role="img" class="chart-svg" id="{self.id}" '
+            f'viewBox="0 0 {_n(self.width)} {_n(self.height)}" '
+            f'width="{_n(self.width)}pt" height="{_n(self.height)}pt" '
+            'font-family="DejaVu Sans, sans-serif" font-size="10.7">',
+            f'<title id="{self.id}-title">{html.escape(self.title)}</title>',
+        ]
+        for tick in self.ticks:
+            y = _n(self.y(tick))
+            parts.append(
+                f'<line x1="{_n(self.left)}" x2="{_n(self.right)}" y1="{y}" y2="{y}" '
+                f'stroke="{GRID}" stroke-width="0.8"/>'
+            )
+            parts.append(
+                f'<text x="{_n(self.left - 5)}" y="{y}" dy="0.35em" text-anchor="end" '
+                f'fill="{MUTED}">{html.escape(_plain_number(tick, 0))}</text>'
+            )
+        parts += self.shapes
+        parts.append(
+            f'<line x1="{_n(self.left)}" x2="{_n(self.left)}" y1="{_n(self.top)}" '
+            f'y2="{_n(self.bottom)}" stroke="{GRID}" stroke-width="1"/>'
+        )
+        for day in [1, *range(5, self.days + 1, 5)]:
+            parts.append(
+                f'<text x="{_n(self.x(day))}" y="{_n(self.bottom + 14)}" text-anchor="middle" '
+                f'fill="{MUTED}">{day}</text>'
+            )
+        middle = (self.left + self.right) / 2
+        parts.append(
+            f'<text x="{_n(middle)}" y="{_n(self.bottom + 32)}" text-anchor="middle" '
+            f'fill="{MUTED}">day of month (UTC)</text>'
+        )
+        parts.append(
+            f'<text transform="translate({_n(self.left - 42)} {_n((self.top + self.bottom) / 2)}) '
+            f'rotate(-90)" text-anchor="middle" fill="{MUTED}">{html.escape(self.unit)}</text>'
+        )
+        parts.append(
+            f'<text x="{_n(self.left)}" y="{_n(self.top - 10)}" font-size="12" '
+            f'font-weight="bold" fill="{INK}">{html.escape(self.title)}</text>'
+        )
+        x = self.right
+        for label, color in reversed(legend):
+            width = 12 + 6.2 * len(label)
+            x -= width + 10
+            parts.append(
+                f'<rect x="{_n(x)}" y="{_n(self.top - 19)}" width="10" height="7" fill="{color}"/>'
+            )
+            parts.append(
+                f'<text x="{_n(x + 14)}" y="{_n(self.top - 12)}" font-size="10" '
+                f'fill="{INK}">{html.escape(label)}</text>'
+            )
+        parts.append("</svg>")
+        return "".join(parts)
 
 
 def horizontal_bar_chart(

@@ -437,7 +437,7 @@ def _exception_counts(close: VersionFolder) -> dict[str, int]:
     block = (close.manifest.get("marketplace") or {}).get("cause")
     if block:
         return {str(name): int(count) for name, count in block.items()}
-    return dict(Counter(str(row.get("cause")) for row in close.exceptions or []))
+    return dict(close.exceptions or {})
 
 
 def _count_table(title: str, counts: dict[str, int]) -> Table:

@@ -6,9 +6,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
+import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -21,7 +24,8 @@ import markupsafe
 from automq_billing import ledger
 from automq_billing.close.export import remove_own_temporaries
 from automq_billing.documents.close_report import build_close_report
-from automq_billing.documents.pdf import PdfRenderer
+from automq_billing.documents.pdf import PdfCounts, PdfJob, write_pdfs
+from automq_billing.documents.pdf_cache import PdfCache
 from automq_billing.documents.statement import (
     Statement,
     build_statement,
@@ -42,7 +46,6 @@ from automq_billing.documents.version_folder import (
     VersionFolder,
     read_version_folder,
 )
-from automq_billing.documents.workbook import write_workbook
 from automq_billing.errors import BillingError
 
 DOCUMENTS_DIR = "documents"
@@ -58,6 +61,8 @@ class DocumentsResult:
     pdfs: int
     workbook_sheets: int
     seconds: float
+    pdfs_rendered: int = 0  # typeset by this rendering
+    pdfs_reused: int = 0  # taken from the PDF cache (verified)
 
 
 def render_documents(
@@ -66,10 +71,13 @@ def render_documents(
     *,
     output_root: Path,
     report_change_threshold: Decimal = Decimal("20"),
+    pdfs: bool = True,
+    pdf_cache: PdfCache | None = None,
 ) -> DocumentsResult:
     """Writes every document of the close in `version_folder` into `destination` (created; it
     must not hold files already). `output_root` holds the final months the close report
-    compares with. Rendering the same files twice gives identical bytes."""
+    compares with. Rendering the same files twice gives identical bytes. `pdfs` False writes
+    the statements in HTML only; `pdf_cache` reuses the PDFs of HTML already typeset."""
     started = time.monotonic()
     if report_change_threshold < 0:
         raise BillingError(
@@ -81,42 +89,83 @@ def render_documents(
     closed = _closed_at(close)
     closed_text, closed_iso = utc_text(closed), closed.strftime("%Y-%m-%dT%H:%M:%SZ")
     templates = _templates()
-    statements = _statements(close, closed_text, closed_iso)
-    written = _write_statements(templates, statements, destination)
-    for name, text in _pages(close, report_change_threshold, templates, statements).items():
-        written.append(_write_text(destination / name, text))
-    sheets = write_workbook(destination / "close.xlsx", close, closed)
+    workbook = _start_workbook(version_folder, output_root, destination / "close.xlsx", closed)
+    try:
+        statements = _statements(close, closed_text, closed_iso)
+        written, jobs = _write_statements(templates, statements, destination)
+        counts = PdfCounts(0, 0)
+        if pdfs:
+            counts = write_pdfs(jobs, pdf_cache)
+            written += [job.target for job in jobs]
+        pages = _pages(close, report_change_threshold, pdfs, templates, statements)
+        for name, text in pages.items():
+            written.append(_write_text(destination / name, text))
+    except BaseException:
+        workbook.kill()  # nothing is written after the rendering has failed
+        workbook.wait()
+        raise
+    sheets = _finish_workbook(workbook)
     written.append(destination / "close.xlsx")
     return DocumentsResult(
         destination=destination,
         files=tuple(written),
         statements=len(statements),
-        pdfs=len(statements),
+        pdfs=counts.rendered + counts.reused,
         workbook_sheets=len(sheets) + 1,
         seconds=round(time.monotonic() - started, 3),
+        pdfs_rendered=counts.rendered,
+        pdfs_reused=counts.reused,
     )
+
+
+def _start_workbook(
+    version_folder: Path, output_root: Path, target: Path, closed: dt.datetime
+) -> subprocess.Popen:
+    """Writes the workbook in a child interpreter while this one renders the statements: it is
+    the longest single document (one cell at a time, a sheet per Parquet file), and the
+    machine's other core is free for it."""
+    command = [
+        sys.executable,
+        "-m",
+        "automq_billing.documents.workbook",
+        str(version_folder),
+        str(output_root),
+        str(target),
+        closed.isoformat(),
+    ]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _finish_workbook(process: subprocess.Popen) -> list:
+    out, errors = process.communicate()
+    if process.returncode != 0:
+        last = (errors.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
+        raise BillingError(
+            f"Writing the workbook close.xlsx failed: {last}; the documents were not published.",
+            hint="fix the cause named above and run the close (or `documents`) again",
+        )
+    return json.loads(out)
 
 
 def _write_statements(
     templates: jinja2.Environment, statements: list[Statement], destination: Path
-) -> list[Path]:
-    """Each statement as HTML, and as PDF from that same HTML."""
+) -> tuple[list[Path], list[PdfJob]]:
+    """Each statement as HTML, and the job of its PDF from that same HTML."""
     if not statements:
-        return []
+        return [], []
     template = templates.get_template("statement.html.j2")
-    renderer = PdfRenderer()
-    written = []
+    written, jobs = [], []
     for statement in statements:
         html_text = template.render(s=statement)
         written.append(_write_text(destination / f"{statement.name}.html", html_text))
-        renderer.write(html_text, destination / f"{statement.name}.pdf", statement.number)
-        written.append(destination / f"{statement.name}.pdf")
-    return written
+        jobs.append(PdfJob(html_text, destination / f"{statement.name}.pdf", statement.number))
+    return written, jobs
 
 
 def _pages(
     close: VersionFolder,
     threshold: Decimal,
+    pdfs: bool,
     templates: jinja2.Environment | None = None,
     statements: list[Statement] | None = None,
 ) -> dict[str, str]:
@@ -126,7 +175,7 @@ def _pages(
     closed_text, closed_iso = utc_text(closed), closed.strftime("%Y-%m-%dT%H:%M:%SZ")
     if statements is None:
         statements = _statements(close, closed_text, closed_iso)
-    view = _index_view(close, statements, closed_text)
+    view = _index_view(close, statements, closed_text, pdfs)
     report = build_close_report(close, closed_text, closed_iso, threshold)
     return {
         "index.html": templates.get_template("index.html.j2").render(i=view),
@@ -171,8 +220,11 @@ def issued_stamps(
                 if version == issued:
                     raise
                 continue  # a damaged superseded draft keeps its pages; it is not what is issued
-            pages = _pages(dataclasses.replace(close, month_final=month_final), Decimal("20"))
+            stamped_close = dataclasses.replace(close, month_final=month_final)
             for rendering in renderings:
+                # the index links the PDFs this rendering holds (finalize has just added the
+                # issued version's)
+                pages = _pages(stamped_close, Decimal("20"), any(rendering.glob("*.pdf")))
                 for name, text in pages.items():
                     if (rendering / name).is_file():
                         temporary = rendering / f".{name}.stamp-{os.getpid()}"
@@ -184,6 +236,39 @@ def issued_stamps(
             temporary.unlink(missing_ok=True)
         raise
     return stamped
+
+
+def add_statement_pdfs(output_root: Path, month: dt.date, version: int | None) -> PdfCounts:
+    """Writes the PDF of every statement of a draft version's `documents/` that has none, from
+    the HTML file there (through the PDF cache): what finalize does before it issues the
+    version, since an issued statement is sent as a PDF. An issued month is refused (its folders
+    never change); a version closed without documents has nothing to add. The caller holds the
+    output folder's lock."""
+    state = ledger.month_state(ledger.read_output(output_root), month)
+    if state is None or not state.versions or state.final is not None:
+        return PdfCounts(0, 0)
+    folder = state.version(version).folder
+    documents = folder / DOCUMENTS_DIR
+    if not documents.is_dir() or documents.is_symlink():
+        return PdfCounts(0, 0)
+    close = read_version_folder(folder, output_root)
+    closed = _closed_at(close)
+    statements = _statements(close, utc_text(closed), closed.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    jobs = []
+    for statement in statements:
+        page = documents / f"{statement.name}.html"
+        if os.path.lexists(documents / f"{statement.name}.pdf"):
+            continue
+        if page.is_symlink() or not page.is_file():
+            raise BillingError(
+                f"{page} is missing: the statement of {statement.organization_id!r} cannot get "
+                "its PDF.",
+                hint=f"render the version's documents again: automq-billing documents --month "
+                f"{month_label(month)} --output {output_root}",
+            )
+        html_text = page.read_text(encoding="utf-8")
+        jobs.append(PdfJob(html_text, documents / f"{statement.name}.pdf", statement.number))
+    return write_pdfs(jobs, PdfCache.for_output(output_root))
 
 
 def render_documents_again(output_root: Path, month: dt.date, version: int | None) -> Path:
@@ -211,7 +296,12 @@ def render_documents_again(output_root: Path, month: dt.date, version: int | Non
     folder = chosen.folder
     temporary = folder / f".documents-{_next_rendering(folder)}.tmp-{os.getpid()}"
     try:
-        render_documents(folder, temporary, output_root=output_root)
+        render_documents(
+            folder,
+            temporary,
+            output_root=output_root,
+            pdf_cache=PdfCache.for_output(output_root),
+        )
         return _publish(temporary, folder)
     except OSError as error:
         shutil.rmtree(temporary, ignore_errors=True)
@@ -333,9 +423,12 @@ class IndexView:
     status: str
     currency: str
     statements: tuple[Statement, ...]
+    pdfs: bool
 
 
-def _index_view(close: VersionFolder, statements: list[Statement], closed_text: str) -> IndexView:
+def _index_view(
+    close: VersionFolder, statements: list[Statement], closed_text: str, pdfs: bool
+) -> IndexView:
     return IndexView(
         month_label=month_label(close.month),
         month_title=month_title(close.month),
@@ -345,6 +438,7 @@ def _index_view(close: VersionFolder, statements: list[Statement], closed_text: 
         status=close_status(close),
         currency=str((close.manifest.get("totals") or {}).get("currency", "USD")),
         statements=tuple(statements),
+        pdfs=pdfs,
     )
 
 

@@ -63,7 +63,7 @@ class VersionFolder:
     licenses: list[Row]
     organizations: dict[str, Row]
     reconciliation: list[Row] | None
-    exceptions: list[Row] | None
+    exceptions: dict[str, int] | None  # Marketplace exceptions counted by cause
     unmatched_events: list[Row] | None  # SPEC 9.3: billing events no reconciliation counts
     validation: dict | None
     month_final: FinalMonth | None  # this month's final.json, whichever version it names
@@ -106,11 +106,7 @@ def read_version_folder(folder: Path, output_root: Path) -> VersionFolder:
             for row in read_rows(folder / "organizations.parquet", required=False) or []
         },
         reconciliation=read_rows(folder / "marketplace_reconciliation.parquet", required=False),
-        exceptions=read_rows(
-            folder / "marketplace_exceptions.parquet",
-            required=False,
-            columns=["organization_id", "status", "cause", "amount_difference"],
-        ),
+        exceptions=_count_by(folder / "marketplace_exceptions.parquet", "cause"),
         unmatched_events=read_rows(
             folder / "marketplace_unmatched_billing_events.parquet", required=False
         ),
@@ -120,6 +116,47 @@ def read_version_folder(folder: Path, output_root: Path) -> VersionFolder:
         previous_totals=_previous_totals(previous[-1], problems) if previous else None,
         problems=problems,
     )
+
+
+def read_version_manifest(folder: Path) -> VersionFolder:
+    """The version folder's month, version and manifest alone, with no row read: what the
+    workbook needs beside its Parquet files (it streams them itself)."""
+    if not (folder / "manifest.json").is_file():
+        raise BillingError(
+            f"{folder} is not a complete close version folder: manifest.json missing.",
+            hint="pass a version folder written by `automq-billing close` (<output>/YYYY-MM/vN)",
+        )
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    return VersionFolder(
+        folder=folder,
+        month=_manifest_month(manifest, folder),
+        version=int(manifest.get("version", 0)),
+        manifest=manifest,
+        lines=[],
+        statements=[],
+        usage_daily=[],
+        rate_card=[],
+        licenses=[],
+        organizations={},
+        reconciliation=None,
+        exceptions=None,
+        validation=None,
+        month_final=None,
+        previous_finals=[],
+        previous_totals=None,
+        problems=[],
+    )
+
+
+def _count_by(path: Path, column: str) -> dict[str, int] | None:
+    """Rows of an optional Parquet file counted by one column's text, without reading its rows
+    into Python (Marketplace exceptions run to millions at scale); None when it is absent."""
+    if not path.is_file():
+        return None
+    if column not in pq.read_schema(path).names:
+        return {}
+    counts = pq.read_table(path, columns=[column]).column(column).value_counts()
+    return {str(entry["values"]): int(entry["counts"]) for entry in counts.to_pylist()}
 
 
 def read_rows(

@@ -9,6 +9,8 @@ date is fixed (the close's time), so the same folder always gives the same bytes
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,9 +24,13 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from automq_billing.documents.text import month_label
-from automq_billing.documents.version_folder import VersionFolder
+from automq_billing.documents.version_folder import VersionFolder, read_version_manifest
+from automq_billing.errors import BillingError
 
-ROW_CAP = 1_000_000
+# a sheet is for reading and filtering: past this many rows (the Parquet and CSV files hold them
+# all) it costs the close more than it gives; written one cell at a time, a million-row sheet of
+# Marketplace exceptions took most of a close's documents (issue 18)
+ROW_CAP = 100_000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FIRST_SHEETS = ("statements", "statement_lines")
 _SHEET_NAME_LENGTH = 31
@@ -274,3 +280,21 @@ def _column_width(field: pa.Field) -> float:
     if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
         return max(len(field.name) + 2, 22)
     return max(len(field.name) + 2, 11)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m automq_billing.documents.workbook VERSION_FOLDER OUTPUT_ROOT TARGET CREATED`:
+    what the rendering runs beside the statements; prints the sheets' names as JSON."""
+    folder, _root, target, created = argv
+    try:
+        close = read_version_manifest(Path(folder))
+        summaries = write_workbook(Path(target), close, dt.datetime.fromisoformat(created))
+    except BillingError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(json.dumps([summary.name for summary in summaries]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
