@@ -140,6 +140,7 @@ def read_version_manifest(folder: Path) -> VersionFolder:
         organizations={},
         reconciliation=None,
         exceptions=None,
+        unmatched_events=None,
         validation=None,
         month_final=None,
         previous_finals=[],
