@@ -74,8 +74,6 @@ MONTH_ARITHMETIC = re.compile(r"\* 12 \+|// 12\b|% 12\b|divmod\([^)]*,\s*12\)|mo
 NOT_YET_MOVED = {
     "documents/statement.py",
     "documents/text.py",
-    "bench/scenarios.py",
-    "bench/floor.py",
 }
 
 

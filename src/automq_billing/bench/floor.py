@@ -16,6 +16,7 @@ from pathlib import Path
 
 from automq_billing.bench.measure import run_measured
 from automq_billing.landing.load import glob_escaped
+from automq_billing.months import days_in_month, next_month
 from automq_billing.vocabulary import load_vocabulary, read_seed
 
 DUCKDB_SETTINGS = (
@@ -53,9 +54,8 @@ def _strings(values: list[str]) -> str:
 
 def floor_sql(project_dir: Path, month: dt.date) -> str:
     vocabulary = load_vocabulary(project_dir)
-    first = dt.date(month.year, month.month, 1)
-    after = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    hours = (after - first).days * 24
+    first, after = month.replace(day=1), next_month(month)
+    hours = days_in_month(first) * 24
     tiers = _in_force(read_seed(project_dir, "rate_card_tiers"), first, "rate_card_tiers")
     uptime = _in_force(read_seed(project_dir, "rate_card_uptime"), first, "rate_card_uptime")
     tier_rows = ",\n        ".join(

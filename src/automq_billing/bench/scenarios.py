@@ -20,6 +20,7 @@ from automq_billing.bench.floor import DUCKDB_SETTINGS, run_floor
 from automq_billing.bench.measure import run_measured
 from automq_billing.demo import generate_history_landing, generate_late_file, generate_scale_landing
 from automq_billing.errors import BillingError
+from automq_billing.months import add_months
 
 Log = Callable[[str], None]
 GENERATOR_VERSION = 2
@@ -33,11 +34,6 @@ RECLOSE_SECONDS = 10
 LATE_OVER_SMALL = 2
 DOCUMENTS_SECONDS = 60
 ROWS_PER_ORGANIZATION = 14_000  # the scale landings' rows per organization (1M rows: 73)
-
-
-def _add_months(month: dt.date, count: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + count
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def _cached(folder: Path, key: dict, make: Callable[[], None], log: Log) -> None:
@@ -124,6 +120,20 @@ def _compare(close_result: dict, floor_totals: dict[str, Decimal]) -> bool:
     return totals is not None and totals == {o: t for o, t in floor_totals.items() if t != 0}
 
 
+def _scale_landing(
+    project_dir: Path, landing: Path, rows: int, seed: int, month: dt.date, log: Log
+) -> Path:
+    """A scale landing of `rows` rows for `month`, generated once and reused (bench/data/)."""
+    key = {"rows": rows, "seed": seed, "month": f"{month:%Y-%m}", "generator": GENERATOR_VERSION}
+    _cached(
+        landing,
+        key,
+        lambda: generate_scale_landing(landing, rows, month, seed, project_dir=project_dir),
+        log,
+    )
+    return landing
+
+
 def _ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 2) if a and b else None
 
@@ -131,13 +141,8 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 def single_month(
     project_dir: Path, workdir: Path, rows: int, seed: int, month: dt.date, log: Log, name: str
 ) -> dict[str, Any]:
-    landing = workdir / "data" / f"{name}-{rows}-{seed}"
-    key = {"rows": rows, "seed": seed, "month": f"{month:%Y-%m}", "generator": GENERATOR_VERSION}
-    _cached(
-        landing,
-        key,
-        lambda: generate_scale_landing(landing, rows, month, seed, project_dir=project_dir),
-        log,
+    landing = _scale_landing(
+        project_dir, workdir / "data" / f"{name}-{rows}-{seed}", rows, seed, month, log
     )
     run = workdir / "runs" / f"{name}-{rows}"
     shutil.rmtree(run, ignore_errors=True)
@@ -192,7 +197,7 @@ def _link_month(source: Path, landing: Path, month: dt.date) -> int:
 def history(
     project_dir: Path, workdir: Path, rows: int, seed: int, last: dt.date, log: Log
 ) -> dict[str, Any]:
-    months = [_add_months(last, k) for k in range(-11, 1)]
+    months = [add_months(last, k) for k in range(-11, 1)]
     source = workdir / "data" / f"history-{rows}-{seed}"
     key = {
         "rows": rows,
@@ -288,13 +293,8 @@ def documents(
     close it (the documents stage: HTML statements, index, close report, workbook), closed again
     with nothing new, then issued (finalize typesets every statement's PDF)."""
     rows = ROWS_PER_ORGANIZATION * orgs
-    landing = workdir / "data" / f"documents-{orgs}-{seed}"
-    key = {"rows": rows, "seed": seed, "month": f"{month:%Y-%m}", "generator": GENERATOR_VERSION}
-    _cached(
-        landing,
-        key,
-        lambda: generate_scale_landing(landing, rows, month, seed, project_dir=project_dir),
-        log,
+    landing = _scale_landing(
+        project_dir, workdir / "data" / f"documents-{orgs}-{seed}", rows, seed, month, log
     )
     run = workdir / "runs" / f"documents-{orgs}"
     shutil.rmtree(run, ignore_errors=True)
