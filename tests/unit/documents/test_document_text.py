@@ -78,7 +78,7 @@ def test_tier_ranges_in_words():
     assert size_text(Decimal(500), "GiB") == "500 GiB"
     assert size_text(Decimal("1536"), "GiB") == "1,536 GiB"  # not a whole number of TiB
     assert size_text(Decimal("2048"), "GiB-month") == "2 TiB-month"
-    assert size_text(Decimal("1000.5"), "GiB") == "1000.5 GiB"
+    assert size_text(Decimal("1000.5"), "GiB") == "1,000.5 GiB"
 
 
 def test_dates_and_periods_in_utc():
