@@ -72,8 +72,6 @@ MONTH_ARITHMETIC = re.compile(r"\* 12 \+|// 12\b|% 12\b|divmod\([^)]*,\s*12\)|mo
 # copies in the modules another change is rewriting (documents/, bench/); remove them from this
 # list as they move to automq_billing.months
 NOT_YET_MOVED = {
-    "documents/statement.py",
-    "documents/text.py",
     "bench/scenarios.py",
     "bench/floor.py",
 }

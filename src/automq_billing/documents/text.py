@@ -68,7 +68,8 @@ def money_text(value: Decimal) -> str:
     """An amount as people read it: thousands separators and two decimals, rounded half away
     from zero when the value carries more (a Marketplace sum at six decimals): 1234567.5 ->
     1,234,567.50, -0.45 -> -0.45."""
-    return format(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), ",f")
+    cents = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return format(cents if cents else abs(cents), ",f")  # never "-0.00"
 
 
 def quantity_text(value: Decimal) -> str:

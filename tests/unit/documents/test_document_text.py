@@ -45,6 +45,7 @@ def test_amounts_read_with_separators_and_two_decimals():
     # a Marketplace sum at six decimals: two, rounded half away from zero, never through a float
     assert money_text(Decimal("1041.005000")) == "1,041.01"
     assert money_text(Decimal("-0.005000")) == "-0.01"
+    assert money_text(Decimal("-0.004")) == "0.00"  # never "-0.00"
     assert money_text(Decimal("99999999999999.994999")) == "99,999,999,999,999.99"
 
 
