@@ -12,22 +12,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from automq_billing.documents import charts
-from automq_billing.documents.statement import Chart, close_status
-from automq_billing.documents.text import (
-    ITEM_ORDER,
-    ITEM_TITLES,
-    decimal_text,
-    document_name,
-    money_sum,
-    gib_text,
-    money_text,
-    month_label,
-    month_title,
-    percent_change,
-    service_period,
-    signed_percent_text,
-    statement_number,
-)
 from automq_billing.documents.close_report_tables import (
     INPUTS_SHOWN,
     Table,
@@ -45,6 +29,22 @@ from automq_billing.documents.close_report_tables import (
     quarantine_table,
     reconciliation_table,
     unmatched_events_table,
+)
+from automq_billing.documents.statement import Chart, close_status
+from automq_billing.documents.text import (
+    ITEM_ORDER,
+    ITEM_TITLES,
+    decimal_text,
+    document_name,
+    gib_text,
+    money_sum,
+    money_text,
+    month_label,
+    month_title,
+    percent_change,
+    service_period,
+    signed_percent_text,
+    statement_number,
 )
 from automq_billing.documents.version_folder import Row, VersionFolder
 
