@@ -5,27 +5,29 @@ text for the template to escape."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from automq_billing.documents.text import money_text
+from automq_billing.documents.text import money_text, quantity_text
 from automq_billing.documents.version_folder import Row, VersionFolder
 from automq_billing.vocabulary import RECONCILIATION_AMOUNTS
 
 INPUTS_SHOWN = 10_000
 
 
-def amount_text(value: Any) -> str:
-    """A manifest or Parquet amount (Decimal or its text) as money_text prints it; a value that
-    is not a number stays as it is (the template escapes it), None is empty."""
+def amount_text(value: Any, shown: Callable[[Decimal], str] = money_text) -> str:
+    """A manifest or Parquet amount (Decimal or its text) as money_text prints it (or `shown`:
+    quantity_text for a quantity); a value that is not a number stays as it is (the template
+    escapes it), None is empty."""
     if value is None:
         return ""
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value))
     except InvalidOperation:
         return str(value)
-    return money_text(number) if number.is_finite() else str(value)
+    return shown(number) if number.is_finite() else str(value)
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def corrections_outside(corrections: dict) -> Table:
             str(entry.get("month", "")),
             str(entry.get("organization_id", "")),
             str(entry.get("billing_item", "")),
-            str(entry.get("quantity", "")),
+            amount_text(entry.get("quantity"), quantity_text),
             amount_text(entry.get("amount")),
         )
         for entry in corrections.get("outside_window") or []

@@ -293,6 +293,34 @@ def test_close_report(october):
     assert report.count('class="chart-svg"') == 3
 
 
+def test_close_report_reads_in_gib_with_reasons_as_a_list(october):
+    """Byte meters in GiB (not 19-digit byte counts), the quarantine reasons as a list under the
+    table (not a column that wraps a word per line), Marketplace amounts at two decimals."""
+    report = (october.destination / "close_report.html").read_text(encoding="utf-8")
+    cells = html_cells(report)
+    assert "8,381.90" in cells  # ingress_bytes landed: 9,000,000,000,000 bytes
+    assert "8,380.97" in cells and "0.56" in cells and "0.28" in cells
+    assert "9000000000000" not in report and "9,000,000,000,000" not in report
+    assert "3,600,000" in cells  # uptime_seconds: not bytes, a whole number
+    assert ">By reason<" not in report
+    reasons = report.split('<ul class="reasons">', 1)[1].split("</ul>\n</li>", 1)[0]
+    assert "measurement_conflict 8" in reasons and "missing_field 2" in reasons
+    assert "measurement_conflict 0.09" in report  # ingress_bytes' quarantined GiB
+    assert not re.search(r"<td[^>]*>-?[0-9,]*[.][0-9]{3,}</td>", report)  # no six-place amounts
+
+
+def test_close_report_pdf_for_sign_off(october):
+    pdf = october.destination / "close_report.pdf"
+    reader = PdfReader(pdf)
+    box = reader.pages[0].mediabox
+    assert box.width > box.height  # landscape A4: the report's tables fit the page
+    text = _pdf_text(pdf)
+    total = Decimal(october.close.manifest["totals"]["total_amount"])
+    assert "CLOSE REPORT" in text and f"{total:,.2f} USD" in text
+    assert "Draft: not yet issued" in text
+    assert reader.metadata["/CreationDate"] == "D:20261102030405Z"
+
+
 def test_rendering_twice_gives_identical_bytes(october, tmp_path):
     """A second rendering, in another process with another hash seed (so that no set or dict
     order can leak into a file), writes the very same bytes: HTML, SVG, PDF and workbook."""
@@ -404,7 +432,9 @@ def test_incomplete_version_folder_is_refused(tmp_path):
 
 
 def _pdf_text(path: Path) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+    """A PDF's text, its line breaks and spacing made single spaces."""
+    text = " ".join(page.extract_text() for page in PdfReader(path).pages)
+    return " ".join(text.replace("\x00", "").split())
 
 
 def _closed_for_issue(root: Path) -> Path:

@@ -128,6 +128,10 @@ def _draft(root: Path) -> Path:
         for index, name in enumerate(["org-a", "org-b", "org-c"])
     ]
     write_version_folder(folder, OCTOBER, 1, orgs)
+    # what a close of this release records, and finalize requires
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["landed_months"] = {"2026-10": {"usage_rows": 3, "licences": 0}}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
     return folder
 
 
