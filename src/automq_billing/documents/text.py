@@ -1,7 +1,10 @@
 """Words and numbers as the documents print them: exact decimals, dates, tiers, channels, names.
 
-Money and quantities are printed from `decimal.Decimal` values exactly as the close wrote them
-(never through a float); percentages are rounded half away from zero, like every other figure.
+Money and quantities are printed from `decimal.Decimal` values (never through a float), for people:
+amounts with thousands separators and two decimals (`money_text`), quantities exactly without
+trailing zeros (`quantity_text`), unit prices with at least two decimals and no needless zeros
+(`price_text`), byte counts in GiB (`gib_text`); percentages are rounded half away from zero, like
+every other figure. The data files (CSV, Parquet, workbook) keep the close's own decimals.
 """
 
 from __future__ import annotations
