@@ -102,6 +102,7 @@ def test_the_issued_month_says_who_issued_it_when_and_status_shows_it(book):
     for page in ("index.html", "close_report.html"):
         text = (documents / page).read_text()
         assert "Draft" not in text and "approved by Ann Auditor" in text, page
+    assert (documents / "close_report.pdf").read_bytes().startswith(b"%PDF")  # for sign-off
     status = book("status", "--output", book.output)
     assert status.returncode == 0, status.text
     assert "2026-09  final: v1, finalized " in status.stdout and "by Ann Auditor" in status.stdout

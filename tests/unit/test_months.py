@@ -69,12 +69,6 @@ def test_month_arithmetic_crosses_years_and_clamps_days() -> None:
 # month arithmetic written out: `year * 12 + month`, `month // 12`, `month % 12`, `divmod(..., 12)`,
 # `calendar.monthrange`
 MONTH_ARITHMETIC = re.compile(r"\* 12 \+|// 12\b|% 12\b|divmod\([^)]*,\s*12\)|monthrange")
-# copies in the modules another change is rewriting (documents/, bench/); remove them from this
-# list as they move to automq_billing.months
-NOT_YET_MOVED = {
-    "documents/statement.py",
-    "documents/text.py",
-}
 
 
 def test_month_arithmetic_is_written_only_in_months_py() -> None:
@@ -83,7 +77,6 @@ def test_month_arithmetic_is_written_only_in_months_py() -> None:
         f"{path.relative_to(package)}:{number}: {line.strip()}"
         for path in sorted(package.rglob("*.py"))
         if path.name != "months.py" or path.parent != package
-        if path.relative_to(package).as_posix() not in NOT_YET_MOVED
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
         if MONTH_ARITHMETIC.search(line)
     ]

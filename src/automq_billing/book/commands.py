@@ -59,7 +59,8 @@ def run_finalize(
         pdfs = add_statement_pdfs(output, month, number)
         if pdfs.rendered or pdfs.reused:
             said.append(
-                f"Statement PDFs: {pdfs.rendered} typeset, {pdfs.reused} from the PDF cache"
+                f"PDFs of the statements and the close report: {pdfs.rendered} typeset, "
+                f"{pdfs.reused} from the PDF cache"
             )
         path, final = finalize(output, month, number, approved_by=approved_by, stamp=issued_stamps)
     return said + [

@@ -3,7 +3,8 @@
 `render_documents` writes, from the files of `<output>/<YYYY-MM>/v<N>/` alone: one statement per
 organization (self-contained HTML and its PDF), `index.html`, `close_report.html` and
 `close.xlsx`. `render_documents_again` renders a closed version again into `documents-<k>/`;
-`add_statement_pdfs` gives the statements of a draft's `documents/` their PDFs (at finalize).
+`add_statement_pdfs` gives the statements and the close report of a draft's `documents/` their
+PDFs (at finalize).
 """
 
 from automq_billing.documents.render import (

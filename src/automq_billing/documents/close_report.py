@@ -12,13 +12,33 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from automq_billing.documents import charts
+from automq_billing.documents.close_report_tables import (
+    INPUTS_SHOWN,
+    Table,
+    amount_text,
+    corrections_basis,
+    corrections_by_month,
+    corrections_outside,
+    count_table,
+    exception_counts,
+    inputs_table,
+    marketplace_amounts,
+    marketplace_counts,
+    marketplace_present,
+    outputs_table,
+    quarantine_table,
+    reconciliation_table,
+    unmatched_events_table,
+)
 from automq_billing.documents.statement import Chart, close_status
 from automq_billing.documents.text import (
     ITEM_ORDER,
     ITEM_TITLES,
     decimal_text,
     document_name,
+    gib_text,
     money_sum,
+    money_text,
     month_label,
     month_title,
     percent_change,
@@ -27,13 +47,11 @@ from automq_billing.documents.text import (
     statement_number,
 )
 from automq_billing.documents.version_folder import Row, VersionFolder
-from automq_billing.vocabulary import RECONCILIATION_AMOUNTS
 
 TOP_ORGANIZATIONS = 10
 MONTHS_IN_TREND = 12
 EXAMPLES_SHOWN = 20
 EXAMPLE_LENGTH = 300
-INPUTS_SHOWN = 10_000
 
 
 @dataclass(frozen=True)
@@ -59,14 +77,15 @@ class OrganizationRow:
 @dataclass(frozen=True)
 class ConservationRow:
     name: str
-    landed: int
-    rated: int
-    duplicate: int
-    superseded: int
-    quarantined: int
-    reasons: str
+    unit: str  # "GiB" for byte meters, "rows" for the row counts, "" for other meters
+    landed: str
+    rated: str
+    duplicate: str
+    superseded: str
+    quarantined: str
+    reasons: tuple[tuple[str, str], ...]  # (reason, amount) in the row's unit
     balanced: bool
-    difference: int
+    difference: str  # exact (bytes for byte meters)
 
 
 @dataclass(frozen=True)
@@ -85,15 +104,6 @@ class SuiteBlock:
     rows: str
     expectations: tuple[ExpectationRow, ...]
     failed: int
-
-
-@dataclass(frozen=True)
-class Table:
-    """A plain table of strings for the simpler sections."""
-
-    headers: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    numeric: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,22 +182,22 @@ def build_close_report(
         charts=tuple(_charts(close)),
         conservation=tuple(conservation),
         conservation_balanced=all(row.balanced for row in conservation),
-        quarantine=_quarantine_table(manifest.get("quarantine") or {}),
+        quarantine=quarantine_table(manifest.get("quarantine") or {}),
         quarantine_rows=str((manifest.get("quarantine") or {}).get("rows", "not recorded")),
         suites=tuple(_suite_blocks(validation)),
         corrections=corrections,
-        corrections_by_month=_corrections_by_month(corrections or {}),
-        corrections_basis=_corrections_basis(corrections or {}),
-        corrections_outside=_corrections_outside(corrections or {}),
-        marketplace_present=_marketplace_present(close),
-        marketplace_status=_count_table("Status", _marketplace_counts(close, "status")),
-        marketplace_causes=_count_table("Cause", _exception_counts(close)),
-        marketplace_amounts=_marketplace_amounts(close),
-        marketplace_rows=_reconciliation_table(close.reconciliation or []),
-        marketplace_unmatched=_unmatched_events_table(close.unmatched_events or []),
-        inputs=_inputs_table(manifest.get("inputs") or []),
+        corrections_by_month=corrections_by_month(corrections or {}),
+        corrections_basis=corrections_basis(corrections or {}),
+        corrections_outside=corrections_outside(corrections or {}),
+        marketplace_present=marketplace_present(close),
+        marketplace_status=count_table("Status", marketplace_counts(close, "status")),
+        marketplace_causes=count_table("Cause", exception_counts(close)),
+        marketplace_amounts=marketplace_amounts(close),
+        marketplace_rows=reconciliation_table(close.reconciliation or []),
+        marketplace_unmatched=unmatched_events_table(close.unmatched_events or []),
+        inputs=inputs_table(manifest.get("inputs") or []),
         inputs_hidden=max(0, len(manifest.get("inputs") or []) - INPUTS_SHOWN),
-        outputs=_outputs_table(manifest.get("outputs") or {}),
+        outputs=outputs_table(manifest.get("outputs") or {}),
     )
 
 
@@ -207,12 +217,12 @@ def _figures(close: VersionFolder) -> list[Figure]:
     figures = [
         Figure("Organizations", str(totals.get("organizations", len(close.statements)))),
         Figure("Statement lines", str(totals.get("statement_lines", len(close.lines)))),
-        Figure("Usage", f"{totals.get('usage_amount', '')} {currency}"),
-        Figure("Subscriptions", f"{totals.get('subscription_amount', '')} {currency}"),
-        Figure("Adjustments", f"{totals.get('adjustment_amount', '')} {currency}"),
+        Figure("Usage", f"{amount_text(totals.get('usage_amount'))} {currency}"),
+        Figure("Subscriptions", f"{amount_text(totals.get('subscription_amount'))} {currency}"),
+        Figure("Adjustments", f"{amount_text(totals.get('adjustment_amount'))} {currency}"),
         Figure(
             "Total",
-            f"{totals.get('total_amount', decimal_text(statement_sum))} {currency}",
+            f"{amount_text(totals.get('total_amount', statement_sum))} {currency}",
             note=_total_check(totals.get("total_amount"), statement_sum),
         ),
     ]
@@ -222,10 +232,10 @@ def _figures(close: VersionFolder) -> list[Figure]:
 def _total_check(manifest_total: Any, statement_sum: Decimal) -> str:
     total = _decimal(manifest_total)
     if total is None:
-        return f"statements add up to {decimal_text(statement_sum)}"
+        return f"statements add up to {money_text(statement_sum)}"
     if total == statement_sum:
         return "equals the sum of the statements"
-    return f"the statements add up to {decimal_text(statement_sum)}: check the close"
+    return f"the statements add up to {money_text(statement_sum)}: check the close"
 
 
 def _line_counts(lines: list[Row]) -> Table:
@@ -235,9 +245,9 @@ def _line_counts(lines: list[Row]) -> Table:
         amounts[line["line_type"]].append(line["amount"])
     order = list(dict.fromkeys(line["line_type"] for line in lines))  # as the close ordered them
     rows = tuple(
-        (kind, str(counts[kind]), decimal_text(money_sum(amounts[kind]))) for kind in order
+        (kind, f"{counts[kind]:,}", money_text(money_sum(amounts[kind]))) for kind in order
     )
-    total = ("all lines", str(len(lines)), decimal_text(money_sum([ln["amount"] for ln in lines])))
+    total = ("all lines", f"{len(lines):,}", money_text(money_sum([ln["amount"] for ln in lines])))
     return Table(("Line type", "Lines", "Amount (USD)"), rows + (total,), numeric=(1, 2))
 
 
@@ -268,7 +278,7 @@ def _organization_row(
     elif total is None:
         flag, flagged = "no statement this month", True
     if total is not None and before is not None:
-        change = decimal_text(total - before)
+        change = money_text(total - before)
         ratio = percent_change(total, before)
         percent = signed_percent_text(ratio) if ratio is not None else "n/a"
         if ratio is not None and abs(ratio) > threshold:
@@ -283,8 +293,8 @@ def _organization_row(
             if total is not None
             else ""
         ),
-        total=decimal_text(total) if total is not None else "",
-        previous=decimal_text(before) if before is not None else "",
+        total=money_text(total) if total is not None else "",
+        previous=money_text(before) if before is not None else "",
         change=change,
         percent=percent,
         flag=flag,
@@ -293,48 +303,40 @@ def _organization_row(
 
 
 def _conservation_rows(usage_events: dict) -> list[ConservationRow]:
-    blocks: list[tuple[str, dict]] = []
+    blocks: list[tuple[str, str, dict]] = []
     if usage_events.get("rows"):
-        blocks.append(("all rows (count)", usage_events["rows"]))
+        blocks.append(("all rows", "rows", usage_events["rows"]))
     for meter, block in (usage_events.get("quantity") or {}).items():
-        blocks.append((f"{meter} (quantity)", block))
-    return [_conservation_row(name, block) for name, block in blocks]
+        blocks.append((meter, "GiB" if "bytes" in meter else "", block))
+    return [_conservation_row(name, unit, block) for name, unit, block in blocks]
 
 
-def _conservation_row(name: str, block: dict) -> ConservationRow:
+def _conservation_row(name: str, unit: str, block: dict) -> ConservationRow:
+    """One meter's balance, checked on the exact integers of the manifest and printed in GiB for
+    the byte meters (a 19-digit byte count reads as noise), whole numbers otherwise."""
     reasons = block.get("quarantined") or {}
     quarantined = sum(int(value) for value in reasons.values())
-    landed = int(block.get("landed", 0))
-    accounted = (
-        int(block.get("rated", 0))
-        + int(block.get("duplicate", 0))
-        + int(block.get("superseded", 0))
-        + quarantined
-    )
+    landed, rated = int(block.get("landed", 0)), int(block.get("rated", 0))
+    duplicate, superseded = int(block.get("duplicate", 0)), int(block.get("superseded", 0))
+    difference = landed - (rated + duplicate + superseded + quarantined)
+
+    def shown(value: int) -> str:
+        return gib_text(value) if unit == "GiB" else f"{value:,}"
+
     return ConservationRow(
         name=name,
-        landed=landed,
-        rated=int(block.get("rated", 0)),
-        duplicate=int(block.get("duplicate", 0)),
-        superseded=int(block.get("superseded", 0)),
-        quarantined=quarantined,
-        reasons=", ".join(f"{reason} {count:,}" for reason, count in sorted(reasons.items())),
-        balanced=landed == accounted,
-        difference=landed - accounted,
+        unit=unit,
+        landed=shown(landed),
+        rated=shown(rated),
+        duplicate=shown(duplicate),
+        superseded=shown(superseded),
+        quarantined=shown(quarantined),
+        reasons=tuple(
+            (str(reason), shown(int(count))) for reason, count in sorted(reasons.items())
+        ),
+        balanced=difference == 0,
+        difference=f"{difference:,} bytes" if unit == "GiB" else f"{difference:,}",
     )
-
-
-def _quarantine_table(quarantine: dict) -> Table:
-    """Quarantined rows by reason with their estimated value (manifest `quarantine.by_reason`,
-    either {reason: n} or {reason: {"rows": n, "estimated_value": "<decimal>"}})."""
-    rows = []
-    for reason, entry in sorted((quarantine.get("by_reason") or {}).items()):
-        if isinstance(entry, dict):
-            value = entry.get("estimated_value")
-            rows.append((reason, f"{int(entry.get('rows', 0)):,}", "" if value is None else value))
-        else:
-            rows.append((reason, f"{int(entry):,}", "not estimated"))
-    return Table(("Reason", "Rows", "Estimated value (USD)"), tuple(rows), numeric=(1, 2))
 
 
 def _validation_summary(summary: dict) -> str:
@@ -381,174 +383,6 @@ def _expectation_row(expectation: dict) -> ExpectationRow:
         unexpected_count="" if count is None else f"{int(count):,}",
         examples=shown,
     )
-
-
-def _corrections_by_month(corrections: dict) -> Table:
-    rows = tuple(
-        (month, str(entry.get("lines", "")), str(entry.get("amount", "")))
-        for month, entry in sorted((corrections.get("by_month") or {}).items())
-    )
-    return Table(("Corrected month", "Adjustment lines", "Amount (USD)"), rows, numeric=(1, 2))
-
-
-def _corrections_basis(corrections: dict) -> Table:
-    rows = tuple(
-        (month, f"v{version}")
-        for month, version in sorted((corrections.get("issued_basis") or {}).items())
-    )
-    return Table(("Final month", "Issued version compared against"), rows)
-
-
-def _corrections_outside(corrections: dict) -> Table:
-    rows = tuple(
-        (
-            str(entry.get("month", "")),
-            str(entry.get("organization_id", "")),
-            str(entry.get("billing_item", "")),
-            str(entry.get("quantity", "")),
-            str(entry.get("amount", "")),
-        )
-        for entry in corrections.get("outside_window") or []
-    )
-    return Table(
-        ("Month", "Organization", "Billing item", "Quantity", "Amount (USD)"),
-        rows,
-        numeric=(3, 4),
-    )
-
-
-def _marketplace_present(close: VersionFolder) -> bool:
-    return bool(
-        close.reconciliation is not None
-        or close.exceptions is not None
-        or close.unmatched_events is not None
-        or close.manifest.get("marketplace")
-    )
-
-
-def _marketplace_counts(close: VersionFolder, key: str) -> dict[str, int]:
-    block = (close.manifest.get("marketplace") or {}).get(key)
-    if block:
-        return {str(name): int(count) for name, count in block.items()}
-    return dict(Counter(str(row.get(key)) for row in close.reconciliation or []))
-
-
-def _exception_counts(close: VersionFolder) -> dict[str, int]:
-    block = (close.manifest.get("marketplace") or {}).get("cause")
-    if block:
-        return {str(name): int(count) for name, count in block.items()}
-    return dict(close.exceptions or {})
-
-
-def _count_table(title: str, counts: dict[str, int]) -> Table:
-    rows = tuple((name, f"{count:,}") for name, count in sorted(counts.items()))
-    return Table((title, "Count"), rows, numeric=(1,))
-
-
-def _marketplace_amounts(close: VersionFolder) -> Table:
-    amounts = (close.manifest.get("marketplace") or {}).get("amounts")
-    if not amounts:
-        amounts = {
-            column: decimal_text(
-                sum(
-                    (row[column] for row in close.reconciliation or [] if row.get(column)),
-                    Decimal("0.000000"),
-                )
-            )
-            for column in RECONCILIATION_AMOUNTS
-        }
-    rows = tuple(
-        (column, "not issued" if value is None else str(value)) for column, value in amounts.items()
-    )
-    return Table(("Amount", "Sum over organizations (USD)"), rows, numeric=(1,))
-
-
-def _reconciliation_table(rows: list[Row]) -> Table:
-    def cell(value: Any) -> str:
-        return "" if value is None else decimal_text(value)
-
-    body = tuple(
-        (
-            str(row.get("organization_id") or ""),
-            str(row.get("status") or ""),
-            str(row.get("customer_aws_account_id") or ""),
-            cell(row.get("statement_usage_amount")),
-            cell(row.get("issued_usage_amount")),
-            cell(row.get("expected_metered_amount")),
-            cell(row.get("accepted_metered_amount")),
-            cell(row.get("invoiced_amount")),
-            cell(row.get("rating_variance")),
-            cell(row.get("metering_variance")),
-            cell(row.get("invoicing_variance")),
-        )
-        for row in sorted(rows, key=lambda r: (str(r.get("status")), str(r["organization_id"])))
-    )
-    return Table(
-        (
-            "Organization",
-            "Status",
-            "AWS account",
-            "Statement usage",
-            "Issued usage",
-            "Expected metered",
-            "Accepted metered",
-            "Invoiced",
-            "Rating variance",
-            "Metering variance",
-            "Invoicing variance",
-        ),
-        body,
-        numeric=(3, 4, 5, 6, 7, 8, 9, 10),
-    )
-
-
-def _unmatched_events_table(rows: list[Row]) -> Table:
-    """SPEC 9.3's billing events that no organization's reconciliation counts (landed text:
-    the template escapes every cell)."""
-    body = tuple(
-        (
-            str(row.get("cause") or ""),
-            str(row.get("billing_event_id") or ""),
-            str(row.get("end_user_account_id") or ""),
-            str(row.get("product_id") or ""),
-            str(row.get("transaction_type") or ""),
-            "" if row.get("amount") is None else decimal_text(row["amount"]),
-            str(row.get("source_file") or ""),
-        )
-        for row in rows
-    )
-    return Table(
-        ("Cause", "Billing event", "AWS account", "Product", "Type", "Amount (USD)", "File"),
-        body,
-        numeric=(5,),
-    )
-
-
-def _inputs_table(inputs: list[dict]) -> Table:
-    rows = tuple(
-        (
-            str(entry.get("dataset", "")),
-            str(entry.get("path", "")),
-            f"{int(entry.get('rows', 0)):,}",
-            f"{int(entry.get('bytes', 0)):,}",
-            str(entry.get("sha256", "")),
-        )
-        for entry in inputs[:INPUTS_SHOWN]
-    )
-    return Table(("Dataset", "File", "Rows", "Bytes", "sha256"), rows, numeric=(2, 3))
-
-
-def _outputs_table(outputs: dict) -> Table:
-    rows = tuple(
-        (
-            name,
-            f"{int(entry.get('rows', 0)):,}",
-            f"{int(entry.get('bytes', 0)):,}",
-            str(entry.get("sha256", "")),
-        )
-        for name, entry in sorted(outputs.items())
-    )
-    return Table(("File", "Rows", "Bytes", "sha256"), rows, numeric=(1, 2))
 
 
 def _charts(close: VersionFolder) -> list[Chart]:

@@ -26,6 +26,12 @@ from automq_billing.close.export import remove_own_temporaries
 from automq_billing.documents.close_report import build_close_report
 from automq_billing.documents.pdf import PdfCounts, PdfJob, write_pdfs
 from automq_billing.documents.pdf_cache import PdfCache
+from automq_billing.documents.report_pdf import (
+    REPORT_HTML,
+    add_report_pdf,
+    report_job,
+    stamp_report_pdf,
+)
 from automq_billing.documents.statement import (
     Statement,
     build_statement,
@@ -94,10 +100,11 @@ def render_documents(
         statements = _statements(close, closed_text, closed_iso)
         written, jobs = _write_statements(templates, statements, destination)
         counts = PdfCounts(0, 0)
-        if pdfs:
+        pages = _pages(close, report_change_threshold, pdfs, templates, statements)
+        if pdfs:  # the statements' PDFs and the close report's, for sign-off
+            jobs.append(report_job(pages[REPORT_HTML], destination, close.month, close.version))
             counts = write_pdfs(jobs, pdf_cache)
             written += [job.target for job in jobs]
-        pages = _pages(close, report_change_threshold, pdfs, templates, statements)
         for name, text in pages.items():
             written.append(_write_text(destination / name, text))
     except BaseException:
@@ -189,8 +196,9 @@ def issued_stamps(
     """finalize's stamp (see `ledger.finalize`): the index and the close report of every
     rendering of the month's versions, rendered again as of the issue (the issued version's
     say "Issued ... approved by ...", the others "Draft, superseded"), written as hidden
-    temporary files beside the pages they replace. Statements, PDFs, the workbook and every
-    file a manifest or final.json hashes are left alone."""
+    temporary files beside the pages they replace, with the close report's PDF where the
+    rendering has one (typeset again from the stamped page). Statements, their PDFs, the
+    workbook and every file a manifest or final.json hashes are left alone."""
     totals = final["totals"]
     month_final = FinalMonth(
         month=state.month,
@@ -231,6 +239,15 @@ def issued_stamps(
                         with temporary.open("x", encoding="utf-8", newline="\n") as handle:
                             handle.write(text)
                         stamped.append((temporary, rendering / name))
+                report = stamp_report_pdf(
+                    pages[REPORT_HTML],
+                    rendering,
+                    close.month,
+                    close.version,
+                    PdfCache.for_output(state.folder.parent),
+                )
+                if report is not None:
+                    stamped.append(report)
     except BaseException:
         for temporary, _ in stamped:
             temporary.unlink(missing_ok=True)
@@ -268,7 +285,10 @@ def add_statement_pdfs(output_root: Path, month: dt.date, version: int | None) -
             )
         html_text = page.read_text(encoding="utf-8")
         jobs.append(PdfJob(html_text, documents / f"{statement.name}.pdf", statement.number))
-    return write_pdfs(jobs, PdfCache.for_output(output_root))
+    cache = PdfCache.for_output(output_root)
+    counts = write_pdfs(jobs, cache)
+    report = add_report_pdf(documents, month, close.version, cache)
+    return PdfCounts(counts.rendered + report.rendered, counts.reused + report.reused)
 
 
 def render_documents_again(output_root: Path, month: dt.date, version: int | None) -> Path:

@@ -6,7 +6,6 @@ only figures computed here are subtotals per billing item, which are sums of cen
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
@@ -18,20 +17,22 @@ from automq_billing.documents.text import (
     ITEM_TITLES,
     TERM_TITLES,
     channel_text,
-    decimal_text,
     document_name,
     money_sum,
+    money_text,
     month_title,
     parse_utc,
+    price_text,
+    quantity_text,
     service_period,
     service_period_bounds,
-    short_decimal,
     statement_number,
     through_text,
     tier_range_text,
     utc_text,
 )
 from automq_billing.documents.version_folder import Row, VersionFolder
+from automq_billing.months import days_in_month
 
 ITEM_NOTES = {
     "data_ingress": "Compressed data written to your clusters.",
@@ -200,15 +201,15 @@ def build_statement(
             (organization or {}).get("customer_aws_account_id"),
         ),
         currency=summary.get("currency") or "USD",
-        usage_amount=decimal_text(summary["usage_amount"]),
-        subscription_amount=decimal_text(summary["subscription_amount"]),
-        adjustment_amount=decimal_text(summary["adjustment_amount"]),
-        total_amount=decimal_text(total),
+        usage_amount=money_text(summary["usage_amount"]),
+        subscription_amount=money_text(summary["subscription_amount"]),
+        adjustment_amount=money_text(summary["adjustment_amount"]),
+        total_amount=money_text(total),
         is_credit=total < 0,
         line_count=int(summary.get("line_count") or len(lines)),
         groups=tuple(_groups(context, charged)),
         corrections=tuple(_correction_row(context, line) for line in _sorted(adjustments)),
-        corrections_amount=decimal_text(money_sum([line["amount"] for line in adjustments])),
+        corrections_amount=money_text(money_sum([line["amount"] for line in adjustments])),
         licences=tuple(
             _licence_row(licence)
             for licence in sorted(
@@ -264,7 +265,7 @@ def _groups(context: StatementContext, lines: list[Row]) -> list[LineGroup]:
             title=ITEM_TITLES.get(item, item),
             note=_group_note(context, item, item_lines),
             rows=tuple(_line_row(context, line) for line in item_lines),
-            subtotal=decimal_text(money_sum([line["amount"] for line in item_lines])),
+            subtotal=money_text(money_sum([line["amount"] for line in item_lines])),
         )
         for item, item_lines in by_item.items()
     ]
@@ -286,10 +287,10 @@ def _line_row(context: StatementContext, line: Row) -> LineRow:
     return LineRow(
         description=description,
         detail=detail,
-        quantity=decimal_text(line["quantity"]),
+        quantity=quantity_text(line["quantity"]),
         unit=line["unit"],
-        unit_price=decimal_text(line["unit_price"]),
-        amount=decimal_text(line["amount"]),
+        unit_price=price_text(line["unit_price"]),
+        amount=money_text(line["amount"]),
         negative=line["amount"] < 0,
     )
 
@@ -300,7 +301,7 @@ def _describe(context: StatementContext, line: Row) -> tuple[str, str]:
     currency = line.get("currency") or "USD"
     if item == "cluster_uptime":
         tier = CLUSTER_TIER_TITLES.get(line["cluster_tier"], str(line["cluster_tier"]))
-        price = short_decimal(line["unit_price"], 2)
+        price = price_text(line["unit_price"])
         return f"{tier} cluster tier", f"billable cluster hours at {price} {currency} per hour"
     if item == "aku_subscription":
         return _describe_subscription(context, line)
@@ -336,10 +337,10 @@ def _correction_row(context: StatementContext, line: Row) -> CorrectionRow:
         corrected_month=month_title(corrected) if corrected else "not recorded",
         item=ITEM_TITLES.get(line["billing_item"], line["billing_item"]),
         description=f"{description}: {detail}" if detail else description,
-        quantity=decimal_text(line["quantity"]),
+        quantity=quantity_text(line["quantity"]),
         unit=line["unit"],
-        unit_price=decimal_text(line["unit_price"]),
-        amount=decimal_text(line["amount"]),
+        unit_price=price_text(line["unit_price"]),
+        amount=money_text(line["amount"]),
         negative=line["amount"] < 0,
     )
 
@@ -353,15 +354,15 @@ def _licence_row(licence: Row) -> LicenceRow:
         term=TERM_TITLES.get(licence["term"], licence["term"]),
         period=through_text(licence["start_date"], licence["end_date"]),
         aku_quota=str(licence["aku_quota"]),
-        unit_price=decimal_text(unit_price) if unit_price is not None else "",
-        amount=decimal_text(amount) if amount is not None else "",
+        unit_price=price_text(unit_price) if unit_price is not None else "",
+        amount=money_text(amount) if amount is not None else "",
     )
 
 
 def _charts(context: StatementContext, organization_id: str) -> list[Chart]:
     """Daily usage charts; a chart is left out when its items have no usage."""
     rows = context.usage_by_org.get(organization_id, [])
-    days = calendar.monthrange(context.month.year, context.month.month)[1]
+    days = days_in_month(context.month)
     series: dict[tuple[str, str | None], list[float]] = defaultdict(lambda: [0.0] * days)
     for row in rows:
         day = row["usage_day"]

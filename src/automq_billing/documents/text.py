@@ -1,7 +1,10 @@
 """Words and numbers as the documents print them: exact decimals, dates, tiers, channels, names.
 
-Money and quantities are printed from `decimal.Decimal` values exactly as the close wrote them
-(never through a float); percentages are rounded half away from zero, like every other figure.
+Money and quantities are printed from `decimal.Decimal` values (never through a float), for people:
+amounts with thousands separators and two decimals (`money_text`), quantities exactly without
+trailing zeros (`quantity_text`), unit prices with at least two decimals and no needless zeros
+(`price_text`), byte counts in GiB (`gib_text`); percentages are rounded half away from zero, like
+every other figure. The data files (CSV, Parquet, workbook) keep the close's own decimals.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ import datetime as dt
 import hashlib
 import re
 from decimal import ROUND_HALF_UP, Decimal
+
+from automq_billing.months import next_month
 
 MONTH_NAMES = (
     "January",
@@ -27,6 +32,7 @@ MONTH_NAMES = (
 )
 
 GIB_PER_TIB = Decimal(1024)
+BYTES_PER_GIB = Decimal(2**30)
 
 ITEM_TITLES = {
     "data_ingress": "Data ingress",
@@ -61,6 +67,38 @@ def decimal_text(value: Decimal) -> str:
     return format(value, "f")
 
 
+def money_text(value: Decimal) -> str:
+    """An amount as people read it: thousands separators and two decimals, rounded half away
+    from zero when the value carries more (a Marketplace sum at six decimals): 1234567.5 ->
+    1,234,567.50, -0.45 -> -0.45."""
+    cents = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return format(cents if cents else abs(cents), ",f")  # never "-0.00"
+
+
+def quantity_text(value: Decimal) -> str:
+    """A quantity with thousands separators and no trailing zeros (the exact value the line was
+    priced on, never cut short): 10240.000000 -> 10,240, 1536.250000 -> 1,536.25. Hours are
+    whole numbers by the rules; a fraction is still shown rather than hidden."""
+    return format(value.quantize(Decimal(1).scaleb(-_places(value))), ",f")
+
+
+def gib_text(byte_count: int) -> str:
+    """A byte count in GiB (2^30 bytes) with thousands separators and two decimals, rounded half
+    away from zero: 9000000000000 -> 8,381.90."""
+    return money_text(Decimal(byte_count) / BYTES_PER_GIB)
+
+
+def price_text(value: Decimal) -> str:
+    """A unit price without trailing zeros beyond what the price needs, but with at least two
+    decimals, as money is written: 0.050000 -> 0.05, 0.400000 -> 0.40, 0.035000 -> 0.035,
+    1200.000000 -> 1,200.00."""
+    return format(value.quantize(Decimal(1).scaleb(-_places(value, 2))), ",f")
+
+
+def _places(value: Decimal, minimum: int = 0) -> int:
+    return max(minimum, -value.normalize().as_tuple().exponent, 0)
+
+
 def money_sum(values: list[Decimal]) -> Decimal:
     """Sum of cent amounts, at two decimal places even when there is nothing to add."""
     return sum(values, Decimal("0.00")).quantize(Decimal("0.01"))
@@ -85,10 +123,6 @@ def month_title(month: dt.date) -> str:
 
 def month_label(month: dt.date) -> str:
     return f"{month.year:04d}-{month.month:02d}"
-
-
-def next_month(month: dt.date) -> dt.date:
-    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def service_period(month: dt.date) -> str:
@@ -125,15 +159,15 @@ def size_text(gib: Decimal, unit: str) -> str:
     For GiB-month bounds the suffix follows (10 TiB-month)."""
     suffix = unit.removeprefix("GiB")
     if gib != 0 and gib % GIB_PER_TIB == 0:
-        return f"{short_decimal(gib / GIB_PER_TIB)} TiB{suffix}"
-    return f"{short_decimal(gib)} GiB{suffix}"
+        return f"{quantity_text(gib / GIB_PER_TIB)} TiB{suffix}"
+    return f"{quantity_text(gib)} GiB{suffix}"
 
 
 def tier_range_text(
     lower: Decimal, upper: Decimal | None, unit_price: Decimal, unit: str, currency: str = "USD"
 ) -> str:
     """10 TiB to 100 TiB at 0.035 USD per GiB; Up to 10 TiB ...; 1000 TiB and above ..."""
-    price = f"at {short_decimal(unit_price, 2)} {currency} per {unit}"
+    price = f"at {price_text(unit_price)} {currency} per {unit}"
     if upper is None:
         return f"{size_text(lower, unit)} and above {price}"
     if lower == 0:

@@ -10,7 +10,11 @@ import pytest
 from automq_billing.documents.text import (
     channel_text,
     decimal_text,
+    gib_text,
+    money_text,
     percent_change,
+    price_text,
+    quantity_text,
     service_period,
     short_decimal,
     size_text,
@@ -33,6 +37,34 @@ def test_decimals_print_with_their_scale_and_never_in_exponent_form():
     assert short_decimal(Decimal("10240.000000")) == "10240"
 
 
+def test_amounts_read_with_separators_and_two_decimals():
+    assert money_text(Decimal("1234567.5")) == "1,234,567.50"
+    assert money_text(Decimal("3225.60")) == "3,225.60"
+    assert money_text(Decimal("-1234.00")) == "-1,234.00"
+    assert money_text(Decimal("0E-6")) == "0.00"
+    # a Marketplace sum at six decimals: two, rounded half away from zero, never through a float
+    assert money_text(Decimal("1041.005000")) == "1,041.01"
+    assert money_text(Decimal("-0.005000")) == "-0.01"
+    assert money_text(Decimal("-0.004")) == "0.00"  # never "-0.00"
+    assert money_text(Decimal("99999999999999.994999")) == "99,999,999,999,999.99"
+
+
+def test_quantities_prices_and_bytes_read_short():
+    assert quantity_text(Decimal("720.000000")) == "720"  # hours as whole numbers
+    assert quantity_text(Decimal("10240.000000")) == "10,240"
+    assert quantity_text(Decimal("1536.250000")) == "1,536.25"
+    assert quantity_text(Decimal("0.000001")) == "0.000001"  # exact: never cut short
+    assert quantity_text(Decimal("0E-6")) == "0"
+    assert price_text(Decimal("0.050000")) == "0.05"
+    assert price_text(Decimal("0.400000")) == "0.40"  # money keeps two decimals
+    assert price_text(Decimal("0.035000")) == "0.035"
+    assert price_text(Decimal("0.007500")) == "0.0075"
+    assert price_text(Decimal("1200.000000")) == "1,200.00"
+    assert gib_text(9_000_000_000_000) == "8,381.90"
+    assert gib_text(2**30) == "1.00"
+    assert gib_text(0) == "0.00"
+
+
 def test_tier_ranges_in_words():
     price = Decimal("0.035000")
     assert tier_range_text(Decimal(10240), Decimal(102400), price, "GiB") == (
@@ -42,12 +74,12 @@ def test_tier_ranges_in_words():
         "Up to 10 TiB at 0.05 USD per GiB"
     )
     assert tier_range_text(Decimal(1024000), None, Decimal("0.0075"), "GiB-month") == (
-        "1000 TiB-month and above at 0.0075 USD per GiB-month"
+        "1,000 TiB-month and above at 0.0075 USD per GiB-month"
     )
     assert size_text(Decimal(500), "GiB") == "500 GiB"
-    assert size_text(Decimal("1536"), "GiB") == "1536 GiB"  # not a whole number of TiB
+    assert size_text(Decimal("1536"), "GiB") == "1,536 GiB"  # not a whole number of TiB
     assert size_text(Decimal("2048"), "GiB-month") == "2 TiB-month"
-    assert size_text(Decimal("1000.5"), "GiB") == "1000.5 GiB"
+    assert size_text(Decimal("1000.5"), "GiB") == "1,000.5 GiB"
 
 
 def test_dates_and_periods_in_utc():

@@ -124,7 +124,7 @@ def test_landed_values_stay_text(october):
     assert html.escape("<img src=x onerror=alert(1)>") in report
     # SPEC 9.3: a billing event no reconciliation counts is listed, its landed id escaped
     assert html.escape(UNMATCHED_EVENT_ID) in report and UNMATCHED_EVENT_ID not in report
-    assert "unknown_customer" in report and "2.400000" in report
+    assert "unknown_customer" in report and "2.40<" in report
     # the organization chart labels the <script> organization as SVG text, escaped too
     assert re.search(r"<text[^>]*>&lt;script&gt;", report)
 
@@ -137,13 +137,29 @@ def test_statement_html_prints_every_figure_exactly(october):
         cells = html_cells(text)
         own = [line for line in lines if line["organization_id"] == organization_id]
         assert own
+        figures = {_figure(cell) for cell in cells if GROUPED.fullmatch(cell)}
         for line in own:
+            # amounts with separators and two decimals; quantities and prices without trailing
+            # zeros; every figure read back is the line's value exactly
+            assert f"{line['amount']:,.2f}" in cells, (organization_id, line)
             for column in ("quantity", "unit_price", "amount"):
-                assert format(line[column], "f") in cells, (organization_id, column, line)
-        total = format(summary["total_amount"], "f")
+                assert line[column] in figures, (organization_id, column, line)
+            if line["unit"] == "hour":
+                assert f"{line['quantity']:,.0f}" in cells  # hours as whole numbers
+        total = f"{summary['total_amount']:,.2f}"
         assert f"{total} {summary['currency']}" in cells
         for column in ("usage_amount", "subscription_amount", "adjustment_amount"):
-            assert f">{format(summary[column], 'f')} <span" in text
+            assert f">{summary[column]:,.2f} <span" in text
+        assert not re.search(r">-?[0-9]{4,}[.<]", text), organization_id  # no figure unseparated
+        assert not re.search(r"[0-9]\.[0-9]*00000<", text), organization_id  # no 6-place tail
+
+
+# a figure as the documents print it: thousands separators, a point, digits
+GROUPED = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})*(\.[0-9]+)?")
+
+
+def _figure(text: str) -> Decimal:
+    return Decimal(text.replace(",", ""))
 
 
 def test_statement_content(october):
@@ -156,13 +172,14 @@ def test_statement_content(october):
     assert "Invoiced by AWS Marketplace (AWS account 123456789012)" in acme
     assert "10 TiB to 100 TiB at 0.035 USD per GiB" in acme
     assert "Up to 10 TiB at 0.05 USD per GiB" in acme
-    assert "100 TiB to 1000 TiB at 0.025 USD per GiB" in acme
+    assert "100 TiB to 1,000 TiB at 0.025 USD per GiB" in acme
     assert "September 2026" in acme  # the month the adjustment corrects
     assert "2<sup>30</sup> bytes" in acme and "half away from zero" in acme
-    assert "SPEC.md sections" in acme
+    assert "SPEC" not in acme and "sections" not in acme  # no pointer to internal documents
+    assert "never changes" in acme and "correction line" in acme
     assert acme.count('class="chart-svg"') == 3  # traffic, retention, uptime
     enterprise = (october.destination / "org-enterprise.html").read_text(encoding="utf-8")
-    assert "1000 TiB and above at 0.015 USD per GiB" in enterprise
+    assert "1,000 TiB and above at 0.015 USD per GiB" in enterprise
     dots = (october.destination / "org.with.dots_and-dash.html").read_text(encoding="utf-8")
     assert "0.000001" in html_cells(dots)  # a tier-2 sliver of one millionth GiB, 0.00 USD
     script = (october.destination / f"{document_name(SCRIPT_ID)}.html").read_text("utf-8")
@@ -186,10 +203,10 @@ def test_pdfs_open_and_hold_the_id_total_and_line_amounts(october):
         text = "\n".join(page.extract_text() for page in reader.pages)
         if PLAIN.fullmatch(organization_id):
             assert organization_id in text
-        assert format(summary["total_amount"], "f") in text, organization_id
+        assert f"{summary['total_amount']:,.2f}" in text, organization_id
         for line in lines:
             if line["organization_id"] == organization_id:
-                assert format(line["amount"], "f") in text, (organization_id, line)
+                assert f"{line['amount']:,.2f}" in text, (organization_id, line)
         assert reader.metadata["/CreationDate"] == "D:20261102030405Z"
     script = PdfReader(october.destination / f"{document_name(SCRIPT_ID)}.pdf")
     assert SCRIPT_ID in script.pages[0].extract_text()  # printed as text, never run
@@ -258,7 +275,7 @@ def test_close_report(october):
     manifest = october.close.manifest
     assert "October 2026" in report and "v1" in report
     assert "2 November 2026 03:04 UTC" in report
-    assert f">{manifest['totals']['total_amount']} USD<" in report
+    assert f">{Decimal(manifest['totals']['total_amount']):,.2f} USD<" in report
     # against September, the last final month: +20.5 % is flagged above the 20 % threshold
     assert "+20.5 %" in cells and "above 20 %" in report
     assert "+17.2 %" in cells  # org-enterprise: reported, not flagged
@@ -270,10 +287,38 @@ def test_close_report(october):
     assert "=1+1" in report and "東京-evt" in report
     assert "2026-07 to 2026-09" in report
     assert "&lt;i&gt;old&lt;/i&gt;" in report
-    assert "metering_gap" in cells and "6045.510000" in cells
+    assert "metering_gap" in cells and "6,045.51" in cells  # Marketplace: two decimals
     for entry in manifest["inputs"]:
         assert entry["sha256"] in report
     assert report.count('class="chart-svg"') == 3
+
+
+def test_close_report_reads_in_gib_with_reasons_as_a_list(october):
+    """Byte meters in GiB (not 19-digit byte counts), the quarantine reasons as a list under the
+    table (not a column that wraps a word per line), Marketplace amounts at two decimals."""
+    report = (october.destination / "close_report.html").read_text(encoding="utf-8")
+    cells = html_cells(report)
+    assert "8,381.90" in cells  # ingress_bytes landed: 9,000,000,000,000 bytes
+    assert "8,380.97" in cells and "0.56" in cells and "0.28" in cells
+    assert "9000000000000" not in report and "9,000,000,000,000" not in report
+    assert "3,600,000" in cells  # uptime_seconds: not bytes, a whole number
+    assert ">By reason<" not in report
+    reasons = report.split('<ul class="reasons">', 1)[1].split("</ul>\n</li>", 1)[0]
+    assert "measurement_conflict 8" in reasons and "missing_field 2" in reasons
+    assert "measurement_conflict 0.09" in report  # ingress_bytes' quarantined GiB
+    assert not re.search(r"<td[^>]*>-?[0-9,]*[.][0-9]{3,}</td>", report)  # no six-place amounts
+
+
+def test_close_report_pdf_for_sign_off(october):
+    pdf = october.destination / "close_report.pdf"
+    reader = PdfReader(pdf)
+    box = reader.pages[0].mediabox
+    assert box.width > box.height  # landscape A4: the report's tables fit the page
+    text = _pdf_text(pdf)
+    total = Decimal(october.close.manifest["totals"]["total_amount"])
+    assert "CLOSE REPORT" in text and f"{total:,.2f} USD" in text
+    assert "Draft: not yet issued" in text
+    assert reader.metadata["/CreationDate"] == "D:20261102030405Z"
 
 
 def test_rendering_twice_gives_identical_bytes(october, tmp_path):
@@ -386,6 +431,12 @@ def test_incomplete_version_folder_is_refused(tmp_path):
         render_documents(folder, tmp_path / "docs", output_root=root)
 
 
+def _pdf_text(path: Path) -> str:
+    """A PDF's text, its line breaks and spacing made single spaces."""
+    text = " ".join(page.extract_text() for page in PdfReader(path).pages)
+    return " ".join(text.replace("\x00", "").split())
+
+
 def _closed_for_issue(root: Path) -> Path:
     """September final, October v1 closed against it (a version finalize accepts), rendered."""
     write_final_month(root, dt.date(2026, 9, 1), 1, {"org-a": "100.00"})
@@ -407,14 +458,19 @@ def test_finalize_stamps_the_issued_pages_and_leaves_every_hashed_file_alone(tmp
     folder = _closed_for_issue(root)
     for page in ("index.html", "close_report.html"):
         assert "Draft: not yet issued" in (folder / "documents" / page).read_text()
+    assert "Draft: not yet issued" in _pdf_text(folder / "documents" / "close_report.pdf")
     before = _tree_hashes(folder)
     _, final = ledger.finalize(root, OCTOBER, approved_by="Jane <Doe>", stamp=issued_stamps)
     after = _tree_hashes(folder)
     assert {name for name in before if before[name] != after[name]} == {
         "documents/index.html",
         "documents/close_report.html",
+        "documents/close_report.pdf",  # the sign-off PDF says what the page says
     }
     assert set(after) == set(before)  # no temporary left
+    signed = _pdf_text(folder / "documents" / "close_report.pdf")
+    assert "Draft" not in signed and "Issued: final since" in signed
+    assert "approved by Jane <Doe>" in signed
     for page in ("index.html", "close_report.html"):
         text = (folder / "documents" / page).read_text()
         assert "Draft" not in text and "Issued: final since" in text

@@ -45,14 +45,14 @@ def test_a_second_rendering_reuses_every_pdf_with_the_same_bytes(october, tmp_pa
     first = render_documents(
         october.close.folder, tmp_path / "first", output_root=october.close.root, pdf_cache=cache
     )
-    assert (first.pdfs_rendered, first.pdfs_reused) == (12, 0)
+    assert (first.pdfs_rendered, first.pdfs_reused) == (13, 0)  # 12 statements, the report
     second = render_documents(
         october.close.folder,
         tmp_path / "second",
         output_root=october.close.root,
         pdf_cache=PdfCache(tmp_path / "cache"),
     )
-    assert (second.pdfs_rendered, second.pdfs_reused) == (0, 12)
+    assert (second.pdfs_rendered, second.pdfs_reused) == (0, 13)
     assert second.seconds < first.seconds
     # the cache changes nothing in the files: the same bytes as a rendering without it
     assert _hashes(tmp_path / "second") == _hashes(tmp_path / "first")
@@ -128,6 +128,10 @@ def _draft(root: Path) -> Path:
         for index, name in enumerate(["org-a", "org-b", "org-c"])
     ]
     write_version_folder(folder, OCTOBER, 1, orgs)
+    # what a close of this release records, and finalize requires
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["landed_months"] = {"2026-10": {"usage_rows": 3, "licences": 0}}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
     return folder
 
 
@@ -138,15 +142,19 @@ def test_a_draft_gets_html_statements_and_finalize_adds_the_same_pdfs(tmp_path):
     assert draft.statements == 3 and draft.pdfs == 0
     assert not list((folder / "documents").glob("*.pdf"))
     index = (folder / "documents" / "index.html").read_text(encoding="utf-8")
-    assert ".pdf" not in index.replace("&lt;name&gt;.pdf", "")
+    words = index.replace("&lt;name&gt;.pdf", "").replace("<code>close_report.pdf", "")
+    assert ".pdf" not in words
     full = render_documents(folder, tmp_path / "full", output_root=root)
-    assert full.pdfs == 3
+    assert full.pdfs == 4  # three statements and the close report for sign-off
+    assert (tmp_path / "full" / "close_report.pdf").is_file()
 
     code = main(["finalize", "--month", "2026-10", "--output", str(root)])
     assert code == 0
     assert json.loads((root / "2026-10" / "final.json").read_text())["version"] == 1
     # the issued statements' PDFs, byte for byte those a full rendering writes
-    assert _hashes(folder / "documents") == _hashes(tmp_path / "full")
+    issued, full_hashes = _hashes(folder / "documents"), _hashes(tmp_path / "full")
+    assert issued.pop("close_report.pdf") != full_hashes.pop("close_report.pdf")  # stamped
+    assert issued == full_hashes
     # the issued month's folders never change: nothing more to add
     assert add_statement_pdfs(root, OCTOBER, None).rendered == 0
 
@@ -157,11 +165,11 @@ def test_pdfs_added_twice_reuse_the_cache_and_skip_what_is_there(tmp_path):
     render_documents(folder, folder / "documents", output_root=root, pdfs=False)
     (folder / "documents" / "org-b.pdf").write_bytes(b"%PDF-already")
     first = add_statement_pdfs(root, OCTOBER, 1)
-    assert (first.rendered, first.reused) == (2, 0)
+    assert (first.rendered, first.reused) == (3, 0)  # org-a, org-c, the close report
     assert (folder / "documents" / "org-b.pdf").read_bytes() == b"%PDF-already"
     for path in (folder / "documents").glob("*.pdf"):
         path.unlink()
     again = add_statement_pdfs(root, OCTOBER, 1)
-    assert (again.rendered, again.reused) == (1, 2)
+    assert (again.rendered, again.reused) == (1, 3)
     assert not [p for p in (folder / "documents").iterdir() if p.name.startswith(".")]
     assert os.path.isdir(root / ".cache" / "pdf")
