@@ -1,5 +1,6 @@
 {#- One row per usage load whose rows no successful build has classified yet: the new rows the
-    incremental models process on this build. -#}
+    incremental models process on this build. A succeeded build processed every load up to its
+    processed_through. -#}
 with
 
 loaded_files as (
@@ -9,9 +10,11 @@ loaded_files as (
 
 ),
 
-processed_loads as (
+processed as (
 
-    select * from {{ ref('stg_control__processed_loads') }}
+    select coalesce(max(builds.processed_through), 0) as processed_through
+    from {{ ref('stg_control__builds') }} as builds
+    where builds.status = 'succeeded'
 
 ),
 
@@ -19,8 +22,8 @@ final as (
 
     select distinct loaded_files.load_id
     from loaded_files
-    anti join processed_loads
-        on loaded_files.load_id = processed_loads.load_id
+    cross join processed
+    where loaded_files.load_id > processed.processed_through
 
 )
 

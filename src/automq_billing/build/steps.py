@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import duckdb
 import pyarrow as pa
 
 from automq_billing import warehouse
@@ -109,22 +110,43 @@ def run_build(
 ) -> DbtResult:
     """Steps 4 and 5: `dbt build` of `select` (every model when empty; unit tests excluded: they
     test code, not data), with `--full-refresh` when planned; then `check(started)` (also when
-    dbt failed, before its error); and, with `record`, the build recorded with the loads it
-    processed. A reuse runs nothing."""
+    dbt failed, before its error); with `record`, the build is recorded in control.builds as
+    running, then as failed or as succeeded with the loads it processed. A reuse runs nothing."""
     if build_plan.reuse:
         return DbtResult(reused=True)
     args = ["build", *(["--select", *select] if select else []), "--exclude", "test_type:unit"]
     args += [*extra, *(["--full-refresh"] if build_plan.full_refresh else [])]
+    build_id = None
+    if record:
+        with engine.connect() as con:
+            build_id = state.start_build(con, build_plan.fingerprint, build_plan.full_refresh)
     since = time.time()
     try:
         result = engine.run_dbt(args, progress=progress)
     except BillingError:
-        if check is not None:
+        _record_failure(engine, build_id)
+        if check is not None:  # its own refusal (naming the cause) goes before dbt's
             check(since)
         raise
     if check is not None:
-        check(since)
-    if record:
+        try:
+            check(since)
+        except BillingError:
+            _record_failure(engine, build_id)
+            raise
+    if build_id is not None:
         with engine.connect() as con:
-            state.record(con, build_plan.fingerprint, build_plan.full_refresh, build_plan.inputs)
+            state.finish_build(con, build_id, succeeded=True, inputs=build_plan.inputs)
     return result
+
+
+def _record_failure(engine: Engine, build_id: int | None) -> None:
+    """Marks the build failed; should the warehouse not open now, its row stays `running`,
+    which counts as not succeeded just the same."""
+    if build_id is None:
+        return
+    try:
+        with engine.connect() as con:
+            state.finish_build(con, build_id, succeeded=False)
+    except (BillingError, duckdb.Error):
+        pass

@@ -476,9 +476,7 @@ def test_a_full_refresh_leaves_the_next_build_a_full_one(tmp_path):
     _good(tmp_path)
     _load(tmp_path)
     with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
-        state.mark_loads_processed(con)
-        state.record_build(con, "fingerprint", False)
-        state.record_build_inputs(con, "inputs")
+        state.record(con, "fingerprint", False, "inputs")
         con.execute(
             "insert into control.file_warnings values "
             "('usage_events', 'usage_events/good.parquet', 1, 'w', now())"
@@ -488,7 +486,8 @@ def test_a_full_refresh_leaves_the_next_build_a_full_one(tmp_path):
     with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
         assert state.needs_full_rebuild(con, "fingerprint")
         assert not state.built_for(con, "inputs")
-        for table in ("control.processed_loads", "control.file_warnings"):
+        assert state.pending_loads(con) == [1]
+        for table in ("control.builds", "control.file_warnings"):
             assert con.execute(f"select count(*) from {table}").fetchall() == [(0,)]  # noqa: S608
         assert con.execute("select load_id from control.loaded_files").fetchall() == [(1,)]
 
