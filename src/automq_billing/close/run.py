@@ -41,7 +41,7 @@ from automq_billing.book.issued import (
 )
 from automq_billing.book.names import next_version_number, version_folder, version_temporary
 from automq_billing.book.publish import publishing, remove_own_temporaries
-from automq_billing.build import BuildPlan, DuckDbEngine
+from automq_billing.build import BuildPlan, DuckDbEngine, Engine
 from automq_billing.close import queries, reference
 from automq_billing.close import warnings as noted
 from automq_billing.close.book import BookCheck, check_book, validation_refusal
@@ -141,7 +141,7 @@ class CloseRun:
     basis: dict[str, int] = field(default_factory=dict)  # the issued months it is closed against
     load: LoadResult | None = None  # 4. what was loaded
     dbt: DbtResult | None = None  # 5. the build
-    engine: DuckDbEngine | None = None  # where the warehouse is stored and built
+    engine: Engine | None = None  # where the warehouse is stored and built (build.Engine)
     data: MonthData | None = None  # 6. the month, read from the warehouse
     report: ValidationReport | None = None  # 7. the validation
 
