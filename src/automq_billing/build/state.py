@@ -21,6 +21,7 @@ _PENDING_LOADS = """
     )
 """
 
+
 def pending_loads(con: duckdb.DuckDBPyConnection) -> list[int]:
     """The loads no successful close build has processed yet."""
     rows = con.execute(f"{_PENDING_LOADS} order by load_id").fetchall()  # noqa: S608
