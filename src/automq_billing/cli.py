@@ -59,8 +59,7 @@ def _cmd_close(args: argparse.Namespace) -> int:
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
-    from automq_billing import warehouse
-    from automq_billing.landing import landing_error, load_landing, survey_landing
+    from automq_billing import build
     from automq_billing.locks import command_line, exclusive, holder
     from automq_billing.paths import check_close_paths
     from automq_billing.vocabulary import load_vocabulary
@@ -70,21 +69,13 @@ def _cmd_load(args: argparse.Namespace) -> int:
     check_close_paths(
         paths["landing"], paths["landing"].parent / ".unused-output", paths["warehouse"]
     )
-    warehouse.check_writable(paths["warehouse"])
+    engine = build.DuckDbEngine(paths["warehouse"], project_dir)
+    engine.check_writable()
     vocabulary = load_vocabulary(project_dir)
     with exclusive("warehouse", paths["warehouse"], holder(command_line())):
-        survey = survey_landing(paths["landing"], vocabulary)
-        for warning in survey.warnings:
-            _progress(f"  warning: {warning}")
-        if survey.problems:
-            raise landing_error(paths["landing"], survey.problems)
-        paths["warehouse"].parent.mkdir(parents=True, exist_ok=True)
-        with warehouse.connect(paths["warehouse"]) as con:
-            load = load_landing(
-                con, survey, vocabulary, full_refresh=args.full_refresh, progress=_progress
-            )
-            if args.full_refresh:
-                warehouse.reset_processed_loads(con)
+        survey = build.survey(paths["landing"], vocabulary, _progress)
+        # a full refresh also resets the control state: the next build is a full one
+        load = build.load(engine, survey, full_refresh=args.full_refresh, progress=_progress)
     print(
         f"Loaded {len(load.new_files)} new file(s), {load.rows_loaded():,} row(s) into "
         f"{paths['warehouse']}; {len(load.files) - len(load.new_files)} file(s) already loaded. "

@@ -10,12 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from automq_billing import warehouse
+from automq_billing import build, warehouse
 from automq_billing.book.folder import read_output
 from automq_billing.book.issued import issued_ledger, issued_rate_cards
 from automq_billing.book.names import (
@@ -25,6 +24,7 @@ from automq_billing.book.names import (
     reconciliation_temporary,
 )
 from automq_billing.book.publish import publishing, remove_own_temporaries
+from automq_billing.build import DuckDbEngine
 from automq_billing.close.export import write_table
 from automq_billing.close.marketplace import (
     MARKETPLACE_TABLES,
@@ -33,9 +33,7 @@ from automq_billing.close.marketplace import (
     status_line,
 )
 from automq_billing.close.run import Timings, tool_versions
-from automq_billing.dbt_runner import run_dbt
 from automq_billing.errors import BillingError
-from automq_billing.landing import landing_error, load_landing, survey_landing
 from automq_billing.locks import command_line, run_locks
 from automq_billing.months import format_month
 from automq_billing.paths import check_close_paths
@@ -72,42 +70,38 @@ def run_reconcile(
     started = time.monotonic()
     label = format_month(month)
     vocabulary = load_vocabulary(project_dir)
+    engine = DuckDbEngine(warehouse_path, project_dir)
     check_close_paths(landing, output, warehouse_path)
-    warehouse.check_writable(warehouse_path)
+    engine.check_writable()
     check_seed_files(project_dir)
     with run_locks(command_line(), warehouse=warehouse_path, output=output):
         remove_own_temporaries(output)
         months = read_output(output)
         with timings.stage("survey"):
-            survey = survey_landing(landing, vocabulary)
-        if survey.problems:
-            raise landing_error(landing, survey.problems)
+            survey = build.survey(landing, vocabulary)
         # every final month, the reconciled one included: its issued usage (SPEC 9.4) and the
         # correction window, which counts back from the month after the latest final month
         final_rows, issued_lines = issued_ledger(months, dt.date.max)
-        warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-        with warehouse.connect(warehouse_path) as con, timings.stage("load"):
-            load = load_landing(con, survey, vocabulary, progress=progress)
-            close_state = warehouse.saved_close_state(con)
-            warehouse.write_run_context(con, month, uuid.uuid4().hex)
-            warehouse.write_ledger(con, final_rows, issued_lines)
-            warehouse.write_issued_rate_cards(con, issued_rate_cards(months, dt.date.max))
-            rebuild = warehouse.needs_full_rebuild(con, warehouse.code_fingerprint(project_dir))
+        with timings.stage("load"):
+            load = build.load(engine, survey, progress=progress)
+            with engine.connect() as con:
+                close_state = warehouse.saved_close_state(con)
+            plan = build.plan(  # no reuse: a close's tables are not the reconciliation's
+                engine,
+                month,
+                (final_rows, issued_lines, issued_rate_cards(months, dt.date.max)),
+                reusable=False,
+            )
         progress(f"Reconcile {label}: building the Marketplace reports (dbt build)")
         try:
             with timings.stage("dbt"):
-                args = ["build", "--select", *SELECTION, "--exclude", "test_type:unit"]
-                run_dbt(
-                    args + (["--full-refresh"] if rebuild else []),
-                    project_dir=project_dir,
-                    warehouse=warehouse_path,
-                    progress=progress,
-                )
-            # the loads stay pending: this build wrote only what the Marketplace reports need,
-            # and the close's other month-level tables (outcome counts, quarantine, daily usage,
-            # AKU sizing) still have to classify their rows (every incremental model rewrites a
-            # pending load's rows whole, so building them again is exact)
-            with warehouse.connect(warehouse_path, read_only=True) as con, timings.stage("read"):
+                # the loads stay pending (record=False): this build wrote only what the
+                # Marketplace reports need, and the close's other month-level tables (outcome
+                # counts, quarantine, daily usage, AKU sizing) still have to classify their rows
+                # (every incremental model rewrites a pending load's rows whole, so building them
+                # again is exact)
+                build.run_build(engine, plan, select=SELECTION, record=False, progress=progress)
+            with engine.connect(read_only=True) as con, timings.stage("read"):
                 tables = {
                     name: con.sql(sql, params={"month": month}).to_arrow_table()
                     for name, sql in MARKETPLACE_TABLES.items()
@@ -116,7 +110,7 @@ def run_reconcile(
         finally:
             # the analyses (issued_vs_rerated, ...) read the run context and the ledger: they
             # stay those of the last close, so a reconcile changes no answer of theirs
-            with warehouse.connect(warehouse_path) as con:
+            with engine.connect() as con:
                 warehouse.restore_close_state(con, close_state)
         if not any(t.num_rows for t in tables.values()):
             raise BillingError(

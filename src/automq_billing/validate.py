@@ -9,9 +9,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from automq_billing import warehouse
+from automq_billing import build
 from automq_billing.errors import BillingError
-from automq_billing.landing import landing_error, load_landing, survey_landing
 from automq_billing.paths import check_docs_folder
 from automq_billing.safe_files import write_text_atomically
 from automq_billing.validation import ValidationWorker
@@ -25,17 +24,14 @@ def validate_landing(
     check_docs_folder(docs, landing)
     vocabulary = load_vocabulary(project_dir)
     progress(f"Validating the landing zone {landing}")
-    survey = survey_landing(landing, vocabulary)
-    for warning in survey.warnings:
-        print(f"  warning: {warning}")
-    if survey.problems:
-        raise landing_error(landing, survey.problems)
+    survey = build.survey(landing, vocabulary, print)
     with (
         ValidationWorker() as worker,
         tempfile.TemporaryDirectory(prefix="automq-validate-") as tmp,
     ):
-        with warehouse.connect(Path(tmp) / "scratch.duckdb") as con:
-            load = load_landing(con, survey, vocabulary, progress=progress)
+        engine = build.DuckDbEngine(Path(tmp) / "scratch.duckdb", project_dir)
+        load = build.load(engine, survey, progress=progress)
+        with engine.connect() as con:
             suites = landing_suites(survey, con, load.load_id, vocabulary)
         report = worker.run(suites)
     results = write_text_atomically(docs / "landing-results.json", report.to_json() + "\n")

@@ -1,5 +1,5 @@
 """The DuckDB warehouse file: connections in UTC, and what a run writes into it before dbt runs
-(the run's context, the ledger of issued lines) and after (the loads a build has processed).
+(the run's context, the ledger of issued lines); the control state of builds is `build.state`.
 
 Only one process may write the file at a time: these connections are opened and closed around
 dbt, never while it runs. Readers open it read-only once dbt has exited.
@@ -182,14 +182,6 @@ def restore_close_state(con: duckdb.DuckDBPyConnection, saved: dict[str, pa.Tabl
     con.execute("commit").fetchall()
 
 
-# the loads no successful close build has processed yet (int_usage_loads_pending in dbt)
-_PENDING_LOADS = """
-    select distinct loaded.load_id
-    from control.loaded_files as loaded
-    anti join control.processed_loads as processed on loaded.load_id = processed.load_id
-"""
-
-
 def unchecked_loads(con: duckdb.DuckDBPyConnection) -> list[int]:
     """The loads whose files no close's landing checks have looked at yet."""
     rows = con.execute(
@@ -197,13 +189,6 @@ def unchecked_loads(con: duckdb.DuckDBPyConnection) -> list[int]:
         "(select load_id from control.checked_loads) order by load_id"
     ).fetchall()
     return [int(row[0]) for row in rows]
-
-
-def mark_loads_processed(con: duckdb.DuckDBPyConnection) -> None:
-    """Every load is processed once a build has succeeded over it."""
-    con.execute(
-        f"insert into control.processed_loads select load_id, now() from ({_PENDING_LOADS})"  # noqa: S608
-    ).fetchall()
 
 
 # What dbt reads besides the folders dbt_project.yml names (dbt's defaults for those it omits)
@@ -259,53 +244,3 @@ def code_fingerprint(project_dir: Path) -> str:
         digest.update(str(path.relative_to(project_dir)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def needs_full_rebuild(con: duckdb.DuckDBPyConnection, fingerprint: str) -> bool:
-    """True when the last successful build ran other models than these (or none ran yet)."""
-    rows = con.execute(
-        "select fingerprint from control.builds order by built_at desc limit 1"
-    ).fetchall()
-    return not rows or rows[0][0] != fingerprint
-
-
-def record_build(con: duckdb.DuckDBPyConnection, fingerprint: str, full_refresh: bool) -> None:
-    con.execute(
-        "insert into control.builds values ($fingerprint, now(), $full)",
-        {"fingerprint": fingerprint, "full": full_refresh},
-    ).fetchall()
-
-
-def build_inputs(con: duckdb.DuckDBPyConnection, fingerprint: str, close_month: dt.date) -> str:
-    """A digest of what a close's build reads besides the landed rows: the models and seeds
-    (their fingerprint), the month being closed and the ledger of issued months (written by
-    write_ledger just before)."""
-    digest = hashlib.sha256(f"{fingerprint}|{close_month.isoformat()}".encode())
-    for table in (
-        "ledger.final_months",
-        "ledger.issued_statement_lines",
-        "ledger.issued_rate_cards",
-    ):
-        rows = con.execute(f"select * from {table} order by all")  # noqa: S608 (constant names)
-        digest.update(f"|{table}|{[column[0] for column in rows.description]}|".encode())
-        for row in rows.fetchall():
-            digest.update(repr(row).encode())
-    return digest.hexdigest()
-
-
-def built_for(con: duckdb.DuckDBPyConnection, inputs: str) -> bool:
-    """True when every loaded file has been processed and the last thing that ran dbt on the
-    warehouse was a successful close build with these inputs: building again would write the
-    same tables."""
-    pending = con.execute(f"select count(*) from ({_PENDING_LOADS})").fetchall()[0][0]  # noqa: S608
-    recorded = con.execute("select inputs from control.build_inputs").fetchall()
-    return pending == 0 and recorded == [(inputs,)]
-
-
-def record_build_inputs(con: duckdb.DuckDBPyConnection, inputs: str) -> None:
-    con.execute("delete from control.build_inputs").fetchall()
-    con.execute("insert into control.build_inputs values ($inputs, now())", {"inputs": inputs})
-
-
-def reset_processed_loads(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("delete from control.processed_loads").fetchall()

@@ -1,7 +1,7 @@
 """`automq-billing` whose dbt build stops half-way, for the interrupted-refresh tests: it wraps
-`automq_billing.close.run.run_dbt` from outside (the product holds no test hook), builds only the
-first nodes (the usage staging view: no incremental table is rewritten yet), prints a marker and
-sleeps until the test kills it.
+`automq_billing.build.engine.run_dbt` (the build's one call of dbt) from outside (the product
+holds no test hook), builds only the first nodes (the usage staging view: no incremental table
+is rewritten yet), prints a marker and sleeps until the test kills it.
 
     python killed_build.py close --month ... (the command's own arguments)
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 import time
 
+from automq_billing.build import engine
 from automq_billing.cli import main
-from automq_billing.close import run
 from automq_billing.dbt_runner import run_dbt
 
 PART = "stg_usage_exports__usage_events"
@@ -28,5 +28,5 @@ def half_a_build(args: list[str], **kwargs):
 
 
 if __name__ == "__main__":
-    run.run_dbt = half_a_build
+    engine.run_dbt = half_a_build
     sys.exit(main(sys.argv[1:]))

@@ -11,10 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from automq_billing import warehouse
-from automq_billing.dbt_runner import run_dbt
+from automq_billing import build as billing_build
+from automq_billing.book.issued import issued_ledger, issued_rate_cards
 from automq_billing.demo import generate_landing
-from automq_billing.landing import load_landing, survey_landing
 from automq_billing.vocabulary import load_vocabulary
 from helpers import REPO
 
@@ -37,17 +36,13 @@ COMPARED = {
 
 
 def build(landing: Path, database: Path, *, full_refresh: bool = False) -> None:
-    vocabulary = load_vocabulary(REPO)
-    database.parent.mkdir(parents=True, exist_ok=True)
-    with warehouse.connect(database) as con:
-        load_landing(
-            con, survey_landing(landing, vocabulary), vocabulary, full_refresh=full_refresh
-        )
-        warehouse.write_run_context(con, MONTHS[-1], "test")
-    args = ["build", "--exclude", "test_type:unit"] + (["--full-refresh"] if full_refresh else [])
-    run_dbt(args, project_dir=REPO, warehouse=database)
-    with warehouse.connect(database) as con:
-        warehouse.mark_loads_processed(con)
+    """One step as a close builds (automq_billing.build), over every model."""
+    engine = billing_build.DuckDbEngine(database, REPO)
+    survey = billing_build.survey(landing, load_vocabulary(REPO))
+    billing_build.load(engine, survey, full_refresh=full_refresh)
+    ledger = (*issued_ledger([], MONTHS[-1]), issued_rate_cards([], MONTHS[-1]))  # none issued
+    plan = billing_build.plan(engine, MONTHS[-1], ledger, full_refresh=full_refresh)
+    billing_build.run_build(engine, plan, record=True)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,6 @@ import datetime as dt
 import platform
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -32,7 +31,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from automq_billing import __version__, warehouse
+from automq_billing import __version__, build, warehouse
 from automq_billing.book.folder import read_output
 from automq_billing.book.issued import (
     issued_basis,
@@ -42,11 +41,11 @@ from automq_billing.book.issued import (
 )
 from automq_billing.book.names import next_version_number, version_folder, version_temporary
 from automq_billing.book.publish import publishing, remove_own_temporaries
+from automq_billing.build import BuildPlan, DuckDbEngine, Engine
 from automq_billing.close import queries, reference
 from automq_billing.close import warnings as noted
 from automq_billing.close.book import BookCheck, check_book, validation_refusal
 from automq_billing.close.export import write_table
-from automq_billing.close.load_apart import load_apart
 from automq_billing.close.manifest import (
     Conservation,
     Corrections,
@@ -60,13 +59,12 @@ from automq_billing.close.marketplace import (
     marketplace_block,
     marketplace_suites,
 )
-from automq_billing.dbt_runner import DbtResult, run_dbt, work_dir_for
+from automq_billing.dbt_runner import DbtResult
 from automq_billing.errors import BillingError
 from automq_billing.landing import (
     LandingSurvey,
     LoadResult,
     landing_error,
-    survey_landing,
 )
 from automq_billing.landing.hashing import Hashes, hash_landed, sha256_file
 from automq_billing.landing.issued_inputs import check_issued_inputs
@@ -113,17 +111,6 @@ class Timings:
             self.seconds[name] = round(self.seconds.get(name, 0) + time.monotonic() - started, 3)
 
 
-@dataclass(frozen=True)
-class BuildPlan:
-    """How the close builds: a full refresh (asked for, or the models changed), or incremental;
-    or no build at all when the warehouse is already built for exactly these inputs."""
-
-    full_refresh: bool
-    reuse: bool
-    fingerprint: str  # the models, macros and seeds the build runs (recorded once it succeeds)
-    inputs: str
-
-
 @dataclass
 class MonthData:
     """What a close publishes, read from the warehouse once dbt has finished writing it."""
@@ -154,6 +141,7 @@ class CloseRun:
     basis: dict[str, int] = field(default_factory=dict)  # the issued months it is closed against
     load: LoadResult | None = None  # 4. what was loaded
     dbt: DbtResult | None = None  # 5. the build
+    engine: Engine | None = None  # where the warehouse is stored and built (build.Engine)
     data: MonthData | None = None  # 6. the month, read from the warehouse
     report: ValidationReport | None = None  # 7. the validation
 
@@ -165,10 +153,11 @@ class CloseRun:
 def run_close(options: CloseOptions, progress: Progress = lambda message: None) -> CloseResult:
     started = time.monotonic()
     run = CloseRun(options, load_vocabulary(options.project_dir), progress, started=started)
+    run.engine = DuckDbEngine(options.warehouse, options.project_dir)
     timings, label, vocabulary = run.timings, run.label, run.vocabulary
     with timings.stage("checks"):
         check_close_paths(options.landing, options.output, options.warehouse)
-        warehouse.check_writable(options.warehouse)
+        run.engine.check_writable()
         check_seed_files(options.project_dir)
     with run_locks(command_line(), warehouse=options.warehouse, output=options.output):
         with timings.stage("checks"):
@@ -178,15 +167,7 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
             next_version_number(options.output, options.month)  # nothing in the way
         progress(f"Close {label}: checking the landing zone {options.landing}")
         with timings.stage("survey"):
-            survey = run.survey = survey_landing(options.landing, vocabulary)
-        progress(
-            f"  {len(survey.files)} file(s) in "
-            f"{', '.join(sorted({f.dataset for f in survey.files})) or 'no dataset'}"
-        )
-        for warning in survey.warnings:
-            progress(f"  warning: {warning}")
-        if survey.problems:
-            raise landing_error(options.landing, survey.problems)
+            survey = run.survey = build.survey(options.landing, vocabulary, progress, count=True)
         with timings.stage("hash"):  # every file, once: what the load and the checks rely on
             hashes = hash_landed(survey.files)
             check_issued_inputs(months, options.landing, hashes)
@@ -224,28 +205,20 @@ def _load(
     the build; sets `run.load`."""
     options, vocabulary, survey, timings = run.options, run.vocabulary, run.survey, run.timings
     assert survey is not None
-    final_rows, issued_lines, rate_cards = issued  # the ledger: months, lines, rate cards
-    options.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    final_rows = issued[0]  # the ledger: months, lines, rate cards
+    engine = run.engine
+    assert engine is not None
     with timings.stage("load"):  # in a child process: its memory is gone before dbt starts
-        load = run.load = load_apart(
-            options.warehouse,
+        load = run.load = build.load(
+            engine,
             survey,
-            options.project_dir,
             full_refresh=options.full_refresh,
             progress=run.progress,
             hashes=hashes,
+            apart=True,
         )
-    with warehouse.connect(options.warehouse) as con:
-        with timings.stage("load"):
-            fingerprint = warehouse.code_fingerprint(options.project_dir)
-            rebuild = warehouse.needs_full_rebuild(con, fingerprint)
-            warehouse.write_run_context(con, options.month, uuid.uuid4().hex)
-            warehouse.write_ledger(con, final_rows, issued_lines)
-            warehouse.write_issued_rate_cards(con, rate_cards)
-            inputs = warehouse.build_inputs(con, fingerprint, options.month)
-            full_refresh = rebuild or options.full_refresh
-            reuse = not full_refresh and warehouse.built_for(con, inputs)
-            plan = BuildPlan(full_refresh, reuse, fingerprint, inputs)
+        plan = build.plan(engine, options.month, issued, full_refresh=options.full_refresh)
+    with engine.connect() as con:
         run.progress(
             f"  loaded {len(load.new_files)} new file(s), {load.rows_loaded():,} row(s) in "
             f"{load.seconds:.1f}s; {len(load.files) - len(load.new_files)} already loaded"
@@ -253,7 +226,7 @@ def _load(
         _refuse_empty_month(con, options, final_rows)
         with timings.stage("validate"):
             suites = landing_suites(survey, con, warehouse.unchecked_loads(con), vocabulary)
-    if rebuild and not options.full_refresh and load.files != load.new_files:
+    if plan.models_changed and not options.full_refresh and load.files != load.new_files:
         run.progress("  the models changed since the last build: every table is rebuilt")
     return load, suites, plan
 
@@ -277,7 +250,8 @@ def _refuse_empty_month(
 
 
 def _build(run: CloseRun, plan: BuildPlan) -> DbtResult:
-    options, timings, progress = run.options, run.timings, run.progress
+    options, timings, progress, engine = run.options, run.timings, run.progress, run.engine
+    assert engine is not None
     if plan.reuse:
         progress(
             f"The warehouse {options.warehouse} is as its last build left it for "
@@ -286,34 +260,19 @@ def _build(run: CloseRun, plan: BuildPlan) -> DbtResult:
         )
         return DbtResult(reused=True)
     progress(f"Building and testing the warehouse {options.warehouse} (dbt build)")
-    args = [
-        "build",
-        "--select",
-        queries.CLOSE_SELECTION,
-        "--exclude",
-        "test_type:unit",
-        "--indirect-selection",
-        "cautious",
-    ]
-    if plan.full_refresh:
-        args.append("--full-refresh")
-    target, since = work_dir_for(options.warehouse.absolute()) / "target", time.time()
+    target = engine.dbt_target()
     with timings.stage("dbt"):
-        try:
-            result = run_dbt(
-                args,
-                project_dir=options.project_dir,
-                warehouse=options.warehouse,
-                progress=progress,
-            )
-        except BillingError:  # broken seeds are refused by name, whatever else they made fail
-            reference.refuse_reference_problems(options.warehouse, target, since)
-            raise
-        reference.refuse_reference_problems(options.warehouse, target, since)
-    with warehouse.connect(options.warehouse) as con:
-        warehouse.mark_loads_processed(con)
-        warehouse.record_build(con, plan.fingerprint, plan.full_refresh)
-        warehouse.record_build_inputs(con, plan.inputs)
+        result = build.run_build(  # broken seeds are refused by name, whatever else failed
+            engine,
+            plan,
+            select=[queries.CLOSE_SELECTION],
+            extra=["--indirect-selection", "cautious"],
+            record=True,
+            progress=progress,
+            check=lambda since: reference.refuse_reference_problems(
+                options.warehouse, target, since
+            ),
+        )
     progress(f"  dbt build passed: {result.passed} node(s) in {result.seconds:.1f}s")
     return result
 

@@ -109,9 +109,7 @@ class LoadResult:
 # incremental tables holding rows of load ids that are given again
 FULL_REFRESH_RESETS = (
     REGISTER_TABLE,
-    "control.processed_loads",
     "control.builds",
-    "control.build_inputs",
     "control.file_warnings",
     "control.checked_loads",
 )
@@ -121,11 +119,17 @@ FULL_REFRESH_RESETS = (
 # Tables
 
 
+# the control tables of builds before they became one (control.builds): a warehouse that has
+# them forgets its builds, so its next build is a full one
+RETIRED_BUILD_TABLES = ("processed_loads", "build_inputs")
+
+
 def create_loaded_tables(con: duckdb.DuckDBPyConnection, vocabulary: Vocabulary) -> None:
     """The landing tables, the register and the control and ledger tables, with the columns the
     sources' YAML declares (the same statements dbt's on-run-start hook runs). A warehouse made by
     an earlier version of the project gets the columns it lacks (a month column is computed for
-    the rows already loaded)."""
+    the rows already loaded), and its control tables of builds are replaced by control.builds."""
+    _retire_build_tables(con)
     for table in vocabulary.tables:
         columns = ", ".join(f'"{c.name}" {c.data_type}' for c in table.columns)
         name = f'"{table.schema}"."{table.name}"'
@@ -150,6 +154,22 @@ def create_loaded_tables(con: duckdb.DuckDBPyConnection, vocabulary: Vocabulary)
                     f'update {name} set "{column.name}" = '  # noqa: S608
                     f"cast(date_trunc('month', \"{column.month_of}\") as date)"
                 ).fetchall()
+
+
+def _retire_build_tables(con: duckdb.DuckDBPyConnection) -> None:
+    control = {
+        (row[0], row[1])
+        for row in con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'control'"
+        ).fetchall()
+    }
+    tables = {table for table, _ in control}
+    if "builds" in tables and ("builds", "build_id") not in control:
+        con.execute("drop table control.builds").fetchall()
+    for table in RETIRED_BUILD_TABLES:
+        if table in tables:
+            con.execute(f"drop table control.{table}").fetchall()  # noqa: S608 (constant names)
 
 
 def _registered(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dict[str, Any]]:

@@ -16,7 +16,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from automq_billing import warehouse
+from automq_billing.build import state
 from automq_billing.errors import BillingError
 from automq_billing.landing import glob_escaped, load_landing, survey_landing
 from automq_billing.landing.hashing import hash_landed
@@ -476,19 +476,18 @@ def test_a_full_refresh_leaves_the_next_build_a_full_one(tmp_path):
     _good(tmp_path)
     _load(tmp_path)
     with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
-        warehouse.mark_loads_processed(con)
-        warehouse.record_build(con, "fingerprint", False)
-        warehouse.record_build_inputs(con, "inputs")
+        state.record(con, "fingerprint", False, "inputs")
         con.execute(
             "insert into control.file_warnings values "
             "('usage_events', 'usage_events/good.parquet', 1, 'w', now())"
         )
-        assert not warehouse.needs_full_rebuild(con, "fingerprint")
+        assert not state.needs_full_rebuild(con, "fingerprint")
     _load(tmp_path, full_refresh=True)
     with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
-        assert warehouse.needs_full_rebuild(con, "fingerprint")
-        assert not warehouse.built_for(con, "inputs")
-        for table in ("control.processed_loads", "control.file_warnings"):
+        assert state.needs_full_rebuild(con, "fingerprint")
+        assert not state.built_for(con, "inputs")
+        assert state.pending_loads(con) == [1]
+        for table in ("control.builds", "control.file_warnings"):
             assert con.execute(f"select count(*) from {table}").fetchall() == [(0,)]  # noqa: S608
         assert con.execute("select load_id from control.loaded_files").fetchall() == [(1,)]
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from automq_billing.close.load_apart import load_apart
+from automq_billing.build.load_apart import load_apart
 from automq_billing.errors import BillingError
 from automq_billing.landing import survey_landing
 from automq_billing.vocabulary import load_vocabulary
@@ -55,7 +55,7 @@ def test_the_close_process_itself_never_loads(tmp_path):
     _landing(tmp_path, [usage_row(event_id=f"e{i}") for i in range(10)])
     script = (
         "import json, resource, sys; from pathlib import Path\n"
-        "from automq_billing.close.load_apart import load_apart\n"
+        "from automq_billing.build.load_apart import load_apart\n"
         "from automq_billing.landing import survey_landing\n"
         "from automq_billing.vocabulary import load_vocabulary\n"
         "root, repo = Path(sys.argv[1]), Path(sys.argv[2])\n"
