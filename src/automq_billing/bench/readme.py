@@ -186,7 +186,7 @@ def render_table(results: Path) -> str:
             reports.append(report)
     reports.sort(key=lambda r: (ORDER[r["scenario"]], r.get("rows") or r.get("rows_per_month")))
     lines = [
-        "| Scenario | Measured | Against | Ratio | Stages (s) | Target (issue 18) | |",
+        "| Scenario | Measured | Against | Ratio | Stages (s) | Target | |",
         "|---|---|---|---|---|---|---|",
     ]
     rows_of = {"history": _history_rows, "documents": _documents_rows}
