@@ -1,5 +1,5 @@
 """No Python module of the package is over 600 lines (issue 22): a module that grows past it is
-split by job, as ledger.py (into automq_billing.book) and landing/load.py (into csv_feed,
+split by job, as the old ledger.py (into automq_billing.book) and landing/load.py (into csv_feed,
 value_fit and hashing) were."""
 
 from __future__ import annotations

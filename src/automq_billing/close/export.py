@@ -1,8 +1,6 @@
 """Writing a close's files: Parquet (exact values) and CSV twins (safe to open in a spreadsheet),
 each with its sha256 for the manifest. Publishing a folder all at once and cleaning up after a
-killed run are the book's (`automq_billing.book.publish`); `publishing` and
-`remove_own_temporaries` are imported here too for the modules that still import them from
-here (documents/render.py)."""
+killed run are the book's (`automq_billing.book.publish`)."""
 
 from __future__ import annotations
 
@@ -13,7 +11,6 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from automq_billing.book.publish import publishing, remove_own_temporaries
 from automq_billing.landing.hashing import sha256_file
 
 # OWASP's CSV injection advice: a cell that starts with one of these is read as a formula by
@@ -24,8 +21,6 @@ FORMULA_START = r"^[=+\-@\t\r]"
 __all__ = [
     "file_entry",
     "neutralise_formulas",
-    "publishing",
-    "remove_own_temporaries",
     "write_table",
 ]
 

@@ -21,8 +21,14 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
-from automq_billing import ledger
-from automq_billing.close.export import remove_own_temporaries
+from automq_billing.book.folder import (
+    Month,
+    Version,
+    check_version_files,
+    month_state,
+    read_output,
+)
+from automq_billing.book.publish import remove_own_temporaries
 from automq_billing.documents.close_report import build_close_report
 from automq_billing.documents.pdf import PdfCounts, PdfJob, write_pdfs
 from automq_billing.documents.pdf_cache import PdfCache
@@ -190,14 +196,12 @@ def _pages(
     }
 
 
-def issued_stamps(
-    state: ledger.Month, issued: ledger.Version, final: dict
-) -> list[tuple[Path, Path]]:
-    """finalize's stamp (see `ledger.finalize`): the index and the close report of every
-    rendering of the month's versions, rendered again as of the issue (the issued version's
-    say "Issued ... approved by ...", the others "Draft, superseded"), written as hidden
-    temporary files beside the pages they replace, with the close report's PDF where the
-    rendering has one (typeset again from the stamped page). Statements, their PDFs, the
+def issued_stamps(state: Month, issued: Version, final: dict) -> list[tuple[Path, Path]]:
+    """finalize's stamp (see `automq_billing.book.commands.finalize`): the index and the close
+    report of every rendering of the month's versions, rendered again as of the issue (the
+    issued version's say "Issued ... approved by ...", the others "Draft, superseded"), written
+    as hidden temporary files beside the pages they replace, with the close report's PDF where
+    the rendering has one (typeset again from the stamped page). Statements, their PDFs, the
     workbook and every file a manifest or final.json hashes are left alone."""
     totals = final["totals"]
     month_final = FinalMonth(
@@ -261,7 +265,7 @@ def add_statement_pdfs(output_root: Path, month: dt.date, version: int | None) -
     version, since an issued statement is sent as a PDF. An issued month is refused (its folders
     never change); a version closed without documents has nothing to add. The caller holds the
     output folder's lock."""
-    state = ledger.month_state(ledger.read_output(output_root), month)
+    state = month_state(read_output(output_root), month)
     if state is None or not state.versions or state.final is not None:
         return PdfCounts(0, 0)
     folder = state.version(version).folder
@@ -298,7 +302,7 @@ def render_documents_again(output_root: Path, month: dt.date, version: int | Non
     issued (final) month is refused: its folders never change (SPEC 8). The caller holds the
     output folder's lock."""
     remove_own_temporaries(output_root)
-    state = ledger.month_state(ledger.read_output(output_root), month)
+    state = month_state(read_output(output_root), month)
     if state is None:
         raise BillingError(
             f"{output_root} holds no close of {month_label(month)}.",
@@ -312,7 +316,7 @@ def render_documents_again(output_root: Path, month: dt.date, version: int | Non
             hint="its documents/ folder holds the issued statements; render a draft month instead",
         )
     chosen = state.version(version)
-    ledger.check_version_files(chosen, chosen.manifest())  # a damaged draft is refused
+    check_version_files(chosen, chosen.manifest())  # a damaged draft is refused
     folder = chosen.folder
     temporary = folder / f".documents-{_next_rendering(folder)}.tmp-{os.getpid()}"
     try:

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from automq_billing import ledger
+from automq_billing.book.files import read_json
 from automq_billing.errors import BillingError
 from automq_billing.landing import sha256_file
 
@@ -84,7 +84,7 @@ def read_version_folder(folder: Path, output_root: Path) -> VersionFolder:
             f"{folder} is not a complete close version folder: {', '.join(missing)} missing.",
             hint="pass a version folder written by `automq-billing close` (<output>/YYYY-MM/vN)",
         )
-    manifest = ledger.read_json(folder / "manifest.json", f"the version folder {folder} is damaged")
+    manifest = read_json(folder / "manifest.json", f"the version folder {folder} is damaged")
     month = _manifest_month(manifest, folder)
     version = int(manifest.get("version", 0))
     problems: list[str] = []
@@ -199,7 +199,7 @@ def read_final_months(output_root: Path, problems: list[str]) -> list[FinalMonth
 
 
 def _final_month(child: Path, marker: Path, match: re.Match[str]) -> FinalMonth:
-    data = ledger.read_json(marker, "the issued month is damaged")
+    data = read_json(marker, "the issued month is damaged")
     totals = data.get("totals") or {}
     approved_by = data.get("approved_by")
     total = totals.get("total_amount")

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from automq_billing.ledger import STATEMENT_LINE_TYPES
+from automq_billing.book.issued import STATEMENT_LINE_TYPES
 from automq_billing.vocabulary import RECONCILIATION_AMOUNTS
 
 D2 = pa.decimal128(38, 2)

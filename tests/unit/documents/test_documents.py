@@ -30,7 +30,8 @@ from close_fixture import (
 from pypdf import PdfReader
 from readers import html_cells, html_tags, read_xlsx
 
-from automq_billing import ledger
+from automq_billing.book.commands import finalize
+from automq_billing.book.folder import read_output
 from automq_billing.documents import issued_stamps, render_documents, render_documents_again
 from automq_billing.documents.text import document_name, statement_number
 from automq_billing.documents.version_folder import read_version_folder
@@ -460,7 +461,7 @@ def test_finalize_stamps_the_issued_pages_and_leaves_every_hashed_file_alone(tmp
         assert "Draft: not yet issued" in (folder / "documents" / page).read_text()
     assert "Draft: not yet issued" in _pdf_text(folder / "documents" / "close_report.pdf")
     before = _tree_hashes(folder)
-    _, final = ledger.finalize(root, OCTOBER, approved_by="Jane <Doe>", stamp=issued_stamps)
+    _, final = finalize(root, OCTOBER, approved_by="Jane <Doe>", stamp=issued_stamps)
     after = _tree_hashes(folder)
     assert {name for name in before if before[name] != after[name]} == {
         "documents/index.html",
@@ -476,7 +477,7 @@ def test_finalize_stamps_the_issued_pages_and_leaves_every_hashed_file_alone(tmp
         assert "Draft" not in text and "Issued: final since" in text
         assert "approved by Jane &lt;Doe&gt;" in text
     assert all(after[name] == digest for name, digest in final["sha256"].items())
-    assert ledger.read_output(root, deep=True)  # the issued month checks out
+    assert read_output(root, deep=True)  # the issued month checks out
 
 
 def test_render_again_refuses_a_damaged_draft_and_a_linked_version(tmp_path):
