@@ -8,7 +8,6 @@ import datetime as dt
 import html
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +26,11 @@ from automq_billing.book.folder import (
     check_version_files,
     month_state,
     read_output,
+)
+from automq_billing.book.names import (
+    RENDERING_FOLDER,
+    next_rendering_number,
+    rendering_temporary,
 )
 from automq_billing.book.publish import remove_own_temporaries
 from automq_billing.documents.close_report import build_close_report
@@ -61,7 +65,6 @@ from automq_billing.documents.version_folder import (
 from automq_billing.errors import BillingError
 
 DOCUMENTS_DIR = "documents"
-_RENDERING_DIR = re.compile(r"documents-(\d+)")
 _RENAME_ATTEMPTS = 20
 
 
@@ -220,7 +223,7 @@ def issued_stamps(state: Month, issued: Version, final: dict) -> list[tuple[Path
             renderings = [
                 child
                 for child in sorted(version.folder.iterdir())
-                if (child.name == DOCUMENTS_DIR or _RENDERING_DIR.fullmatch(child.name))
+                if (child.name == DOCUMENTS_DIR or RENDERING_FOLDER.fullmatch(child.name))
                 and child.is_dir()
                 and not child.is_symlink()
             ]
@@ -318,7 +321,7 @@ def render_documents_again(output_root: Path, month: dt.date, version: int | Non
     chosen = state.version(version)
     check_version_files(chosen, chosen.manifest())  # a damaged draft is refused
     folder = chosen.folder
-    temporary = folder / f".documents-{_next_rendering(folder)}.tmp-{os.getpid()}"
+    temporary = rendering_temporary(folder, next_rendering_number(folder))
     try:
         render_documents(
             folder,
@@ -339,20 +342,11 @@ def render_documents_again(output_root: Path, month: dt.date, version: int | Non
         raise
 
 
-def _next_rendering(folder: Path) -> int:
-    numbers = [
-        int(match.group(1))
-        for child in folder.iterdir()
-        if (match := _RENDERING_DIR.fullmatch(child.name))
-    ]
-    return max([1, *numbers]) + 1
-
-
 def _publish(temporary: Path, folder: Path) -> Path:
     """Renames the finished rendering to the next free `documents-<k>`; another rendering that
     took the same k first makes the rename fail, and the next k is tried."""
     for _ in range(_RENAME_ATTEMPTS):
-        final = folder / f"documents-{_next_rendering(folder)}"
+        final = folder / f"documents-{next_rendering_number(folder)}"
         try:
             os.rename(temporary, final)
         except OSError:
