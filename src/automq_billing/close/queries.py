@@ -19,7 +19,7 @@ OUTPUT_TABLES: dict[str, str] = {
         select
             statement_month, organization_id, line_type, billing_item, tier, cluster_tier,
             license_id, adjusted_month, quantity, unit, unit_price, amount, currency,
-            rate_card_version
+            rate_card_version, invoiced_by
         from marts.fct_statement_lines
         where statement_month = $month
         order by organization_id, line_type, billing_item, tier nulls first,
