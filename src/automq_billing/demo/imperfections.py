@@ -235,8 +235,8 @@ class Imperfections:
         blocks = [rows]
         ties: dict[str, Any] = {}
         organizations = self.world.organizations
-        if organizations > 1:
-            org_tie = self.copies(self.grab(1, self.noisy, alters=True))
+        org_tie = self.copies(self.grab(1 if organizations > 1 else 0, self.noisy, alters=True))
+        if row_count(org_tie):  # none left to draw at hundreds of organizations
             org_tie["org"] = (org_tie["org"] + 1) % organizations
             blocks.append(org_tie)
             ties["organization"] = self.key(org_tie)
