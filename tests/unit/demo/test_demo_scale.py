@@ -126,4 +126,3 @@ def test_late_file_restates_redelivers_and_adds(tmp_path: Path) -> None:
         generate_late_file(tmp_path, OCTOBER, 4_000, 8)
     with pytest.raises(ValueError, match="no scale landing of 2026-11"):
         generate_late_file(tmp_path, dt.date(2026, 11, 1), 1_000, 7)
-
