@@ -1,5 +1,5 @@
 {#- One row per licence, month of its term and commitment status (SPEC 10.1, Licence): the amount
-    the licence recognises in the month (fct_license_revenue_schedule, SPEC 4.2) spread over its
+    the licence recognises in the month (int_licenses_revenue_scheduled, SPEC 4.2) spread over its
     AKU-hours in the month. H = aku_quota x the hours of the month inside the term; environment e
     used U_e = the AKU-hours this licence allocated to e (int_license_allocations_hourly: valid
     allocations, identical rows once). One `Used` row per environment with U_e > 0 and one `Unused`
@@ -10,7 +10,7 @@ with
 
 schedule as (
 
-    select * from {{ ref('fct_license_revenue_schedule') }}
+    select * from {{ ref('int_licenses_revenue_scheduled') }}
 
 ),
 
