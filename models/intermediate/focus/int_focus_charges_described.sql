@@ -225,9 +225,12 @@ final as (
                 then cast(priced.adjusted_month + interval 1 month as timestamp)
             when priced.line_type = 'subscription' then cast(priced.end_date as timestamp)
             when priced.line_type = 'amortization'
-                then cast(least(
-                    cast(priced.statement_month + interval 1 month as date), priced.end_date
-                ) as timestamp)
+                then cast(
+                        least(
+                            cast(priced.statement_month + interval 1 month as date), priced.end_date
+                        )
+                        as timestamp
+                    )
             else cast(priced.statement_month + interval 1 month as timestamp)
         end as ChargePeriodEnd,
         case
@@ -275,8 +278,10 @@ final as (
             as InvoiceIssuerName,
         {{ exact_cost('priced.quantity', 'priced.list_unit_price') }} as ListCost,
         cast(priced.list_unit_price as decimal(38, 6)) as ListUnitPrice,
-        cast(case when priced.line_type = 'amortization' then 'Committed' else 'Standard' end
-            as varchar(16)) as PricingCategory,
+        cast(
+            case when priced.line_type = 'amortization' then 'Committed' else 'Standard' end
+            as varchar(16)
+        ) as PricingCategory,
         cast(case
             when priced.line_type = 'subscription' then priced.aku_quota
             else priced.quantity
