@@ -116,3 +116,24 @@
     cast(cast({{ quantity }} as decimal(22, 6)) * cast({{ unit_price }} as decimal(15, 6))
         as decimal(38, 12))
 {%- endmacro %}
+
+{#- A DECIMAL as text without needless zeros ("10240.000000" -> "10240", "0.035000" -> "0.035"),
+    for the words and JSON of a FOCUS row; the decimal must have a scale > 0. The patterns hold no
+    backslash (Spark reads backslashes in literals as escapes). -#}
+{% macro decimal_words(value) -%}
+    regexp_replace(
+        regexp_replace(cast({{ value }} as varchar(64)), '0+$', ''), '[.]$', ''
+    )
+{%- endmacro %}
+
+{#- The billing item in words, capitalised (ChargeDescription). -#}
+{% macro focus_item_title(billing_item) -%}
+    case {{ billing_item }}
+        when 'data_ingress' then 'Data ingress'
+        when 'data_egress' then 'Data egress'
+        when 'data_retention' then 'Data retention'
+        when 'cluster_uptime' then 'Cluster uptime'
+        when 'aku_subscription' then 'AKU subscription'
+        else {{ billing_item }}
+    end
+{%- endmacro %}

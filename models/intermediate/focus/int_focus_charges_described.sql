@@ -198,7 +198,7 @@ final as (
             when priced.line_type = 'amortization'
                 then 'AKU licence ' || priced.license_id || ': unused AKU capacity'
             when priced.line_type = 'adjustment'
-                then 'Correction of ' || replace(priced.billing_item, '_', ' ') || ' for '
+                then 'Correction of ' || {{ focus_item_title('priced.billing_item') }} || ' for '
                     || cast(priced.adjusted_month as varchar(10))
             when priced.is_licence
                 then 'AKU licence ' || priced.license_id || ', ' || priced.term || ' term '
@@ -207,13 +207,13 @@ final as (
                     || cast(priced.aku_quota as varchar(20)) || ' AKU'
             when priced.billing_item = 'cluster_uptime'
                 then 'Cluster uptime, ' || priced.cluster_tier || ' cluster tier, '
-                    || cast(priced.unit_price as varchar(40)) || ' USD per hour'
-            else replace(priced.billing_item, '_', ' ') || ', tier '
+                    || {{ decimal_words('priced.unit_price') }} || ' USD per hour'
+            else {{ focus_item_title('priced.billing_item') }} || ', tier '
                 || cast(priced.tier as varchar(12)) || ' ('
-                || cast(priced.lower_bound as varchar(40)) || ' to '
-                || coalesce(cast(priced.upper_bound as varchar(40)), 'unlimited') || ' '
-                || priced.unit || '), ' || cast(priced.unit_price as varchar(40)) || ' USD per '
-                || priced.unit
+                || {{ decimal_words('priced.lower_bound') }} || ' to '
+                || coalesce({{ decimal_words('priced.upper_bound') }}, 'unlimited') || ' '
+                || priced.unit || '), ' || {{ decimal_words('priced.unit_price') }}
+                || ' USD per ' || priced.unit
         end as varchar(512)) as ChargeDescription,
         cast(case
             when not priced.is_licence or priced.line_type = 'amortization' then 'Usage-Based'
@@ -309,8 +309,8 @@ final as (
                 then '{"ClusterTier": "' || priced.cluster_tier || '"}'
             else '{"TierMode": "' || priced.tier_mode || '", "TierNumber": '
                 || cast(priced.tier as varchar(12)) || ', "TierLowerBound": '
-                || cast(priced.lower_bound as varchar(40)) || ', "TierUpperBound": '
-                || coalesce(cast(priced.upper_bound as varchar(40)), 'null') || '}'
+                || {{ decimal_words('priced.lower_bound') }} || ', "TierUpperBound": '
+                || coalesce({{ decimal_words('priced.upper_bound') }}, 'null') || '}'
         end as varchar(512)) as SkuPriceDetails,
         cast(case
             when priced.is_licence and priced.rate_card_version = 'contract'
