@@ -200,6 +200,8 @@ final as (
             when priced.line_type = 'adjustment'
                 then 'Correction of ' || {{ focus_item_title('priced.billing_item') }} || ' for '
                     || cast(priced.adjusted_month as varchar(10))
+            when priced.is_licence and priced.term is null
+                then 'AKU licence ' || priced.license_id
             when priced.is_licence
                 then 'AKU licence ' || priced.license_id || ', ' || priced.term || ' term '
                     || cast(priced.start_date as varchar(10)) || ' to '
@@ -304,6 +306,7 @@ final as (
             else {{ focus_sku_meter('priced.billing_item') }}
         end as varchar(32)) as SkuMeter,
         cast(case
+            when priced.is_licence and priced.term is null then '{"Term": null}'
             when priced.is_licence then '{"Term": "' || priced.term || '"}'
             when priced.billing_item = 'cluster_uptime'
                 then '{"ClusterTier": "' || priced.cluster_tier || '"}'
@@ -316,7 +319,8 @@ final as (
             when priced.is_licence and priced.rate_card_version = 'contract'
                 then 'contract:' || priced.license_id
             when priced.is_licence
-                then 'aku_subscription:' || priced.term || ':' || priced.rate_card_version
+                then 'aku_subscription:' || coalesce(priced.term, 'unknown') || ':'
+                    || priced.rate_card_version
             else priced.rate_card_version || ':' || priced.billing_item || ':'
                 || coalesce(cast(priced.tier as varchar(12)), priced.cluster_tier)
         end as varchar(512)) as SkuPriceId,
@@ -330,7 +334,7 @@ final as (
         cast(priced.adjusted_month as date) as x_AdjustedMonth,
         cast(priced.rate_card_version as varchar(64)) as x_RateCardVersion,
         cast(case
-            when priced.is_licence then priced.channel
+            when priced.is_licence then coalesce(priced.channel, 'direct')
             when priced.invoiced_by = 'aws_marketplace' then 'aws_marketplace'
             else 'direct'
         end as varchar(32)) as x_SalesChannel,
