@@ -265,6 +265,7 @@ def test_the_october_close_writes_a_focus_dataset_that_agrees_with_the_statement
     from focus_validation import focus_validator_failures
 
     assert reconciled["october"].returncode == 0, reconciled["october"].stderr
+    assert "FOCUS 1.2: " in reconciled["october"].stdout
     folder = reconciled["root"] / "output" / "2026-10" / "v1"
     manifest = json.loads((folder / "manifest.json").read_text())
     focus = pq.read_table(folder / "focus.parquet").to_pylist()
