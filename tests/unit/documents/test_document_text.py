@@ -159,3 +159,23 @@ def test_the_statement_names_who_invoices_it_from_its_lines():
     # a version closed before lines named their party keeps its sales channel
     older = [{"amount": Decimal("1.00")}]
     assert _channel(older, organization) == "Invoiced by AWS Marketplace (AWS account 1)"
+
+
+def test_the_workbook_cover_totals_what_each_party_invoices():
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from automq_billing.documents.workbook import _party_totals
+
+    close = SimpleNamespace(
+        lines=[
+            {"invoiced_by": "azure_marketplace", "amount": Decimal("360.00")},
+            {"invoiced_by": "automq", "amount": Decimal("1.10")},
+            {"invoiced_by": "automq", "amount": Decimal("-0.10")},
+            {"amount": Decimal("5.00")},  # a version closed before lines named their party
+        ]
+    )
+    assert _party_totals(close) == [
+        ("automq", Decimal("1.00"), 2),
+        ("azure_marketplace", Decimal("360.00"), 1),
+    ]
