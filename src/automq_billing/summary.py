@@ -60,6 +60,13 @@ def print_close_summary(result: CloseResult, *, timings: bool = False) -> None:
         print(f"  {len(over)} environment(s) ran over their allocated AKU")
     if manifest.marketplace is not None:
         print("  " + status_line(manifest.marketplace))
+    if manifest.focus is not None:
+        focus = manifest.focus
+        print(
+            f"  FOCUS {focus['version']}: {focus['rows']} row(s), BilledCost "
+            f"{focus['billed_cost']} USD, EffectiveCost {focus['effective_cost']} USD "
+            f"({result.folder / 'focus.parquet'})"
+        )
     for warning in manifest.warnings[:10]:
         print(f"  warning: {shown(warning)}")  # a landed file's name may hold a newline
     if timings:

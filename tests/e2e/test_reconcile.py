@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import subprocess
 from decimal import Decimal
 from pathlib import Path
@@ -254,3 +255,97 @@ def test_a_reconcile_changes_nothing_the_analyses_read(reconciled):
     again = run("reconcile", "--month", "2026-09", *reconciled["paths"], cwd=reconciled["root"])
     assert again.returncode == 0, again.stderr
     assert _what_analyses_read(warehouse) == before
+
+
+def test_the_october_close_writes_a_focus_dataset_that_agrees_with_the_statements(reconciled):
+    """SPEC 10: October (Marketplace customers, licences of every channel, September's
+    corrections) as a FOCUS 1.2 dataset: the manifest block, the identities of 10.3, the invoicing
+    party of every statement line and of the reconciliation, the CSV twin, the FinOps
+    Foundation's validator."""
+    from focus_validation import focus_validator_failures
+
+    assert reconciled["october"].returncode == 0, reconciled["october"].stderr
+    assert "FOCUS 1.2: " in reconciled["october"].stdout
+    folder = reconciled["root"] / "output" / "2026-10" / "v1"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    focus = pq.read_table(folder / "focus.parquet").to_pylist()
+    lines = pq.read_table(folder / "statement_lines.parquet").to_pylist()
+    statements = pq.read_table(folder / "statements.parquet").to_pylist()
+    revenue = pq.read_table(folder / "revenue_schedule.parquet").to_pylist()
+    reconciliation = pq.read_table(folder / "marketplace_reconciliation.parquet").to_pylist()
+    assert manifest["focus"] == {
+        "version": "1.2",
+        "rows": len(focus),
+        "billed_cost": f"{sum(r['BilledCost'] for r in focus):.2f}",
+        "effective_cost": f"{sum(r['EffectiveCost'] for r in focus):.2f}",
+    }
+    for name in ("focus.parquet", "focus.csv"):
+        assert (
+            manifest["outputs"][name]["sha256"]
+            == hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        )
+    kinds = {r["x_LineType"] for r in focus}
+    assert kinds == {"usage", "subscription", "amortization", "adjustment"}
+    # per organization: EffectiveCost = usage and usage corrections + recognised licence amounts;
+    # BilledCost on its statement number = its total minus what marketplaces invoice
+    for statement in statements:
+        org = statement["organization_id"]
+        own = [line for line in lines if line["organization_id"] == org]
+        expected = sum(
+            (line["amount"] for line in own if line["billing_item"] != "aku_subscription"),
+            Decimal(0),
+        ) + sum(
+            (r["recognized_amount"] for r in revenue if r["organization_id"] == org), Decimal(0)
+        )
+        assert sum(r["EffectiveCost"] for r in focus if r["BillingAccountId"] == org) == expected
+        marketplace = sum(
+            (line["amount"] for line in own if line["invoiced_by"] != "automq"), Decimal(0)
+        )
+        billed = [r for r in focus if r["BillingAccountId"] == org and r["InvoiceId"]]
+        assert sum((r["BilledCost"] for r in billed), Decimal(0)) == (
+            statement["total_amount"] - marketplace
+        )
+        assert len({r["InvoiceId"] for r in billed}) <= 1
+        assert all(re.fullmatch(r"AMQ-2026-10-[0-9a-f]{8}-v1", r["InvoiceId"]) for r in billed)
+    # per usage line: its rows sum to its quantity and amount; every line's party is the rows'
+    issuers = {
+        "automq": "AutoMQ",
+        "aws_marketplace": "Amazon Web Services",
+        "azure_marketplace": "Microsoft",
+        "gcp_marketplace": "Google",
+        "alibaba_marketplace": "Alibaba Cloud",
+    }
+    for line in lines:
+        rows = [
+            r
+            for r in focus
+            if r["BillingAccountId"] == line["organization_id"]
+            and r["x_LineType"] == line["line_type"]
+            and r["x_BillingItem"] == line["billing_item"]
+            and r["x_Tier"] == line["tier"]
+            and r["x_ClusterTier"] == line["cluster_tier"]
+            and r["x_LicenseId"] == line["license_id"]
+            and r["x_AdjustedMonth"] == line["adjusted_month"]
+        ]
+        assert rows, line
+        assert {r["InvoiceIssuerName"] for r in rows} == {issuers[line["invoiced_by"]]}
+        assert sum(r["PricingQuantity"] for r in rows) == line["quantity"]
+        if line["line_type"] == "usage":
+            assert sum(r["EffectiveCost"] for r in rows) == line["amount"]
+    # the reconciliation's Marketplace customers are the organizations AWS invoices usage for
+    on_marketplace = {
+        r["organization_id"] for r in reconciliation if r["status"] != "off_marketplace"
+    }
+    aws_usage = {
+        r["BillingAccountId"]
+        for r in focus
+        if r["x_LineType"] == "usage" and r["InvoiceIssuerName"] == "Amazon Web Services"
+    }
+    assert (
+        aws_usage
+        == {r["BillingAccountId"] for r in focus if r["x_LineType"] == "usage"} & on_marketplace
+    )
+    header = (folder / "focus.csv").read_text().splitlines()[:2]
+    assert header[0].startswith('"BilledCost","BillingAccountId"')
+    assert '"2026-10-01T00:00:00Z"' in header[1] or ",2026-10-01T00:00:00Z," in header[1]
+    assert focus_validator_failures(folder / "focus.parquet") == []

@@ -21,6 +21,8 @@ THIN_MARTS = {
     ),
     "marketplace/rpt_marketplace_reconciliation": "int_marketplace_usage_reconciled",
     "prepaid/rpt_license_compliance": "int_license_breaches_found",
+    "prepaid/fct_license_revenue_schedule": "int_licenses_revenue_scheduled",
+    "focus/fct_focus_charges": "int_focus_charges_described",
 }
 RULE_SYNTAX = re.compile(
     r"\b(case|group\s+by|union|over\s*\(|qualify|having|distinct|unnest|coalesce)\b", re.I

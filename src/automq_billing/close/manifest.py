@@ -136,6 +136,7 @@ class Manifest:
     timings: dict[str, float]
     documents: dict[str, Any] = field(default_factory=dict)
     landed_months: dict[str, dict[str, int]] = field(default_factory=dict)  # SPEC 8, finalize
+    focus: dict[str, Any] | None = None  # SPEC 10.3: version, rows, billed and effective cost
 
     def as_dict(self) -> dict[str, Any]:
         data = {
@@ -170,6 +171,8 @@ class Manifest:
         }
         if self.marketplace is not None:
             data["marketplace"] = self.marketplace
+        if self.focus is not None:
+            data["focus"] = self.focus
         return data
 
     def to_json(self) -> str:

@@ -33,6 +33,28 @@ OUTPUT_TABLES: dict[str, str] = {
         where statement_month = $month
         order by organization_id
     """,
+    # SPEC 10: the month's FOCUS 1.2 charges (close/focus.py adds InvoiceId, x_StatementVersion)
+    "focus": """
+        select
+            BilledCost, BillingAccountId, BillingAccountName, BillingCurrency,
+            BillingPeriodEnd, BillingPeriodStart, ChargeCategory, ChargeClass,
+            ChargeDescription, ChargeFrequency, ChargePeriodEnd, ChargePeriodStart,
+            CommitmentDiscountCategory, CommitmentDiscountId, CommitmentDiscountName,
+            CommitmentDiscountQuantity, CommitmentDiscountStatus, CommitmentDiscountType,
+            CommitmentDiscountUnit, ConsumedQuantity, ConsumedUnit, ContractedCost,
+            ContractedUnitPrice, EffectiveCost, InvoiceIssuerName, ListCost, ListUnitPrice,
+            PricingCategory, PricingQuantity, PricingUnit, ProviderName, PublisherName,
+            RegionId, RegionName, ResourceId, ResourceName, ResourceType, ServiceCategory,
+            ServiceName, ServiceSubcategory, SkuId, SkuMeter, SkuPriceDetails, SkuPriceId,
+            SubAccountId, SubAccountName, x_LineType, x_BillingItem, x_Tier, x_ClusterTier,
+            x_LicenseId, x_AdjustedMonth, x_RateCardVersion, x_SalesChannel
+        from marts.fct_focus_charges
+        where BillingPeriodStart = cast($month as timestamp)
+        order by BillingAccountId, x_LineType, x_BillingItem, x_Tier nulls first,
+            x_ClusterTier nulls first, x_LicenseId nulls first, x_AdjustedMonth nulls first,
+            ResourceId nulls first, CommitmentDiscountStatus desc nulls first,
+            SubAccountId nulls first
+    """,
     # SPEC 1.1: the month's quarantined rows and every row without a month
     "quarantine": """
         select

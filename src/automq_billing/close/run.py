@@ -46,6 +46,7 @@ from automq_billing.close import queries, reference
 from automq_billing.close import warnings as noted
 from automq_billing.close.book import BookCheck, check_book, validation_refusal
 from automq_billing.close.export import write_table
+from automq_billing.close.focus import focus_block, focus_problems, focus_table, write_focus
 from automq_billing.close.manifest import (
     Conservation,
     Corrections,
@@ -373,14 +374,16 @@ def _publish(run: CloseRun) -> CloseResult:
     number = next_version_number(options.output, options.month)
     temporary = version_temporary(options.output, options.month, number)
     final = version_folder(options.output, options.month, number)
+    focus = _focus(run, number)
     run.progress(f"Publishing {final}")
     with timings.stage("publish"), publishing(temporary, final, f"{label} v{number}") as folder:
-        outputs: dict[str, dict] = {}
+        outputs: dict[str, dict] = write_focus(folder, focus)
         for name, table in data.tables.items():
             outputs.update(write_table(folder, name, table))
         (folder / "validation").mkdir()
         (folder / "validation" / "results.json").write_text(report.to_json() + "\n", "utf-8")
         manifest = _manifest(run, outputs, number)
+        manifest.focus = focus_block(focus)
         run.data.tables.clear()  # written: the documents read the folder, not memory
         if options.documents:
             with timings.stage("documents"):
@@ -389,6 +392,30 @@ def _publish(run: CloseRun) -> CloseResult:
         manifest.timings = dict(timings.seconds)
         (folder / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
     return CloseResult(final, number, manifest)
+
+
+def _focus(run: CloseRun, number: int) -> pa.Table:
+    """SPEC 10: the month's FOCUS dataset for version `number`, refused (nothing published) when
+    it breaks a rule of FOCUS 1.2 or an identity of SPEC 10.3."""
+    assert run.data is not None
+    tables = run.data.tables
+    focus = focus_table(tables.pop("focus"), run.options.month, number)
+    problems = focus_problems(
+        focus,
+        month=run.options.month,
+        lines=tables["statement_lines"],
+        revenue=tables["revenue_schedule"],
+        licenses=tables["licenses"],
+    )
+    if problems:
+        listed = "\n  - ".join(problems)
+        raise BillingError(
+            f"{run.label}: the FOCUS dataset breaks {len(problems)} rule(s); nothing was "
+            f"written:\n  - {listed}",
+            hint="fct_focus_charges and its checks (models/marts/focus) say how each column is "
+            "filled; this is a defect of the warehouse, not of the landing: report it",
+        )
+    return focus
 
 
 def _render_documents(run: CloseRun, folder: Path, manifest: Manifest) -> dict:

@@ -7,7 +7,7 @@ the final months beside it; nothing is recomputed from the warehouse.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -32,6 +32,7 @@ from automq_billing.documents.close_report_tables import (
 )
 from automq_billing.documents.statement import Chart, close_status
 from automq_billing.documents.text import (
+    INVOICER_TITLES,
     ITEM_ORDER,
     ITEM_TITLES,
     decimal_text,
@@ -72,6 +73,7 @@ class OrganizationRow:
     percent: str
     flag: str
     flagged: bool
+    invoiced_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class CloseReport:
     threshold: str
     figures: tuple[Figure, ...]
     line_counts: Table
+    invoicing: Table
     problems: tuple[str, ...]
     validation_success: bool | None
     validation_summary: str
@@ -167,6 +170,7 @@ def build_close_report(
         threshold=decimal_text(threshold),
         figures=tuple(_figures(close)),
         line_counts=_line_counts(close.lines),
+        invoicing=_invoicing(close.lines),
         problems=tuple(close.problems),
         validation_success=summary.get("success") if summary else None,
         validation_summary=_validation_summary(summary),
@@ -251,14 +255,67 @@ def _line_counts(lines: list[Row]) -> Table:
     return Table(("Line type", "Lines", "Amount (USD)"), rows + (total,), numeric=(1, 2))
 
 
+def _party_order(party: str) -> tuple[bool, str]:
+    return (party != "automq", party)
+
+
+def _invoicing(lines: list[Row]) -> Table:
+    """Who invoices the month's lines (statement_lines.invoiced_by, SPEC 10.2): lines and amount
+    per party and line type, then per party."""
+    amounts: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
+    for line in lines:
+        if line.get("invoiced_by") is not None:
+            amounts[(line["invoiced_by"], line["line_type"])].append(line["amount"])
+    rows: list[tuple[str, ...]] = []
+    for party in sorted({party for party, _ in amounts}, key=_party_order):
+        kinds = [(kind, values) for (p, kind), values in sorted(amounts.items()) if p == party]
+        for kind, values in kinds:
+            rows.append(
+                (
+                    INVOICER_TITLES.get(party, party),
+                    kind,
+                    f"{len(values):,}",
+                    money_text(money_sum(values)),
+                )
+            )
+        every = [value for _, values in kinds for value in values]
+        rows.append(
+            (
+                f"{INVOICER_TITLES.get(party, party)} in all",
+                "",
+                f"{len(every):,}",
+                money_text(money_sum(every)),
+            )
+        )
+    return Table(("Invoiced by", "Line type", "Lines", "Amount (USD)"), tuple(rows), numeric=(2, 3))
+
+
+def _organization_parties(close: VersionFolder) -> dict[str, str]:
+    """Per organization, what each party invoices of its statement, in words."""
+    amounts: dict[str, dict[str, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
+    for line in close.lines:
+        if line.get("invoiced_by") is not None:
+            amounts[line["organization_id"]][line["invoiced_by"]].append(line["amount"])
+    return {
+        org: "; ".join(
+            f"{INVOICER_TITLES.get(party, party)} {money_text(money_sum(parties[party]))}"
+            for party in sorted(parties, key=_party_order)
+        )
+        for org, parties in amounts.items()
+    }
+
+
 def _organization_rows(close: VersionFolder, threshold: Decimal) -> list[OrganizationRow]:
     previous = close.previous_totals.totals if close.previous_totals else None
     current = {row["organization_id"]: row["total_amount"] for row in close.statements}
-    rows = [
-        _organization_row(close, org, current.get(org), previous, threshold)
+    parties = _organization_parties(close)
+    return [
+        replace(
+            _organization_row(close, org, current.get(org), previous, threshold),
+            invoiced_by=parties.get(org, ""),
+        )
         for org in sorted(set(current) | set(previous or {}))
     ]
-    return rows
 
 
 def _organization_row(

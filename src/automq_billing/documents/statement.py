@@ -18,6 +18,8 @@ from automq_billing.documents.text import (
     TERM_TITLES,
     channel_text,
     document_name,
+    invoicer_text,
+    invoicers_heading,
     money_sum,
     money_text,
     month_title,
@@ -60,6 +62,16 @@ class LineRow:
     unit_price: str
     amount: str
     negative: bool
+    invoiced_by: str
+
+
+@dataclass(frozen=True)
+class PartyTotal:
+    """What one party invoices of a statement (SPEC 10.2)."""
+
+    party: str
+    amount: str
+    lines: int
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,7 @@ class CorrectionRow:
     unit_price: str
     amount: str
     negative: bool
+    invoiced_by: str
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,7 @@ class Statement:
     corrections_amount: str
     licences: tuple[LicenceRow, ...]
     charts: tuple[Chart, ...]
+    parties: tuple[PartyTotal, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -196,10 +210,7 @@ def build_statement(
         version=context.version,
         closed_at=context.closed_at,
         closed_at_iso=context.closed_at_iso,
-        channel=channel_text(
-            (organization or {}).get("sales_channel"),
-            (organization or {}).get("customer_aws_account_id"),
-        ),
+        channel=_channel(lines, organization),
         currency=summary.get("currency") or "USD",
         usage_amount=money_text(summary["usage_amount"]),
         subscription_amount=money_text(summary["subscription_amount"]),
@@ -218,7 +229,34 @@ def build_statement(
             )
         ),
         charts=tuple(_charts(context, organization_id)),
+        parties=tuple(_parties(lines)),
     )
+
+
+def _channel(lines: list[Row], organization: Row | None) -> str:
+    """Who invoices the statement, from its lines (SPEC 10.2); a version closed before lines named
+    their party keeps its sales channel."""
+    account = (organization or {}).get("customer_aws_account_id")
+    parties = [line.get("invoiced_by") for line in lines]
+    if not parties or None in parties:
+        return channel_text((organization or {}).get("sales_channel"), account)
+    return invoicers_heading(parties, account)
+
+
+def _parties(lines: list[Row]) -> list[PartyTotal]:
+    """The amount and line count each party invoices, AutoMQ first."""
+    by_party: dict[str, list[Row]] = defaultdict(list)
+    for line in lines:
+        if line.get("invoiced_by") is not None:
+            by_party[line["invoiced_by"]].append(line)
+    return [
+        PartyTotal(
+            invoicer_text(party),
+            money_text(money_sum([line["amount"] for line in party_lines])),
+            len(party_lines),
+        )
+        for party, party_lines in sorted(by_party.items(), key=lambda i: (i[0] != "automq", i[0]))
+    ]
 
 
 def _rate_card_index(rate_card: list[Row]) -> dict[tuple, Row]:
@@ -292,6 +330,7 @@ def _line_row(context: StatementContext, line: Row) -> LineRow:
         unit_price=price_text(line["unit_price"]),
         amount=money_text(line["amount"]),
         negative=line["amount"] < 0,
+        invoiced_by=invoicer_text(line.get("invoiced_by")),
     )
 
 
@@ -342,6 +381,7 @@ def _correction_row(context: StatementContext, line: Row) -> CorrectionRow:
         unit_price=price_text(line["unit_price"]),
         amount=money_text(line["amount"]),
         negative=line["amount"] < 0,
+        invoiced_by=invoicer_text(line.get("invoiced_by")),
     )
 
 

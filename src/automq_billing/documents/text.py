@@ -55,6 +55,9 @@ _MARKETPLACES = {
     "alibaba_marketplace": "Alibaba Cloud Marketplace",
 }
 
+# who invoices a charge (statement_lines.invoiced_by, SPEC 10.2), as the documents name it
+INVOICER_TITLES = {"automq": "AutoMQ", **_MARKETPLACES}
+
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 # Names the documents folder already uses for its own files: an organization called so gets the
@@ -189,6 +192,26 @@ def channel_text(sales_channel: str | None, aws_account_id: str | None) -> str:
     if sales_channel is None:
         return "Not recorded"
     return sales_channel
+
+
+def invoicer_text(invoiced_by: str | None) -> str:
+    """The party that invoices a line, in words ("" for a version closed before lines named it)."""
+    if invoiced_by is None:
+        return ""
+    return INVOICER_TITLES.get(invoiced_by, invoiced_by)
+
+
+def invoicers_heading(parties: list[str], aws_account_id: str | None) -> str:
+    """The statement's header line on who invoices it, from its lines' parties (the one rule of
+    SPEC 10.2): one party, or every party in order, AutoMQ first."""
+    ordered = sorted(set(parties), key=lambda p: (p != "automq", p))
+    names = [INVOICER_TITLES.get(p, p) for p in ordered]
+    words = "Invoiced by " + (" and ".join(names) if len(names) <= 2 else ", ".join(names))
+    if "aws_marketplace" in ordered and aws_account_id:
+        words += f" (AWS account {aws_account_id})"
+    if len(ordered) > 1:
+        words += "; each line names its party"
+    return words
 
 
 def document_name(organization_id: str) -> str:

@@ -23,7 +23,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from automq_billing.documents.text import month_label
+from automq_billing.documents.text import INVOICER_TITLES, month_label
 from automq_billing.documents.version_folder import VersionFolder, read_version_manifest
 from automq_billing.errors import BillingError
 
@@ -176,6 +176,14 @@ def _write_cover(
             sheet.write_number(row, 1, float(Decimal(str(totals[key]))), style)
         row += 1
     row += 1
+    sheet.write_string(row, 0, "Invoiced by (statement_lines.invoiced_by)", formats["bold"])
+    row += 1
+    for party, amount, lines in _party_totals(close):
+        sheet.write_string(row, 0, INVOICER_TITLES.get(party, neutralise(party)))
+        sheet.write_number(row, 1, float(amount), formats["money"])
+        sheet.write_string(row, 2, f"{lines} line(s)")
+        row += 1
+    row += 1
     sheet.write_string(row, 0, "Sheets", formats["bold"])
     row += 1
     for column, header in enumerate(("Sheet", "Source file", "Rows in file", "Rows here")):
@@ -194,6 +202,20 @@ def _write_cover(
     for note in _cover_notes(row_cap):
         row += 1
         sheet.write_string(row, 0, note)
+
+
+def _party_totals(close: VersionFolder) -> list[tuple[str, Decimal, int]]:
+    """The amount and line count each party invoices (SPEC 10.2), AutoMQ first; none for a
+    version closed before its lines named their party."""
+    amounts: dict[str, Decimal] = {}
+    counts: dict[str, int] = {}
+    for line in close.lines:
+        party = line.get("invoiced_by")
+        if party is not None:
+            amounts[party] = amounts.get(party, Decimal(0)) + line["amount"]
+            counts[party] = counts.get(party, 0) + 1
+    ordered = sorted(amounts, key=lambda p: (p != "automq", p))
+    return [(party, amounts[party], counts[party]) for party in ordered]
 
 
 def _cover_notes(row_cap: int) -> list[str]:

@@ -128,6 +128,33 @@ _FRAMES = {
         from marts.fct_environment_capacity_hourly
         where usage_month = $month
     """,
+    # SPEC 10: the month's FOCUS rows, the rules of FOCUS 1.2 for the columns written
+    "focus_charges": """
+        select
+            concat_ws('|', x_LineType, BillingAccountId, x_BillingItem,
+                coalesce(cast(x_Tier as varchar), '-'), coalesce(x_ClusterTier, '-'),
+                coalesce(x_LicenseId, '-'), coalesce(cast(x_AdjustedMonth as varchar), '-'),
+                coalesce(ResourceId, '-'), coalesce(SubAccountId, '-'),
+                coalesce(CommitmentDiscountStatus, '-')) as charge_key,
+            ChargeCategory, ChargeFrequency, PricingCategory, PricingUnit, InvoiceIssuerName,
+            BillingCurrency, ServiceCategory, ServiceSubcategory, ServiceName, ProviderName,
+            ChargeDescription, SkuPriceDetails,
+            cast(BilledCost as varchar) as billed_cost_text,
+            cast(EffectiveCost as varchar) as effective_cost_text,
+            ChargeClass is not null or (ListCost = ListUnitPrice * PricingQuantity
+                and ContractedCost = ContractedUnitPrice * PricingQuantity) as unit_prices_hold,
+            InvoiceIssuerName = 'AutoMQ' or BilledCost = 0 as marketplace_billed_zero,
+            ChargeCategory != 'Purchase' or EffectiveCost = 0 as purchase_effective_zero,
+            (PricingUnit is null) = (PricingQuantity is null)
+                and (ConsumedUnit is null) = (ConsumedQuantity is null)
+                and (RegionName is null) = (RegionId is null)
+                and (SubAccountName is null) = (SubAccountId is null)
+                and (CommitmentDiscountUnit is null) = (CommitmentDiscountQuantity is null)
+                and (CommitmentDiscountType is null) = (CommitmentDiscountId is null)
+                as pairs_null_together
+        from marts.fct_focus_charges
+        where BillingPeriodStart = cast($month as timestamp)
+    """,
 }
 
 _KEYS = {
@@ -138,6 +165,7 @@ _KEYS = {
     "revenue_month": "license_id",
     "aku_utilization": "environment_key",
     "environment_capacity": "environment_hour",
+    "focus_charges": "charge_key",
 }
 
 _DESCRIPTIONS = {
@@ -148,6 +176,7 @@ _DESCRIPTIONS = {
     "revenue_month": "revenue recognised in the month, and each of those licences' schedule",
     "aku_utilization": "the month's capacity per environment",
     "environment_capacity": "the month's capacity per environment and hour",
+    "focus_charges": "the month's FOCUS 1.2 rows: keys, allowed values, units, cost identities",
 }
 
 
@@ -233,6 +262,63 @@ def _expectations(
             expect("ExpectColumnValuesToBeInSet", column="flag_consistent", value_set=[True]),
             expect("ExpectColumnValuesToBeBetween", column="required_aku", min_value=0),
             expect("ExpectColumnValuesToBeBetween", column="allocated_aku", min_value=0),
+        ],
+        "focus_charges": [
+            expect("ExpectColumnValuesToBeUnique", column="charge_key"),
+            *(
+                expect("ExpectColumnValuesToNotBeNull", column=column)
+                for column in ("ChargeDescription", "SkuPriceDetails", "PricingCategory")
+            ),
+            expect(
+                "ExpectColumnValuesToBeInSet",
+                column="ChargeCategory",
+                value_set=["Usage", "Purchase", "Tax", "Credit", "Adjustment"],
+            ),
+            expect(
+                "ExpectColumnValuesToBeInSet",
+                column="ChargeFrequency",
+                value_set=["One-Time", "Recurring", "Usage-Based"],
+            ),
+            expect(
+                "ExpectColumnValuesToBeInSet",
+                column="PricingCategory",
+                value_set=["Standard", "Dynamic", "Committed", "Other"],
+            ),
+            expect(
+                "ExpectColumnValuesToMatchRegex",
+                column="PricingUnit",
+                regex=r"^(GiB|AKU|Hours)(-(Hours|Months))?$",
+            ),
+            expect(
+                "ExpectColumnValuesToBeInSet",
+                column="InvoiceIssuerName",
+                value_set=["AutoMQ", "Amazon Web Services", "Microsoft", "Google", "Alibaba Cloud"],
+            ),
+            expect("ExpectColumnValuesToBeInSet", column="BillingCurrency", value_set=["USD"]),
+            expect(
+                "ExpectColumnValuesToBeInSet", column="ServiceCategory", value_set=["Integration"]
+            ),
+            expect(
+                "ExpectColumnValuesToBeInSet", column="ServiceSubcategory", value_set=["Messaging"]
+            ),
+            expect(
+                "ExpectColumnValuesToMatchRegex",
+                column="SkuPriceDetails",
+                regex=r"^\{[^{}\[\]]*\}$",
+            ),
+            expect("ExpectColumnValuesToMatchRegex", column="billed_cost_text", regex=AMOUNT_TEXT),
+            expect(
+                "ExpectColumnValuesToMatchRegex", column="effective_cost_text", regex=AMOUNT_TEXT
+            ),
+            *(
+                expect("ExpectColumnValuesToBeInSet", column=column, value_set=[True])
+                for column in (
+                    "unit_prices_hold",
+                    "marketplace_billed_zero",
+                    "purchase_effective_zero",
+                    "pairs_null_together",
+                )
+            ),
         ],
     }
 

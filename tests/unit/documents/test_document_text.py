@@ -125,3 +125,57 @@ def test_formula_characters_are_neutralised(text):
 def test_plain_text_is_left_alone():
     assert neutralise("org-acme") == "org-acme"
     assert neutralise("") == ""
+
+
+def test_the_statement_names_who_invoices_it_from_its_lines():
+    """SPEC 10.2: the header follows the lines' parties (one rule, int_statement_lines_invoiced),
+    and a statement lists what each party invoices."""
+    from decimal import Decimal
+
+    from automq_billing.documents.statement import _channel, _parties
+    from automq_billing.documents.text import invoicer_text, invoicers_heading
+
+    assert invoicers_heading(["aws_marketplace"], "123456789012") == (
+        "Invoiced by AWS Marketplace (AWS account 123456789012)"
+    )
+    assert invoicers_heading(["azure_marketplace", "automq", "automq"], None) == (
+        "Invoiced by AutoMQ and Azure Marketplace; each line names its party"
+    )
+    assert invoicer_text("gcp_marketplace") == "Google Cloud Marketplace"
+    assert invoicer_text(None) == ""
+    lines = [
+        {"invoiced_by": "aws_marketplace", "amount": Decimal("10.00")},
+        {"invoiced_by": "automq", "amount": Decimal("-1.25")},
+        {"invoiced_by": "aws_marketplace", "amount": Decimal("0.05")},
+    ]
+    organization = {"sales_channel": "aws_marketplace", "customer_aws_account_id": "1"}
+    assert _channel(lines, organization) == (
+        "Invoiced by AutoMQ and AWS Marketplace (AWS account 1); each line names its party"
+    )
+    assert [(p.party, p.amount, p.lines) for p in _parties(lines)] == [
+        ("AutoMQ", "-1.25", 1),
+        ("AWS Marketplace", "10.05", 2),
+    ]
+    # a version closed before lines named their party keeps its sales channel
+    older = [{"amount": Decimal("1.00")}]
+    assert _channel(older, organization) == "Invoiced by AWS Marketplace (AWS account 1)"
+
+
+def test_the_workbook_cover_totals_what_each_party_invoices():
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from automq_billing.documents.workbook import _party_totals
+
+    close = SimpleNamespace(
+        lines=[
+            {"invoiced_by": "azure_marketplace", "amount": Decimal("360.00")},
+            {"invoiced_by": "automq", "amount": Decimal("1.10")},
+            {"invoiced_by": "automq", "amount": Decimal("-0.10")},
+            {"amount": Decimal("5.00")},  # a version closed before lines named their party
+        ]
+    )
+    assert _party_totals(close) == [
+        ("automq", Decimal("1.00"), 2),
+        ("azure_marketplace", Decimal("360.00"), 1),
+    ]
