@@ -16,7 +16,11 @@ from pathlib import Path
 
 from automq_billing import build, warehouse
 from automq_billing.book.folder import read_output
-from automq_billing.book.issued import issued_ledger, issued_rate_cards
+from automq_billing.book.issued import (
+    issued_deferred_revenue,
+    issued_ledger,
+    issued_rate_cards,
+)
 from automq_billing.book.names import (
     NUMBERING_FILE,
     next_reconciliation_number,
@@ -89,7 +93,12 @@ def run_reconcile(
             plan = build.plan(  # no reuse: a close's tables are not the reconciliation's
                 engine,
                 month,
-                (final_rows, issued_lines, issued_rate_cards(months, dt.date.max)),
+                (
+                    final_rows,
+                    issued_lines,
+                    issued_rate_cards(months, dt.date.max),
+                    issued_deferred_revenue(months, dt.date.max),
+                ),
                 reusable=False,
             )
         progress(f"Reconcile {label}: building the Marketplace reports (dbt build)")

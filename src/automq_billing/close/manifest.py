@@ -136,6 +136,7 @@ class Manifest:
     timings: dict[str, float]
     documents: dict[str, Any] = field(default_factory=dict)
     landed_months: dict[str, dict[str, int]] = field(default_factory=dict)  # SPEC 8, finalize
+    journal: dict[str, Any] | None = None  # SPEC 12.3
 
     def as_dict(self) -> dict[str, Any]:
         data = {
@@ -170,6 +171,8 @@ class Manifest:
         }
         if self.marketplace is not None:
             data["marketplace"] = self.marketplace
+        if self.journal is not None:
+            data["journal"] = self.journal
         return data
 
     def to_json(self) -> str:
