@@ -34,7 +34,9 @@ def journal_section(close: VersionFolder) -> JournalSection | None:
         (str(code), str(entry.get("name", "")), amount_text(entry.get("debit")),
          amount_text(entry.get("credit")))
         for code, entry in sorted((block.get("by_account") or {}).items())
-    ) + (("Total", "", amount_text(block.get("debit")), amount_text(block.get("credit"))),)  # fmt: skip
+    )  # fmt: skip
+    total = ("Total", "", amount_text(block.get("debit")), amount_text(block.get("credit")))
+    accounts += (total,)
     rows = read_rows(close.folder / "deferred_revenue.parquet", required=False) or []
     roll = tuple(
         (
@@ -48,10 +50,8 @@ def journal_section(close: VersionFolder) -> JournalSection | None:
         for row in rows
     )
     totals = block.get("deferred_revenue") or {}
-    roll += (
-        ("Total", f"{len(rows)} licence(s)")
-        + tuple(amount_text(totals.get(k)) for k in ("opening", "invoiced", "recognised", "closing")),
-    )  # fmt: skip
+    keys = ("opening", "invoiced", "recognised", "closing")
+    roll += (("Total", f"{len(rows)} licence(s)", *(amount_text(totals.get(k)) for k in keys)),)
     profiles = block.get("profiles") or {}
     return JournalSection(
         entries=str(block.get("entries", "")),
