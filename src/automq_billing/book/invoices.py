@@ -21,8 +21,6 @@ from decimal import Decimal
 import pyarrow.parquet as pq
 
 from automq_billing.book.folder import Month, Version
-from automq_billing.errors import BillingError
-from automq_billing.months import format_month
 
 INVOICE_PREFIX = "AMQ-INV-"
 INVOICE_NUMBER = re.compile(r"AMQ-INV-(?P<n>[0-9]{6,})")
@@ -57,15 +55,13 @@ def issued_invoice_numbers(months: list[Month]) -> dict[tuple[str, str], str]:
 
 def automq_amounts(version: Version) -> dict[str, Decimal]:
     """Per organization of the version's statements, the amount of its lines AutoMQ invoices
-    (statement_lines.parquet, column invoiced_by, SPEC 10.2)."""
+    (statement_lines.parquet, column invoiced_by, SPEC 10.2). A version closed before that
+    column existed (an older release) has none: it is issued without invoices, and finalize
+    says so."""
     path = version.folder / "statement_lines.parquet"
     table = pq.read_table(path)
     if "invoiced_by" not in table.column_names:
-        raise BillingError(
-            f"{path} has no column invoiced_by (closed by an older release), so finalize cannot "
-            "tell which lines AutoMQ invoices.",
-            hint=f"close {format_month(version.month)} again and finalize the new version",
-        )
+        return {}
     amounts: dict[str, Decimal] = {}
     for row in table.select(["organization_id", "amount", "invoiced_by"]).to_pylist():
         total = amounts.setdefault(row["organization_id"], Decimal(0))
@@ -78,7 +74,7 @@ def payment_terms(version: Version) -> dict[str, int]:
     """Per organization, the payment terms of its billing profile in force (the version's
     billing_profiles.parquet); organizations without one are absent (30 days)."""
     path = version.folder / "billing_profiles.parquet"
-    if not path.is_file():
+    if not path.is_file() or "payment_terms_days" not in pq.read_schema(path).names:
         return {}
     rows = pq.read_table(path, columns=["organization_id", "payment_terms_days"]).to_pylist()
     return {
