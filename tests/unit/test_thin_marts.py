@@ -21,6 +21,7 @@ THIN_MARTS = {
     ),
     "marketplace/rpt_marketplace_reconciliation": "int_marketplace_usage_reconciled",
     "prepaid/rpt_license_compliance": "int_license_breaches_found",
+    "marketplace/fct_marketplace_journal_lines": "int_marketplace_journal_lines",
     # SPEC 12: the journal, the deferred revenue roll-forward, billing profiles and the seller
     "finance/fct_journal_lines": "int_journal_lines_booked",
     "finance/fct_deferred_revenue": "int_deferred_revenue_rolled",
