@@ -65,13 +65,13 @@ recognised_before as (
 invoiced as (
 
     select
-        lines.license_id,
-        lines.organization_id,
-        sum(lines.amount) as invoiced_amount
-    from {{ ref('int_statement_lines_invoiced') }} as lines
-    inner join close_month on lines.statement_month = close_month.close_month
-    where lines.billing_item = 'aku_subscription'
-    group by lines.license_id, lines.organization_id
+        statement_lines.license_id,
+        statement_lines.organization_id,
+        sum(statement_lines.amount) as invoiced_amount
+    from {{ ref('int_statement_lines_invoiced') }} as statement_lines
+    inner join close_month on statement_lines.statement_month = close_month.close_month
+    where statement_lines.billing_item = 'aku_subscription'
+    group by statement_lines.license_id, statement_lines.organization_id
 
 ),
 
@@ -158,8 +158,10 @@ final as (
         rolled.opening_balance,
         rolled.invoiced_amount,
         rolled.recognised_amount,
-        cast(rolled.opening_balance + rolled.invoiced_amount - rolled.recognised_amount
-            as decimal(38, 2)) as closing_balance,
+        cast(
+            rolled.opening_balance + rolled.invoiced_amount - rolled.recognised_amount
+            as decimal(38, 2)
+        ) as closing_balance,
         cast('USD' as varchar(3)) as currency
     from rolled
     where rolled.opening_balance != 0

@@ -20,11 +20,11 @@ close_month as (
 
 ),
 
-lines as (
+statement_lines as (
 
-    select lines.*
-    from {{ ref('int_statement_lines_invoiced') }} as lines
-    inner join close_month on lines.statement_month = close_month.close_month
+    select statement_lines.*
+    from {{ ref('int_statement_lines_invoiced') }} as statement_lines
+    inner join close_month on statement_lines.statement_month = close_month.close_month
 
 ),
 
@@ -38,15 +38,15 @@ usage_entries as (
 
     select
         1 as source_rank,
-        cast('usage' as varchar(32)) as source,
-        lines.organization_id,
-        lines.invoiced_by,
+        cast('usage' as varchar(32)) as source,  -- noqa: RF04
+        statement_lines.organization_id,
+        statement_lines.invoiced_by,
         cast(null as date) as adjusted_month,
         cast(null as varchar(256)) as license_id,
-        sum(lines.amount) as amount
-    from lines
-    where lines.line_type = 'usage'
-    group by lines.organization_id, lines.invoiced_by
+        sum(statement_lines.amount) as amount
+    from statement_lines
+    where statement_lines.line_type = 'usage'
+    group by statement_lines.organization_id, statement_lines.invoiced_by
 
 ),
 
@@ -54,14 +54,14 @@ licence_invoiced_entries as (
 
     select
         2 as source_rank,
-        cast('licence_invoiced' as varchar(32)) as source,
-        lines.organization_id,
-        lines.invoiced_by,
+        cast('licence_invoiced' as varchar(32)) as source,  -- noqa: RF04
+        statement_lines.organization_id,
+        statement_lines.invoiced_by,
         cast(null as date) as adjusted_month,
-        lines.license_id,
-        lines.amount
-    from lines
-    where lines.line_type = 'subscription'
+        statement_lines.license_id,
+        statement_lines.amount
+    from statement_lines
+    where statement_lines.line_type = 'subscription'
 
 ),
 
@@ -69,7 +69,7 @@ recognised_entries as (
 
     select
         3 as source_rank,
-        cast('licence_recognised' as varchar(32)) as source,
+        cast('licence_recognised' as varchar(32)) as source,  -- noqa: RF04
         rolled.organization_id,
         cast(null as varchar(32)) as invoiced_by,
         cast(null as date) as adjusted_month,
@@ -83,15 +83,19 @@ correction_entries as (
 
     select
         4 as source_rank,
-        cast('correction' as varchar(32)) as source,
-        lines.organization_id,
-        lines.invoiced_by,
-        lines.adjusted_month,
-        lines.license_id,
-        sum(lines.amount) as amount
-    from lines
-    where lines.line_type = 'adjustment'
-    group by lines.organization_id, lines.invoiced_by, lines.adjusted_month, lines.license_id
+        cast('correction' as varchar(32)) as source,  -- noqa: RF04
+        statement_lines.organization_id,
+        statement_lines.invoiced_by,
+        statement_lines.adjusted_month,
+        statement_lines.license_id,
+        sum(statement_lines.amount) as amount
+    from statement_lines
+    where statement_lines.line_type = 'adjustment'
+    group by
+        statement_lines.organization_id,
+        statement_lines.invoiced_by,
+        statement_lines.adjusted_month,
+        statement_lines.license_id
 
 ),
 
@@ -155,8 +159,10 @@ roled as (
         end as credit_role,
         case
             when entries.adjusted_month is null then ''
-            else cast(year(entries.adjusted_month) * 100 + month(entries.adjusted_month)
-                as varchar(6))
+            else cast(
+                    year(entries.adjusted_month) * 100 + month(entries.adjusted_month)
+                    as varchar(6)
+                )
         end as adjusted_label
     from entries
     where entries.amount != 0
@@ -169,7 +175,8 @@ numbered as (
         roled.*,
         close_month.close_month,
         row_number() over (
-            order by roled.source_rank, roled.organization_id, roled.license_id nulls first,
+            order by
+                roled.source_rank, roled.organization_id, roled.license_id nulls first,
                 roled.adjusted_month nulls first, roled.invoiced_by nulls first
         ) as entry_number
     from roled
@@ -181,14 +188,12 @@ described as (
 
     select
         numbered.*,
-        'JE-' || cast(year(numbered.close_month) * 100 + month(numbered.close_month)
+        'JE-' || cast(
+            year(numbered.close_month) * 100 + month(numbered.close_month)
             as varchar(6)) || '-' || lpad(cast(numbered.entry_number as varchar(12)), 5, '0')
             as entry_id,
         cast(numbered.close_month + interval 1 month - interval 1 day as date) as entry_date,
-        case
-            when numbered.license_id is not null then numbered.license_id
-            else numbered.organization_id
-        end as reference,
+        coalesce(numbered.license_id, numbered.organization_id) as reference,
         case numbered.source
             when 'usage' then 'Usage charges, invoiced by ' || numbered.invoiced_by
             when 'licence_invoiced'

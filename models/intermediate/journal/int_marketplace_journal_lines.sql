@@ -26,7 +26,7 @@ entries as (
         reconciled.usage_month,
         reconciled.organization_id,
         1 as kind_rank,
-        cast('listing_fee' as varchar(32)) as source,
+        cast('listing_fee' as varchar(32)) as source,  -- noqa: RF04
         'marketplace_fees' as debit_role,
         {{ round2('0 - reconciled.listing_fee_amount') }} as amount
     from reconciled
@@ -35,7 +35,7 @@ entries as (
         reconciled.usage_month,
         reconciled.organization_id,
         2 as kind_rank,
-        cast('disbursement' as varchar(32)) as source,
+        cast('disbursement' as varchar(32)) as source,  -- noqa: RF04
         'cash' as debit_role,
         {{ round2('reconciled.disbursed_amount') }} as amount
     from reconciled
@@ -46,11 +46,14 @@ numbered as (
 
     select
         entries.*,
-        'MJ-' || cast(year(entries.usage_month) * 100 + month(entries.usage_month)
-            as varchar(6)) || '-' || lpad(cast(row_number() over (
-            partition by entries.usage_month
-            order by entries.kind_rank, entries.organization_id
-        ) as varchar(12)), 5, '0') as entry_id
+        'MJ-' || cast(
+            year(entries.usage_month) * 100 + month(entries.usage_month)
+            as varchar(6)) || '-' || lpad(
+            cast(row_number() over (
+                partition by entries.usage_month
+                order by entries.kind_rank, entries.organization_id
+            ) as varchar(12)), 5, '0'
+        ) as entry_id
     from entries
     where entries.amount != 0
 
@@ -63,7 +66,8 @@ sides as (
         numbered.entry_id,
         1 as side_rank,
         case when numbered.amount > 0 then numbered.debit_role
-            else 'receivable_aws_marketplace' end as account_role,
+            else 'receivable_aws_marketplace'
+        end as account_role,
         abs(numbered.amount) as debit,
         cast(0 as decimal(38, 2)) as credit,
         numbered.organization_id,
@@ -75,7 +79,8 @@ sides as (
         numbered.entry_id,
         2 as side_rank,
         case when numbered.amount > 0 then 'receivable_aws_marketplace'
-            else numbered.debit_role end as account_role,
+            else numbered.debit_role
+        end as account_role,
         cast(0 as decimal(38, 2)) as debit,
         abs(numbered.amount) as credit,
         numbered.organization_id,

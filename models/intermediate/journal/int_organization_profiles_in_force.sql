@@ -9,9 +9,9 @@ with
 statements as (
 
     select distinct
-        lines.statement_month,
-        lines.organization_id
-    from {{ ref('int_statement_lines_invoiced') }} as lines
+        statement_lines.statement_month,
+        statement_lines.organization_id
+    from {{ ref('int_statement_lines_invoiced') }} as statement_lines
 
 ),
 

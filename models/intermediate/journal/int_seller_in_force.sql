@@ -4,8 +4,8 @@ with
 
 months as (
 
-    select distinct lines.statement_month
-    from {{ ref('int_statement_lines_invoiced') }} as lines
+    select distinct statement_lines.statement_month
+    from {{ ref('int_statement_lines_invoiced') }} as statement_lines
 
 ),
 
