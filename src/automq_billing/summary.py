@@ -60,6 +60,13 @@ def print_close_summary(result: CloseResult, *, timings: bool = False) -> None:
         print(f"  {len(over)} environment(s) ran over their allocated AKU")
     if manifest.marketplace is not None:
         print("  " + status_line(manifest.marketplace))
+    if manifest.journal is not None:  # SPEC 12.3
+        journal, deferred = manifest.journal, manifest.journal["deferred_revenue"]
+        print(
+            f"  journal: {journal['entries']} entries, debits = credits = {journal['debit']} USD; "
+            f"deferred revenue {deferred['opening']} + {deferred['invoiced']} invoiced - "
+            f"{deferred['recognised']} recognised = {deferred['closing']} USD"
+        )
     for warning in manifest.warnings[:10]:
         print(f"  warning: {shown(warning)}")  # a landed file's name may hold a newline
     if timings:
