@@ -67,6 +67,7 @@ class Invoice:
     marketplace_groups: list[dict] = field(default_factory=list)
     total: str = "0.00"
     amount_due: str = "0.00"
+    credit: str = "0.00"  # a credit note's amount in the customer's favour
     is_credit: bool = False
     currency: str = "USD"
     profile_note: str = ""
@@ -133,6 +134,7 @@ def build_invoices(
             buyer_address=str(profile.get("billing_address") or "").splitlines(),
             total=money_text(amount),
             amount_due=money_text(max(amount, Decimal(0))),
+            credit=money_text(abs(amount)),
             is_credit=amount < 0,
             profile_note=_profile_note(profile),
         )
