@@ -307,14 +307,14 @@ def status_lines(months: list[Month]) -> list[str]:
             where = "no version"
         if state.problems:
             where += ", NOT AS WRITTEN"
-        lines.append(f"{state.label}  {where}  |  " + ("; ".join(parts) or "-"))
-        if state.final and state.final.invoices:
+        if state.final and state.final.invoices:  # SPEC 12.2
             invoices = state.final.invoices
             notes = sum(1 for i in invoices if i.get("kind") == "credit_note")
-            lines.append(
-                f"    invoices {invoices[0]['invoice_number']} to "
+            where += (
+                f", invoices {invoices[0]['invoice_number']} to "
                 f"{invoices[-1]['invoice_number']} ({len(invoices) - notes} invoice(s), "
                 f"{notes} credit note(s))"
             )
+        lines.append(f"{state.label}  {where}  |  " + ("; ".join(parts) or "-"))
         lines.extend(f"    does not match: {problem}" for problem in state.problems)
     return lines
