@@ -159,11 +159,10 @@ roled as (
         end as credit_role,
         case
             when entries.adjusted_month is null then ''
-            else cast(
-                    year(entries.adjusted_month) * 100 + month(entries.adjusted_month)
-                    as varchar(6)
-                )
-        end as adjusted_label
+            else cast(year(entries.adjusted_month) as varchar(4)) || '-'
+                || lpad(cast(month(entries.adjusted_month) as varchar(2)), 2, '0')
+        end as adjusted_label,
+        {{ invoicer_title('entries.invoiced_by') }} as invoicer
     from entries
     where entries.amount != 0
 
@@ -195,13 +194,13 @@ described as (
         cast(numbered.close_month + interval 1 month - interval 1 day as date) as entry_date,
         coalesce(numbered.license_id, numbered.organization_id) as reference,
         case numbered.source
-            when 'usage' then 'Usage charges, invoiced by ' || numbered.invoiced_by
+            when 'usage' then 'Usage charges, invoiced by ' || numbered.invoicer
             when 'licence_invoiced'
-                then 'AKU licence invoiced in advance, invoiced by ' || numbered.invoiced_by
-            when 'licence_recognised' then 'AKU licence revenue recognised (SPEC 4.2)'
+                then 'AKU licence invoiced in advance, invoiced by ' || numbered.invoicer
+            when 'licence_recognised' then 'AKU licence revenue recognised'
             else 'Correction of ' || numbered.adjusted_label || ' ('
                 || case when numbered.license_id is null then 'usage' else 'licence' end
-                || '), invoiced by ' || numbered.invoiced_by
+                || '), invoiced by ' || numbered.invoicer
         end as memo
     from numbered
 
