@@ -88,6 +88,8 @@ demo: $(STAMP)
 	@echo "One statement (HTML): $$(ls $$(ls -d $(OUTPUT)/2026-10/v* | sort -V | tail -1)/documents/*.html | grep -v -e /index.html -e /close_report.html | head -n 1)"
 	@echo "One issued statement (PDF, September): $$(ls $(OUTPUT)/2026-09/v*/documents/*.pdf | grep -v /close_report.pdf | head -n 1)"
 	@echo "September's close report, signed off (PDF): $$(ls $(OUTPUT)/2026-09/v*/documents/close_report.pdf | head -n 1)"
+	@echo "One invoice (PDF, September, numbered at finalize): $$(ls $(OUTPUT)/2026-09/invoices/*.pdf | head -n 1)"
+	@echo "September's journal (CSV, for the general ledger): $$(ls $(OUTPUT)/2026-09/v*/journal.csv | head -n 1)"
 	@echo "Close report (HTML):  $$(ls -d $(OUTPUT)/2026-10/v* | sort -V | tail -1)/documents/close_report.html"
 
 test: $(STAMP)

@@ -12,11 +12,16 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from automq_billing import build, warehouse
 from automq_billing.book.folder import read_output
-from automq_billing.book.issued import issued_ledger, issued_rate_cards
+from automq_billing.book.issued import (
+    issued_deferred_revenue,
+    issued_ledger,
+    issued_rate_cards,
+)
 from automq_billing.book.names import (
     NUMBERING_FILE,
     next_reconciliation_number,
@@ -47,7 +52,17 @@ SELECTION = [
     "+fct_marketplace_metering_exceptions",
     "+fct_marketplace_expected_records",  # read by the checks; no other selected model reads it
     "+fct_marketplace_unmatched_billing_events",
+    "+fct_marketplace_journal_lines",  # SPEC 12.3: listing fees and disbursements
 ]
+# SPEC 12.3: the month's Marketplace journal, written beside the reconciliation's files
+MARKETPLACE_JOURNAL = """
+    select
+        entry_id, entry_date, account_code, account_name, debit, credit, organization_id,
+        source, reference, memo, currency
+    from marts.fct_marketplace_journal_lines
+    where usage_month = $month
+    order by entry_id, side_rank
+"""
 
 
 @dataclass(frozen=True)
@@ -89,7 +104,12 @@ def run_reconcile(
             plan = build.plan(  # no reuse: a close's tables are not the reconciliation's
                 engine,
                 month,
-                (final_rows, issued_lines, issued_rate_cards(months, dt.date.max)),
+                (
+                    final_rows,
+                    issued_lines,
+                    issued_rate_cards(months, dt.date.max),
+                    issued_deferred_revenue(months, dt.date.max),
+                ),
                 reusable=False,
             )
         progress(f"Reconcile {label}: building the Marketplace reports (dbt build)")
@@ -106,6 +126,7 @@ def run_reconcile(
                     name: con.sql(sql, params={"month": month}).to_arrow_table()
                     for name, sql in MARKETPLACE_TABLES.items()
                 }
+                journal = con.sql(MARKETPLACE_JOURNAL, params={"month": month}).to_arrow_table()
                 suites = marketplace_suites(con, month, vocabulary)
         finally:
             # the analyses (issued_vs_rerated, ...) read the run context and the ledger: they
@@ -128,6 +149,7 @@ def run_reconcile(
                 hint="the reconciliation's identity or statuses do not hold: report it with the "
                 "failing values above",
             )
+        tables["marketplace_journal"] = journal
         return _publish(
             output, month, survey, load, tables, report, vocabulary, timings, started, progress
         )
@@ -165,6 +187,7 @@ def _publish(output, month, survey, load, tables, report, vocabulary, timings, s
             ],
             "outputs": dict(sorted(outputs.items())),
             "marketplace": marketplace_block(tables, vocabulary),
+            "journal": _journal_block(tables["marketplace_journal"]),
             "validation": report.summary(),
             "timings": timings.seconds,
         }
@@ -181,3 +204,14 @@ def summary_lines(result: ReconcileResult) -> list[str]:
         f"  exceptions: {result.folder / 'marketplace_exceptions.csv'}",
         f"  unmatched billing events: {result.folder / 'marketplace_unmatched_billing_events.csv'}",
     ]
+
+
+def _journal_block(journal) -> dict:
+    """SPEC 12.3: the Marketplace journal's entry count and its debit and credit totals."""
+    rows = journal.to_pylist()
+    return {
+        "entries": len({row["entry_id"] for row in rows}),
+        "lines": len(rows),
+        "debit": f"{sum((row['debit'] for row in rows), Decimal(0)):.2f}",
+        "credit": f"{sum((row['credit'] for row in rows), Decimal(0)):.2f}",
+    }

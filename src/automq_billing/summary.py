@@ -67,6 +67,13 @@ def print_close_summary(result: CloseResult, *, timings: bool = False) -> None:
             f"{focus['billed_cost']} USD, EffectiveCost {focus['effective_cost']} USD "
             f"({result.folder / 'focus.parquet'})"
         )
+    if manifest.journal is not None:  # SPEC 12.3
+        journal, deferred = manifest.journal, manifest.journal["deferred_revenue"]
+        print(
+            f"  journal: {journal['entries']} entries, debits = credits = {journal['debit']} USD; "
+            f"deferred revenue {deferred['opening']} + {deferred['invoiced']} invoiced - "
+            f"{deferred['recognised']} recognised = {deferred['closing']} USD"
+        )
     for warning in manifest.warnings[:10]:
         print(f"  warning: {shown(warning)}")  # a landed file's name may hold a newline
     if timings:

@@ -155,6 +155,20 @@ def write_issued_rate_cards(con: duckdb.DuckDBPyConnection, rate_cards: pa.Table
             con.unregister("issued_rate_cards")
 
 
+def write_issued_deferred_revenue(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> None:
+    """The final months' issued deferred revenue roll-forwards (ledger.issued_deferred_revenue)."""
+    con.execute("delete from ledger.issued_deferred_revenue").fetchall()
+    if rows.num_rows:
+        con.register("issued_deferred_revenue", rows)
+        try:
+            con.execute(
+                "insert into ledger.issued_deferred_revenue by name "
+                "select * from issued_deferred_revenue"
+            ).fetchall()
+        finally:
+            con.unregister("issued_deferred_revenue")
+
+
 # what the last close wrote for its build, and what the analyses read after it (issue 16): a
 # reconcile builds with its own month and ledger, then puts the close's back
 CLOSE_STATE = (
@@ -162,6 +176,7 @@ CLOSE_STATE = (
     "ledger.final_months",
     "ledger.issued_statement_lines",
     "ledger.issued_rate_cards",
+    "ledger.issued_deferred_revenue",
 )
 
 

@@ -95,6 +95,8 @@ def test_each_reconciliation_is_a_new_folder(reconciled):
             "manifest.json",
             "marketplace_exceptions.csv",
             "marketplace_exceptions.parquet",
+            "marketplace_journal.csv",  # SPEC 12.3: listing fees and disbursements
+            "marketplace_journal.parquet",
             "marketplace_reconciliation.csv",
             "marketplace_reconciliation.parquet",
             "marketplace_unmatched_billing_events.csv",
@@ -126,6 +128,15 @@ def test_the_manifest_lists_inputs_and_counts(reconciled):
     ).to_pylist()
     assert sum(block["status"].values()) == len(reconciliation)
     assert manifest["validation"]["success"]
+    # SPEC 12.3: the Marketplace journal posts the listing fees and disbursements, balanced
+    journal = pq.read_table(
+        reconciled["month"] / "reconciliation" / "r2" / "marketplace_journal.parquet"
+    ).to_pylist()
+    assert manifest["journal"]["debit"] == manifest["journal"]["credit"]
+    assert manifest["journal"]["lines"] == len(journal)
+    fees = sum((row["debit"] for row in journal if row["source"] == "listing_fee"), Decimal(0))
+    listing = -sum((Decimal(row["listing_fee_amount"]) for row in reconciliation), Decimal(0))
+    assert abs(fees - listing) <= Decimal("0.01") * max(1, len(reconciliation))
 
 
 def test_the_identity_holds_in_every_row(reconciled):

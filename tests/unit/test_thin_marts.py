@@ -23,6 +23,12 @@ THIN_MARTS = {
     "prepaid/rpt_license_compliance": "int_license_breaches_found",
     "prepaid/fct_license_revenue_schedule": "int_licenses_revenue_scheduled",
     "focus/fct_focus_charges": "int_focus_charges_described",
+    "marketplace/fct_marketplace_journal_lines": "int_marketplace_journal_lines",
+    # SPEC 12: the journal, the deferred revenue roll-forward, billing profiles and the seller
+    "finance/fct_journal_lines": "int_journal_lines_booked",
+    "finance/fct_deferred_revenue": "int_deferred_revenue_rolled",
+    "finance/dim_billing_profiles": "int_organization_profiles_in_force",
+    "finance/dim_seller_monthly": "int_seller_in_force",
 }
 RULE_SYNTAX = re.compile(
     r"\b(case|group\s+by|union|over\s*\(|qualify|having|distinct|unnest|coalesce)\b", re.I

@@ -13,6 +13,7 @@ import datetime as dt
 import getpass
 import json
 import os
+import shutil
 import unicodedata
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -27,8 +28,9 @@ from automq_billing.book.folder import (
     read_output,
     refuse_problems,
 )
+from automq_billing.book.invoices import INVOICES_FOLDER, assign_invoices, last_invoice_number
 from automq_billing.book.issued import issued_basis, never_closed, recorded_landed_months
-from automq_billing.book.names import FINAL_FILE, final_temporary
+from automq_billing.book.names import FINAL_FILE, final_temporary, invoices_temporary
 from automq_billing.book.publish import remove_final_temporaries
 from automq_billing.errors import BillingError
 from automq_billing.landing.hashing import sha256_file
@@ -37,6 +39,8 @@ from automq_billing.months import format_month
 from automq_billing.paths import check_output_folder
 
 Stamp = Callable[[Month, Version, dict], list[tuple[Path, Path]]]
+# writes the invoice PDFs of final.json's `invoices` into the given (temporary) folder
+InvoiceWriter = Callable[[list[Month], Month, Version, dict, Path], None]
 
 
 def run_finalize(
@@ -45,7 +49,7 @@ def run_finalize(
     """`automq-billing finalize`: issues the month under the output folder's lock, stamping the
     issued version's pages; returns what the command prints."""
     # documents read the book, not this module
-    from automq_billing.documents import add_statement_pdfs, issued_stamps
+    from automq_billing.documents import add_statement_pdfs, issued_stamps, write_invoice_pdfs
 
     check_output_folder(output)
     if not output.is_dir():
@@ -62,13 +66,35 @@ def run_finalize(
                 f"PDFs of the statements and the close report: {pdfs.rendered} typeset, "
                 f"{pdfs.reused} from the PDF cache"
             )
-        path, final = finalize(output, month, number, approved_by=approved_by, stamp=issued_stamps)
+        path, final = finalize(
+            output,
+            month,
+            number,
+            approved_by=approved_by,
+            stamp=issued_stamps,
+            invoice_pdfs=write_invoice_pdfs,
+        )
     return said + [
         f"Finalized {final['month']} v{final['version']} at {final['finalized_at']}, approved by "
         f"{final['approved_by']}: "
         f"{final['totals']['statements']} statement(s), {final['totals']['lines']} line(s), "
         f"total {final['totals']['total_amount']} USD",
         f"  {path}",
+        *invoice_lines(final, path.parent),
+    ]
+
+
+def invoice_lines(final: dict, month_folder: Path) -> list[str]:
+    """What finalize says of the invoices it numbered (SPEC 12.2)."""
+    invoices = final.get("invoices") or []
+    if not invoices:
+        return ["No invoice: AutoMQ invoices nothing on this month's statements."]
+    notes = [i for i in invoices if i.get("kind") == "credit_note"]
+    return [
+        f"Invoices {invoices[0]['invoice_number']} to {invoices[-1]['invoice_number']}: "
+        f"{len(invoices) - len(notes)} invoice(s), {len(notes)} credit note(s), dated "
+        f"{invoices[0]['invoice_date']}",
+        f"  {month_folder / INVOICES_FOLDER}/",
     ]
 
 
@@ -90,6 +116,7 @@ def finalize(
     *,
     approved_by: str | None = None,
     stamp: Stamp | None = None,
+    invoice_pdfs: InvoiceWriter | None = None,
 ) -> tuple[Path, dict]:
     """Writes `<output>/<YYYY-MM>/final.json` for the version (default: the latest), recording
     who approved it (default: the operating-system user), or refuses (BillingError) saying why.
@@ -99,7 +126,12 @@ def finalize(
     moment the month is issued, so a page never says issued before it is (a finalize killed in
     between is completed by the next run: `remove_final_temporaries`). The version's data files,
     its manifest and everything final.json hashes are never touched. The caller holds the
-    output folder's lock."""
+    output folder's lock.
+
+    The statements AutoMQ invoices get the next numbers of the invoice sequence (SPEC 12.2,
+    `book.invoices`), recorded in final.json; `invoice_pdfs` typesets them into a hidden
+    temporary folder, renamed to `<YYYY-MM>/invoices/` right after final.json: a finalize that
+    fails before final.json is in place has used no number and leaves no file."""
     approver = approver_name(approved_by)
     remove_final_temporaries(output)
     months = read_output(output)
@@ -147,18 +179,31 @@ def finalize(
             hint=f"close the month again (automq-billing close --month {label}) and finalize the "
             "new version",
         )
+    invoices_folder = state.folder / INVOICES_FOLDER
+    if os.path.lexists(invoices_folder):
+        raise BillingError(
+            f"{invoices_folder} exists though {label} is not final: invoices are written only "
+            "by the finalize that numbers them.",
+            hint=f"move {invoices_folder} out of the output folder, then run again",
+        )
+    finalized_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     final = {
         "month": label,
         "version": version.number,
-        "finalized_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "finalized_at": finalized_at.isoformat(),
         "approved_by": approver,
         "sha256": {name: sha256_file(version.folder / name) for name in ISSUED_FILES},
         "totals": _final_totals(version, manifest),
+        "invoices": assign_invoices(version, last_invoice_number(months) + 1, finalized_at.date()),
     }
     stamped = stamp(state, version, final) if stamp else []
+    pending = invoices_temporary(state.folder) if invoice_pdfs and final["invoices"] else None
     path = state.folder / FINAL_FILE
     temporary = final_temporary(state.folder)
     try:
+        if pending is not None and invoice_pdfs is not None:
+            pending.mkdir()
+            invoice_pdfs(months, state, version, final, pending)
         with temporary.open("x", encoding="utf-8") as handle:
             handle.write(json.dumps(final, indent=2) + "\n")
             handle.flush()
@@ -166,11 +211,15 @@ def finalize(
         os.rename(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
+        if pending is not None:
+            shutil.rmtree(pending, ignore_errors=True)
         for page, _ in stamped:
             page.unlink(missing_ok=True)
         raise
     for page, target in stamped:
         os.replace(page, target)
+    if pending is not None:
+        os.rename(pending, invoices_folder)
     return path, final
 
 
@@ -258,6 +307,14 @@ def status_lines(months: list[Month]) -> list[str]:
             where = "no version"
         if state.problems:
             where += ", NOT AS WRITTEN"
+        if state.final and state.final.invoices:  # SPEC 12.2
+            invoices = state.final.invoices
+            notes = sum(1 for i in invoices if i.get("kind") == "credit_note")
+            where += (
+                f", invoices {invoices[0]['invoice_number']} to "
+                f"{invoices[-1]['invoice_number']} ({len(invoices) - notes} invoice(s), "
+                f"{notes} credit note(s))"
+            )
         lines.append(f"{state.label}  {where}  |  " + ("; ".join(parts) or "-"))
         lines.extend(f"    does not match: {problem}" for problem in state.problems)
     return lines

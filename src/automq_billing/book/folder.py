@@ -60,6 +60,7 @@ class Final:
     sha256: dict[str, str]
     totals: dict
     approved_by: str | None = None  # None: issued before finalize recorded who approved
+    invoices: tuple[dict, ...] = ()  # SPEC 12.2; none when issued before invoices were numbered
 
 
 @dataclass
@@ -208,7 +209,21 @@ def _read_final(path: Path, month: dt.date) -> Final:
             hint=RESTORE,
         )
     finalized_at = utc_moment(data.get("finalized_at"), path, "finalized_at")
-    return Final(month, version, finalized_at.isoformat(), dict(sha256), totals, approved_by)
+    invoices = data.get("invoices", [])
+    if not isinstance(invoices, list) or not all(
+        isinstance(invoice, dict)
+        and isinstance(invoice.get("invoice_number"), str)
+        and isinstance(invoice.get("organization_id"), str)
+        for invoice in invoices
+    ):
+        raise BillingError(
+            f"{path} records invoices that are not as a finalize writes them; the issued month "
+            f"{label} is damaged.",
+            hint=RESTORE,
+        )
+    return Final(
+        month, version, finalized_at.isoformat(), dict(sha256), totals, approved_by, tuple(invoices)
+    )
 
 
 def final_problems(state: Month, deep: bool = False) -> list[str]:

@@ -148,6 +148,51 @@ def issued_rate_cards(months: list[Month], before: dt.date) -> pa.Table:
     return pa.concat_tables(tables) if tables else ISSUED_RATE_CARD_TYPES.empty_table()
 
 
+ISSUED_DEFERRED_REVENUE_TYPES = pa.schema(
+    [
+        ("statement_month", pa.date32()),
+        ("license_id", pa.string()),
+        ("organization_id", pa.string()),
+        ("opening_balance", pa.decimal128(38, 2)),
+        ("invoiced_amount", pa.decimal128(38, 2)),
+        ("recognised_amount", pa.decimal128(38, 2)),
+        ("closing_balance", pa.decimal128(38, 2)),
+    ]
+)
+
+
+def issued_deferred_revenue(months: list[Month], before: dt.date) -> pa.Table:
+    """The deferred revenue roll-forward each final month before `before` was issued with
+    (SPEC 12.3: what its journal recognised, and its closing balances), as one table for
+    ledger.issued_deferred_revenue: the version's `deferred_revenue.parquet`, read after
+    final.json vouches for the manifest and the manifest for the file. A version closed before
+    the journal was published has no such file and is left out (its journal recognised
+    nothing this book knows of)."""
+    tables: list[pa.Table] = []
+    for state in months:
+        if state.final is None or state.month >= before:
+            continue
+        version = issued_version(state)
+        verified_file(version, state.final, "manifest.json")
+        entry = (version.manifest().get("outputs") or {}).get("deferred_revenue.parquet")
+        if not isinstance(entry, dict):
+            continue
+        path = version.folder / "deferred_revenue.parquet"
+        if not path.is_file() or sha256_file(path) != entry.get("sha256"):
+            raise BillingError(
+                f"The issued version {version.label} no longer matches its manifest: "
+                f"deferred_revenue.parquet {'is missing' if not path.is_file() else 'changed'}.",
+                hint=RESTORE,
+            )
+        table = pq.read_table(path)
+        columns = [pa.array([state.month] * table.num_rows, pa.date32())] + [
+            table.column(column.name).cast(column.type)
+            for column in list(ISSUED_DEFERRED_REVENUE_TYPES)[1:]
+        ]
+        tables.append(pa.Table.from_arrays(columns, schema=ISSUED_DEFERRED_REVENUE_TYPES))
+    return pa.concat_tables(tables) if tables else ISSUED_DEFERRED_REVENUE_TYPES.empty_table()
+
+
 def recorded_landed_months(manifest: dict) -> dict[str, dict] | None:
     """The months with landed inputs a close recorded (None when its manifest has none)."""
     landed = manifest.get("landed_months")

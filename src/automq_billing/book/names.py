@@ -21,6 +21,7 @@ VERSION_FOLDER = re.compile(r"v(\d+)")
 CANONICAL_NUMBER = re.compile(r"[1-9]\d*")
 FINAL_FILE = "final.json"
 FINAL_TEMPORARY = re.compile(r"\.final\.json\.tmp-\d+")
+INVOICES_TEMPORARY = re.compile(r"\.invoices\.tmp-\d+")
 STAMP_TEMPORARY = re.compile(r"\.(?P<name>[a-z_]+\.html)\.stamp-\d+")
 RUN_FOLDER = re.compile(r"r(\d+)")
 RENDERING_FOLDER = re.compile(r"documents-(\d+)")
@@ -55,6 +56,12 @@ def reconciliation_temporary(output: Path, month: dt.date, number: int) -> Path:
 def final_temporary(month_folder: Path) -> Path:
     """Where finalize writes final.json before it renames it into place."""
     return month_folder / f".{FINAL_FILE}.tmp-{os.getpid()}"
+
+
+def invoices_temporary(month_folder: Path) -> Path:
+    """Where finalize writes a month's invoice PDFs before it renames the folder into place
+    (`<YYYY-MM>/invoices`), right after final.json."""
+    return month_folder / f".invoices.tmp-{os.getpid()}"
 
 
 def next_version_number(output: Path, month: dt.date) -> int:

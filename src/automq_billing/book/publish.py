@@ -15,6 +15,7 @@ from pathlib import Path
 from automq_billing.book.names import (
     FINAL_FILE,
     FINAL_TEMPORARY,
+    INVOICES_TEMPORARY,
     MONTH_FOLDER,
     STAMP_TEMPORARY,
     TEMPORARY,
@@ -24,8 +25,10 @@ from automq_billing.errors import BillingError
 
 def remove_final_temporaries(output: Path) -> None:
     """What a finalize killed half-way left in the month folders: its `.final.json.tmp-<pid>`
-    (removed) and its stamped pages (`.<page>.html.stamp-<pid>`: put in place when final.json
-    was written, which is the moment a month is issued, else removed). The caller holds the
+    (removed), its invoice PDFs (`.invoices.tmp-<pid>`: put in place as `invoices/` when
+    final.json was written, else removed) and its stamped pages (`.<page>.html.stamp-<pid>`:
+    put in place when final.json was written, which is the moment a month is issued, else
+    removed). The caller holds the
     output folder's lock, so no finalize is running."""
     if not output.is_dir():
         return
@@ -36,6 +39,14 @@ def remove_final_temporaries(output: Path) -> None:
         for entry in folder.iterdir():
             if FINAL_TEMPORARY.fullmatch(entry.name):
                 entry.unlink(missing_ok=True)
+            elif INVOICES_TEMPORARY.fullmatch(entry.name) and not entry.is_symlink():
+                # the invoice PDFs: in place once final.json is (their numbers are issued)
+                if issued and not os.path.lexists(folder / "invoices") and entry.is_dir():
+                    os.rename(entry, folder / "invoices")
+                elif entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
         for entry in folder.glob("v*/documents*/.*.stamp-*"):
             match = STAMP_TEMPORARY.fullmatch(entry.name)
             linked = entry.parent.is_symlink() or entry.parent.parent.is_symlink()

@@ -46,6 +46,7 @@ def build_inputs(con: duckdb.DuckDBPyConnection, fingerprint: str, close_month: 
         "ledger.final_months",
         "ledger.issued_statement_lines",
         "ledger.issued_rate_cards",
+        "ledger.issued_deferred_revenue",
     ):
         rows = con.execute(f"select * from {table} order by all")  # noqa: S608 (constant names)
         digest.update(f"|{table}|{[column[0] for column in rows.description]}|".encode())

@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from automq_billing import warehouse
+from automq_billing.book.issued import ISSUED_DEFERRED_REVENUE_TYPES
 from automq_billing.build import state
 from automq_billing.build.engine import Engine, Progress
 from automq_billing.dbt_runner import DbtResult
@@ -24,8 +25,9 @@ from automq_billing.landing import LandingSurvey, LoadResult, landing_error, sur
 from automq_billing.landing.hashing import Hashes
 from automq_billing.vocabulary import Vocabulary
 
-# what the build writes before dbt runs: the final months, their issued lines and rate cards
-Ledger = tuple[list[tuple], pa.Table, pa.Table]
+# what the build writes before dbt runs: the final months, their issued lines and rate cards,
+# and (optionally) their issued deferred revenue roll-forwards
+Ledger = tuple[list[tuple], pa.Table, pa.Table] | tuple[list[tuple], pa.Table, pa.Table, pa.Table]
 
 
 @dataclass(frozen=True)
@@ -85,13 +87,16 @@ def plan(
     and plans the build: a full refresh when asked or when the models changed since the last
     successful build; a reuse when a close's build with these inputs stands and no load is
     pending (`reusable`: only a close's build is)."""
-    final_rows, issued_lines, rate_cards = ledger
+    final_rows, issued_lines, rate_cards, *deferred = ledger
     with engine.connect() as con:
         fingerprint = warehouse.code_fingerprint(engine.project_dir)
         changed = state.needs_full_rebuild(con, fingerprint)
         warehouse.write_run_context(con, month, uuid.uuid4().hex)
         warehouse.write_ledger(con, final_rows, issued_lines)
         warehouse.write_issued_rate_cards(con, rate_cards)
+        warehouse.write_issued_deferred_revenue(
+            con, deferred[0] if deferred else ISSUED_DEFERRED_REVENUE_TYPES.empty_table()
+        )
         inputs = state.build_inputs(con, fingerprint, month)
         full = changed or full_refresh
         reuse = reusable and not full and state.built_for(con, inputs)

@@ -137,6 +137,7 @@ class Manifest:
     documents: dict[str, Any] = field(default_factory=dict)
     landed_months: dict[str, dict[str, int]] = field(default_factory=dict)  # SPEC 8, finalize
     focus: dict[str, Any] | None = None  # SPEC 10.3: version, rows, billed and effective cost
+    journal: dict[str, Any] | None = None  # SPEC 12.3
 
     def as_dict(self) -> dict[str, Any]:
         data = {
@@ -173,6 +174,8 @@ class Manifest:
             data["marketplace"] = self.marketplace
         if self.focus is not None:
             data["focus"] = self.focus
+        if self.journal is not None:
+            data["journal"] = self.journal
         return data
 
     def to_json(self) -> str:

@@ -90,6 +90,39 @@ OUTPUT_TABLES: dict[str, str] = {
         where revenue_month = $month
         order by organization_id, license_id
     """,
+    # SPEC 12.3: the month's journal and deferred revenue roll-forward; SPEC 12.1: the billing
+    # profiles in force and the seller the invoices name
+    "journal": """
+        select
+            entry_id, entry_date, account_code, account_name, debit, credit, organization_id,
+            source, reference, memo, currency
+        from marts.fct_journal_lines
+        where entry_date >= $month and entry_date < $month + interval 1 month
+        order by entry_id, side_rank
+    """,
+    "deferred_revenue": """
+        select
+            statement_month, license_id, organization_id, opening_balance, invoiced_amount,
+            recognised_amount, closing_balance, currency
+        from marts.fct_deferred_revenue
+        where statement_month = $month
+        order by organization_id, license_id
+    """,
+    "billing_profiles": """
+        select
+            statement_month, organization_id, profile_status, legal_name, billing_address,
+            country, tax_id, billing_email, payment_terms_days, purchase_order, valid_from
+        from marts.dim_billing_profiles
+        where statement_month = $month
+        order by organization_id
+    """,
+    "seller": """
+        select
+            statement_month, effective_from, legal_name, address_line_1, address_line_2,
+            address_line_3, country, tax_id, billing_email, remittance
+        from marts.dim_seller_monthly
+        where statement_month = $month
+    """,
     "aku_utilization": """
         select
             organization_id, environment_id, usage_month, allocated_aku_hours,

@@ -35,6 +35,7 @@ from automq_billing import __version__, build, warehouse
 from automq_billing.book.folder import read_output
 from automq_billing.book.issued import (
     issued_basis,
+    issued_deferred_revenue,
     issued_ledger,
     issued_rate_cards,
     refuse_if_issued,
@@ -42,11 +43,13 @@ from automq_billing.book.issued import (
 from automq_billing.book.names import next_version_number, version_folder, version_temporary
 from automq_billing.book.publish import publishing, remove_own_temporaries
 from automq_billing.build import BuildPlan, DuckDbEngine, Engine
+from automq_billing.build.steps import Ledger
 from automq_billing.close import queries, reference
 from automq_billing.close import warnings as noted
 from automq_billing.close.book import BookCheck, check_book, validation_refusal
 from automq_billing.close.export import write_table
 from automq_billing.close.focus import focus_block, focus_problems, focus_table, write_focus
+from automq_billing.close.journal import check_journal, journal_block
 from automq_billing.close.manifest import (
     Conservation,
     Corrections,
@@ -174,7 +177,12 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
             check_issued_inputs(months, options.landing, hashes)
         with timings.stage("ledger"):
             final_rows, issued_lines = issued_ledger(months, options.month)
-            issued = (final_rows, issued_lines, issued_rate_cards(months, options.month))
+            issued = (
+                final_rows,
+                issued_lines,
+                issued_rate_cards(months, options.month),
+                issued_deferred_revenue(months, options.month),
+            )
             run.basis = issued_basis(months, options.month)
         with ValidationWorker() as worker, ThreadPoolExecutor(max_workers=1) as pool:
             load, suites, plan = _load(run, issued, hashes)
@@ -200,7 +208,7 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
 
 
 def _load(
-    run: CloseRun, issued: tuple[list[tuple], pa.Table, pa.Table], hashes: Hashes
+    run: CloseRun, issued: Ledger, hashes: Hashes
 ) -> tuple[LoadResult, list[Suite], BuildPlan]:
     """Step 4: loads the new files, writes the run's context and the issued ledger, and plans
     the build; sets `run.load`."""
@@ -303,6 +311,7 @@ def _read_month(con: duckdb.DuckDBPyConnection, run: CloseRun) -> MonthData:
             f"{label} in the landing",
         )
     reference.refuse_issued_reference_changes(con)
+    check_journal(con, options.month)
     tables = {
         name: con.sql(sql, params=params if "$month" in sql else None).to_arrow_table()
         for name, sql in {**queries.OUTPUT_TABLES, **MARKETPLACE_TABLES}.items()
@@ -518,6 +527,7 @@ def _manifest(run: CloseRun, outputs: dict[str, dict], number: int) -> Manifest:
         warnings=warnings,
         timings={},
         landed_months=data.book.landed_months,
+        journal=journal_block(data.tables),
     )
 
 

@@ -18,6 +18,7 @@ from automq_billing.demo.imperfections import Imperfections, add_imperfections
 from automq_billing.demo.licences import build_licences, licence_files, required_aku
 from automq_billing.demo.marketplace import MeteringLog, marketplace_notes, metering_files
 from automq_billing.demo.metering import metered_units
+from automq_billing.demo.profiles import profile_files
 from automq_billing.demo.reference import Reference
 from automq_billing.demo.rows import UsageCodes, concat
 from automq_billing.demo.usage import DATASET as USAGE
@@ -85,6 +86,7 @@ def plan_landing(
         "marketplace": market,
     }
     planned += licence_planned + metering_files(log, metering) + billing_event_files(feed)
+    planned += profile_files(world, reference)
     # when every file of the landing lands, landed by as_of or not yet
     notes["landing_times"] = {
         f.relative: iso(f.landed_at)

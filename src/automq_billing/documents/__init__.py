@@ -7,6 +7,7 @@ organization (self-contained HTML and its PDF), `index.html`, `close_report.html
 PDFs (at finalize).
 """
 
+from automq_billing.documents.invoice import write_invoice_pdfs
 from automq_billing.documents.render import (
     DocumentsResult,
     add_statement_pdfs,
@@ -21,4 +22,5 @@ __all__ = [
     "issued_stamps",
     "render_documents",
     "render_documents_again",
+    "write_invoice_pdfs",
 ]

@@ -30,6 +30,7 @@ from automq_billing.documents.close_report_tables import (
     reconciliation_table,
     unmatched_events_table,
 )
+from automq_billing.documents.journal_report import JournalSection, journal_section
 from automq_billing.documents.statement import Chart, close_status
 from automq_billing.documents.text import (
     INVOICER_TITLES,
@@ -148,6 +149,7 @@ class CloseReport:
     inputs: Table
     inputs_hidden: int
     outputs: Table
+    journal: JournalSection | None = None  # SPEC 12.3
 
 
 def build_close_report(
@@ -202,6 +204,7 @@ def build_close_report(
         inputs=inputs_table(manifest.get("inputs") or []),
         inputs_hidden=max(0, len(manifest.get("inputs") or []) - INPUTS_SHOWN),
         outputs=outputs_table(manifest.get("outputs") or {}),
+        journal=journal_section(close),
     )
 
 

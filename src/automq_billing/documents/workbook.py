@@ -82,6 +82,8 @@ def write_workbook(
         )
         formats = _formats(workbook)
         _write_cover(workbook.add_worksheet("cover"), formats, close, summaries, row_cap)
+        if isinstance(close.manifest.get("journal"), dict):  # SPEC 12.3
+            _write_journal_summary(workbook.add_worksheet("journal_summary"), formats, close)
         for source, summary in zip(sources, summaries, strict=True):
             sheet = workbook.add_worksheet(summary.name)
             _write_data_sheet(sheet, formats, source, summary.rows_written)
@@ -216,6 +218,49 @@ def _party_totals(close: VersionFolder) -> list[tuple[str, Decimal, int]]:
             counts[party] = counts.get(party, 0) + 1
     ordered = sorted(amounts, key=lambda p: (p != "automq", p))
     return [(party, amounts[party], counts[party]) for party in ordered]
+
+
+def _write_journal_summary(
+    sheet: Worksheet, formats: dict[str, Format], close: VersionFolder
+) -> None:
+    """The journal's debits and credits per account and the deferred revenue roll-forward's
+    totals (the manifest's `journal` block); the lines are the `journal` sheet."""
+    block = close.manifest["journal"]
+    sheet.set_column(0, 0, 16)
+    sheet.set_column(1, 1, 48)
+    sheet.set_column(2, 3, 16)
+    sheet.write_string(0, 0, f"Journal {month_label(close.month)}", formats["title"])
+    row = 2
+    for column, header in enumerate(("Account", "Name", "Debit", "Credit")):
+        sheet.write_string(row, column, header, formats["header"])
+    accounts = sorted((block.get("by_account") or {}).items())
+    for code, entry in [
+        *accounts,
+        ("Total", {"debit": block.get("debit"), "credit": block.get("credit")}),
+    ]:
+        row += 1
+        bold = code == "Total"
+        sheet.write_string(row, 0, neutralise(str(code)), formats["bold"] if bold else None)
+        sheet.write_string(row, 1, neutralise(str(entry.get("name", ""))))
+        for column, key in ((2, "debit"), (3, "credit")):
+            style = formats["money_bold"] if bold else formats["money"]
+            sheet.write_number(row, column, float(Decimal(str(entry.get(key) or 0))), style)
+    row += 2
+    sheet.write_string(row, 0, "Deferred revenue roll-forward", formats["bold"])
+    totals = block.get("deferred_revenue") or {}
+    for label, key in (
+        ("Opening balance", "opening"),
+        ("Invoiced in the month", "invoiced"),
+        ("Recognised in the month", "recognised"),
+        ("Closing balance", "closing"),
+    ):
+        row += 1
+        sheet.write_string(row, 1, label)
+        sheet.write_number(row, 2, float(Decimal(str(totals.get(key) or 0))), formats["money"])
+    row += 2
+    sheet.write_string(
+        row, 0, "Per licence: the deferred_revenue sheet; entries: the journal sheet."
+    )
 
 
 def _cover_notes(row_cap: int) -> list[str]:
