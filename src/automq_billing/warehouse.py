@@ -22,6 +22,33 @@ from automq_billing.errors import BillingError
 
 MEMORY_LIMIT = os.environ.get("AUTOMQ_BILLING_MEMORY_LIMIT", "1500MB")
 THREADS = os.environ.get("AUTOMQ_BILLING_THREADS", "2")
+# the dbt child's DuckDB limit while a close runs it: the close (about 200 MiB) and the validation
+# worker (about 300 MiB) live beside it, and dbt's own interpreter takes about 250 MiB, so that
+# the whole process tree stays under 2 GiB at 50 million rows (issue 18); never above MEMORY_LIMIT
+DBT_MEMORY_LIMIT_DEFAULT = "1100MB"
+_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+_UNITS |= {"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def _bytes(size: str) -> float | None:
+    text = size.strip().upper().replace(" ", "")
+    number = text.rstrip("KMGTIB")
+    try:
+        return float(number) * _UNITS[text[len(number) :]]
+    except (ValueError, KeyError):
+        return None
+
+
+def dbt_memory_limit() -> str:
+    """The memory_limit of the DuckDB that dbt runs for a close: AUTOMQ_BILLING_DBT_MEMORY_LIMIT
+    when set, else the smaller of 1100MB and the project's limit."""
+    chosen = os.environ.get("AUTOMQ_BILLING_DBT_MEMORY_LIMIT")
+    if chosen:
+        return chosen
+    ours, default = _bytes(MEMORY_LIMIT), _bytes(DBT_MEMORY_LIMIT_DEFAULT)
+    if ours is not None and default is not None and ours < default:
+        return MEMORY_LIMIT
+    return DBT_MEMORY_LIMIT_DEFAULT
 
 
 def _configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:

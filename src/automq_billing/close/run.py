@@ -45,7 +45,7 @@ from automq_billing.build import BuildPlan, DuckDbEngine, Engine
 from automq_billing.close import queries, reference
 from automq_billing.close import warnings as noted
 from automq_billing.close.book import BookCheck, check_book, validation_refusal
-from automq_billing.close.export import write_table
+from automq_billing.close.export import write_batches, write_table
 from automq_billing.close.manifest import (
     Conservation,
     Corrections,
@@ -55,7 +55,9 @@ from automq_billing.close.manifest import (
     prepaid_summary,
 )
 from automq_billing.close.marketplace import (
+    EXCEPTION_CAUSES,
     MARKETPLACE_TABLES,
+    STREAMED_TABLES,
     marketplace_block,
     marketplace_suites,
 )
@@ -77,6 +79,7 @@ from automq_billing.validation.mart_suites import mart_suites
 from automq_billing.vocabulary import Vocabulary, check_seed_files, load_vocabulary
 
 Progress = Callable[[str], None]
+_BATCH_ROWS = 65_536
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,7 @@ class MonthData:
     book: BookCheck = BookCheck({}, [])  # months with landed inputs, months never closed
     file_warnings: list[str] = field(default_factory=list)
     unpriced_elsewhere: dict[str, int] = field(default_factory=dict)
+    exception_causes: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -305,6 +309,7 @@ def _read_month(con: duckdb.DuckDBPyConnection, run: CloseRun) -> MonthData:
     tables = {
         name: con.sql(sql, params=params if "$month" in sql else None).to_arrow_table()
         for name, sql in {**queries.OUTPUT_TABLES, **MARKETPLACE_TABLES}.items()
+        if name not in STREAMED_TABLES  # written at publish, a row group at a time
     }
     conservation = Conservation.from_outcomes(con.execute(queries.OUTCOMES, params).fetchall())
     if conservation.month_rows == 0 and tables["statement_lines"].num_rows == 0:
@@ -362,6 +367,7 @@ def _read_month(con: duckdb.DuckDBPyConnection, run: CloseRun) -> MonthData:
         corrections_by_month,
         outside_window,
         suites,
+        exception_causes=dict(con.execute(EXCEPTION_CAUSES, params).fetchall()),
     )
 
 
@@ -376,8 +382,13 @@ def _publish(run: CloseRun) -> CloseResult:
     run.progress(f"Publishing {final}")
     with timings.stage("publish"), publishing(temporary, final, f"{label} v{number}") as folder:
         outputs: dict[str, dict] = {}
-        for name, table in data.tables.items():
-            outputs.update(write_table(folder, name, table))
+        with warehouse.connect(options.warehouse, read_only=True) as con:
+            for name, sql in {**queries.OUTPUT_TABLES, **MARKETPLACE_TABLES}.items():
+                if name in data.tables:
+                    outputs.update(write_table(folder, name, data.tables[name]))
+                    continue
+                query = con.sql(sql, params={"month": options.month} if "$month" in sql else None)
+                outputs.update(write_batches(folder, name, query.to_arrow_reader(_BATCH_ROWS)))
         (folder / "validation").mkdir()
         (folder / "validation" / "results.json").write_text(report.to_json() + "\n", "utf-8")
         manifest = _manifest(run, outputs, number)
@@ -469,7 +480,7 @@ def _manifest(run: CloseRun, outputs: dict[str, dict], number: int) -> Manifest:
             by_month=data.corrections_by_month,
             outside_window=data.outside_window,
         ),
-        marketplace=marketplace_block(data.tables, vocabulary),
+        marketplace=marketplace_block(data.tables, vocabulary, data.exception_causes),
         validation={
             **report.summary(),
             "results": "validation/results.json",
