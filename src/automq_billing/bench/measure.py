@@ -121,4 +121,5 @@ def machine_info() -> dict[str, Any]:
         "duckdb": version("duckdb"),
         "dbt_core": version("dbt-core"),
         "automq_billing": version("automq-billing"),
+        "load_average": round(os.getloadavg()[2], 2),  # 15 minutes: the machine is shared
     }

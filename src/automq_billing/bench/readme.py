@@ -90,7 +90,7 @@ def _single_rows(report: dict[str, Any]) -> list[list[str]]:
             and (close.get("peak_rss_mib") or 0) < SCALE_PEAK_MIB
         )
         verdict = "met" if within else "not met"
-    return [
+    found = [
         [
             f"{report['scenario']}: {rows}",
             f"close {_seconds(close['wall_seconds'])}{_peak(close)}",
@@ -101,6 +101,20 @@ def _single_rows(report: dict[str, Any]) -> list[list[str]]:
             verdict,
         ]
     ]
+    again = report.get("reclose")
+    if again:
+        found.append(
+            [
+                f"{report['scenario']}: {rows}, re-close with nothing new",
+                f"close {_seconds(again['wall_seconds'])}{_peak(again)}",
+                "",
+                "",
+                stages(again),
+                f"within {RECLOSE_SECONDS} s",
+                _verdict(again["wall_seconds"], RECLOSE_SECONDS),
+            ]
+        )
+    return found
 
 
 def _documents_rows(report: dict[str, Any]) -> list[list[str]]:
@@ -190,11 +204,14 @@ def render_table(results: Path) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     rows_of = {"history": _history_rows, "documents": _documents_rows}
-    machines = set()
+    machines: set[str] = set()
+    loads: list[str] = []
     for report in reports:
         table = rows_of.get(report["scenario"], _single_rows)(report)
         lines += ["| " + " | ".join(row) + " |" for row in table]
         machine = report.get("machine", {})
+        if machine.get("load_average") is not None:
+            loads.append(f"{report['scenario']} {machine['load_average']:.1f}")
         machines.add(
             f"{machine.get('cpus')} CPUs, {machine.get('memory_mib', 0) / 1024:.0f} GiB, DuckDB "
             f"{machine.get('duckdb')}, dbt-core {machine.get('dbt_core')}"
@@ -204,7 +221,13 @@ def render_table(results: Path) -> str:
     measured = "; ".join(sorted(machines)) or "this machine"
     settings = ", ".join(setting.removeprefix("SET ") for setting in DUCKDB_SETTINGS[:2])
     settings += "; closes run as users run them, documents included"
-    return "\n".join(lines) + f"\n\nMeasured on {measured} ({settings})."
+    shared = (
+        " The machine is shared with other work: its load average over the last 15 minutes when "
+        f"each result was written was {', '.join(loads)} (2 means both cores busy)."
+        if loads
+        else ""
+    )
+    return "\n".join(lines) + f"\n\nMeasured on {measured} ({settings}).{shared}"
 
 
 def update_readme(readme: Path, results: Path) -> bool:
