@@ -186,7 +186,12 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
                 run.dbt = _build(run, plan)
             finally:  # the new files' warnings are kept even when the build is refused
                 noted.record_file_warnings(options.warehouse, load, landing_report.result())
-            with timings.stage("read"), warehouse.connect(options.warehouse, read_only=True) as con:
+            with (
+                timings.stage("read"),
+                warehouse.connect(
+                    options.warehouse, read_only=True, memory_limit=warehouse.close_memory_limit()
+                ) as con,
+            ):
                 data = run.data = _read_month(con, run)
                 data.book = check_book(con, months, options.month, progress)
                 data.file_warnings = noted.stored_file_warnings(con, load)
