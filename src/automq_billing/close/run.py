@@ -61,6 +61,7 @@ from automq_billing.close.marketplace import (
     marketplace_block,
     marketplace_suites,
 )
+from automq_billing.close.reuse import copy_previous, exports_key
 from automq_billing.dbt_runner import DbtResult
 from automq_billing.errors import BillingError
 from automq_billing.landing import (
@@ -80,6 +81,7 @@ from automq_billing.vocabulary import Vocabulary, check_seed_files, load_vocabul
 
 Progress = Callable[[str], None]
 _BATCH_ROWS = 65_536
+_EXPORTS = {**queries.OUTPUT_TABLES, **MARKETPLACE_TABLES}  # the version folder's data files
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ class MonthData:
     file_warnings: list[str] = field(default_factory=list)
     unpriced_elsewhere: dict[str, int] = field(default_factory=dict)
     exception_causes: dict[str, int] = field(default_factory=dict)
+    exports_key: str | None = None  # close.reuse: what the data files are a function of
 
 
 @dataclass
@@ -313,7 +316,7 @@ def _read_month(con: duckdb.DuckDBPyConnection, run: CloseRun) -> MonthData:
     reference.refuse_issued_reference_changes(con)
     tables = {
         name: con.sql(sql, params=params if "$month" in sql else None).to_arrow_table()
-        for name, sql in {**queries.OUTPUT_TABLES, **MARKETPLACE_TABLES}.items()
+        for name, sql in _EXPORTS.items()
         if name not in STREAMED_TABLES  # written at publish, a row group at a time
     }
     conservation = Conservation.from_outcomes(con.execute(queries.OUTCOMES, params).fetchall())
@@ -373,6 +376,7 @@ def _read_month(con: duckdb.DuckDBPyConnection, run: CloseRun) -> MonthData:
         outside_window,
         suites,
         exception_causes=dict(con.execute(EXCEPTION_CAUSES, params).fetchall()),
+        exports_key=exports_key(con, options.warehouse, options.month, _EXPORTS),
     )
 
 
@@ -386,14 +390,13 @@ def _publish(run: CloseRun) -> CloseResult:
     final = version_folder(options.output, options.month, number)
     run.progress(f"Publishing {final}")
     with timings.stage("publish"), publishing(temporary, final, f"{label} v{number}") as folder:
-        outputs: dict[str, dict] = {}
-        with warehouse.connect(options.warehouse, read_only=True) as con:
-            for name, sql in {**queries.OUTPUT_TABLES, **MARKETPLACE_TABLES}.items():
-                if name in data.tables:
-                    outputs.update(write_table(folder, name, data.tables[name]))
-                    continue
-                query = con.sql(sql, params={"month": options.month} if "$month" in sql else None)
-                outputs.update(write_batches(folder, name, query.to_arrow_reader(_BATCH_ROWS)))
+        outputs = copy_previous(
+            options.output, options.month, number, data.exports_key, folder, list(_EXPORTS)
+        )
+        if outputs is not None:
+            run.progress(f"  the data files are those of v{number - 1} (nothing new): copied")
+        else:
+            outputs = _write_exports(run, folder)
         (folder / "validation").mkdir()
         (folder / "validation" / "results.json").write_text(report.to_json() + "\n", "utf-8")
         manifest = _manifest(run, outputs, number)
@@ -405,6 +408,22 @@ def _publish(run: CloseRun) -> CloseResult:
         manifest.timings = dict(timings.seconds)
         (folder / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
     return CloseResult(final, number, manifest)
+
+
+def _write_exports(run: CloseRun, folder: Path) -> dict[str, dict]:
+    """Each table's Parquet file and CSV twin; the streamed tables straight from the warehouse,
+    a row group at a time."""
+    options, data = run.options, run.data
+    assert data is not None
+    outputs: dict[str, dict] = {}
+    with warehouse.connect(options.warehouse, read_only=True) as con:
+        for name, sql in _EXPORTS.items():
+            if name in data.tables:
+                outputs.update(write_table(folder, name, data.tables[name]))
+                continue
+            query = con.sql(sql, params={"month": options.month} if "$month" in sql else None)
+            outputs.update(write_batches(folder, name, query.to_arrow_reader(_BATCH_ROWS)))
+    return outputs
 
 
 def _render_documents(run: CloseRun, folder: Path, manifest: Manifest) -> dict:
@@ -496,6 +515,7 @@ def _manifest(run: CloseRun, outputs: dict[str, dict], number: int) -> Manifest:
             "warnings": dbt_result.warned,
             "seconds": round(dbt_result.seconds, 3),
             "reused": dbt_result.reused,
+            "exports_key": data.exports_key,
         },
         load={
             "load_id": load.load_id,
