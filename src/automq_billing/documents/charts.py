@@ -102,7 +102,10 @@ def _cached(kind: str, arguments: tuple, draw: Callable[[], str]) -> str:
     if entry is not None:
         return entry.decode("utf-8")
     svg = draw()
-    cache.put(key, svg.encode("utf-8"))
+    try:
+        cache.put(key, svg.encode("utf-8"))
+    except OSError:  # a read-only output folder: the chart is drawn, not kept
+        pass
     return svg
 
 

@@ -101,11 +101,20 @@ def write_workbook(
             if name in cached:
                 members[name] = cached[name]
             else:
-                cache.put(key, members[name].encode())
+                _keep(cache, key, members[name].encode())
         write_members(path, infos, members)
     finally:
         parts.unlink(missing_ok=True)
     return summaries
+
+
+def _keep(cache: SheetCache, key: str, data: bytes) -> None:
+    """Stores a sheet for the next rendering; a cache that cannot be written (a read-only
+    output folder) costs that rendering nothing but the reuse."""
+    try:
+        cache.put(key, data)
+    except OSError:
+        pass
 
 
 def _write_xlsx(
