@@ -390,13 +390,14 @@ def _publish(run: CloseRun) -> CloseResult:
     final = version_folder(options.output, options.month, number)
     run.progress(f"Publishing {final}")
     with timings.stage("publish"), publishing(temporary, final, f"{label} v{number}") as folder:
-        outputs = copy_previous(
-            options.output, options.month, number, data.exports_key, folder, list(_EXPORTS)
-        )
-        if outputs is not None:
-            run.progress(f"  the data files are those of v{number - 1} (nothing new): copied")
-        else:
-            outputs = _write_exports(run, folder)
+        with timings.stage("exports"):
+            outputs = copy_previous(
+                options.output, options.month, number, data.exports_key, folder, list(_EXPORTS)
+            )
+            if outputs is not None:
+                run.progress(f"  the data files are those of v{number - 1} (nothing new): copied")
+            else:
+                outputs = _write_exports(run, folder)
         (folder / "validation").mkdir()
         (folder / "validation" / "results.json").write_text(report.to_json() + "\n", "utf-8")
         manifest = _manifest(run, outputs, number)
