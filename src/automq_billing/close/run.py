@@ -75,6 +75,7 @@ from automq_billing.locks import command_line, run_locks
 from automq_billing.months import add_months, format_month
 from automq_billing.paths import check_close_paths
 from automq_billing.validation import Suite, ValidationReport, ValidationWorker
+from automq_billing.validation.cache import ValidationCache
 from automq_billing.validation.landing_suites import landing_suites
 from automq_billing.validation.mart_suites import mart_suites
 from automq_billing.vocabulary import Vocabulary, check_seed_files, load_vocabulary
@@ -182,8 +183,14 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
             final_rows, issued_lines = issued_ledger(months, options.month)
             issued = (final_rows, issued_lines, issued_rate_cards(months, options.month))
             run.basis = issued_basis(months, options.month)
-        with ValidationWorker() as worker, ThreadPoolExecutor(max_workers=1) as pool:
+        cache = ValidationCache.for_output(options.output)
+        with (
+            ValidationWorker(cache=cache, start=False) as worker,
+            ThreadPoolExecutor(max_workers=1) as pool,
+        ):
             load, suites, plan = _load(run, issued, hashes)
+            if not plan.reuse:  # its import runs beside dbt; a reuse may need no worker at all
+                worker.start()
             landing_report = pool.submit(worker.run, suites)
             try:
                 run.dbt = _build(run, plan)
