@@ -183,7 +183,8 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
             final_rows, issued_lines = issued_ledger(months, options.month)
             issued = (final_rows, issued_lines, issued_rate_cards(months, options.month))
             run.basis = issued_basis(months, options.month)
-        cache = ValidationCache.for_output(options.output)
+        # beside the warehouse (dbt's working folder): the output folder holds only what is published
+        cache = ValidationCache(run.engine.dbt_target().parent / "validation")
         with (
             ValidationWorker(cache=cache, start=False) as worker,
             ThreadPoolExecutor(max_workers=1) as pool,

@@ -6,7 +6,8 @@ mart frames as the close before it, so it neither starts the validation worker n
 An entry is addressed by the sha256 of the format, Great Expectations' version and, for each
 suite in order, its name, description, key column, expectations and frame (column names, types
 and pandas' hash of every row); it holds the report's JSON, verified as the PDF cache's entries
-are (`<output>/.cache/validation/`)."""
+are. A close keeps it in the warehouse's working folder (`<warehouse folder>/.dbt/validation/`,
+beside dbt's), not in the output folder, which holds only what was published."""
 
 from __future__ import annotations
 
