@@ -183,7 +183,7 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
             final_rows, issued_lines = issued_ledger(months, options.month)
             issued = (final_rows, issued_lines, issued_rate_cards(months, options.month))
             run.basis = issued_basis(months, options.month)
-        # beside the warehouse (dbt's working folder): the output folder holds only what is published
+        # beside the warehouse (dbt's working folder): the output holds only what is published
         cache = ValidationCache(run.engine.dbt_target().parent / "validation")
         with (
             ValidationWorker(cache=cache, start=False) as worker,
