@@ -35,7 +35,7 @@ from pathlib import Path
 
 from automq_billing.errors import BillingError
 from automq_billing.safe_files import links_or_special, open_regular, real_folder
-from automq_billing.warehouse import code_fingerprint
+from automq_billing.warehouse import close_memory_limit, code_fingerprint
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _PARTIAL_PARSE = "partial_parse.msgpack"
@@ -177,6 +177,7 @@ def dbt_environment(warehouse: Path) -> dict[str, str]:
             "DBT_VERSION_CHECK": "false",
             "DBT_PARTIAL_PARSE": "true",
             "TZ": "UTC",
+            "AUTOMQ_BILLING_MEMORY_LIMIT": close_memory_limit(),
         }
     )
     return env

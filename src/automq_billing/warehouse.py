@@ -22,26 +22,61 @@ from automq_billing.errors import BillingError
 
 MEMORY_LIMIT = os.environ.get("AUTOMQ_BILLING_MEMORY_LIMIT", "1500MB")
 THREADS = os.environ.get("AUTOMQ_BILLING_THREADS", "2")
+# the limit of each DuckDB a close runs beside its other processes (the load child, the dbt child,
+# its own reads while the validation worker lives): the close (about 200 MiB), the validation
+# worker (about 300 MiB) and dbt's interpreter (about 250 MiB) share the machine with it, and the
+# whole process tree stays under 2 GiB at 50 million rows (issue 18); never above MEMORY_LIMIT
+CLOSE_MEMORY_LIMIT_DEFAULT = "1100MB"
+_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+_UNITS |= {"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
 
 
-def _configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+def _bytes(size: str) -> float | None:
+    text = size.strip().upper().replace(" ", "")
+    number = text.rstrip("KMGTIB")
+    try:
+        return float(number) * _UNITS[text[len(number) :]]
+    except (ValueError, KeyError):
+        return None
+
+
+def close_memory_limit() -> str:
+    """The memory_limit of each DuckDB a close runs beside its other processes:
+    AUTOMQ_BILLING_CLOSE_MEMORY_LIMIT when set, else the smaller of 1100MB and the project's
+    limit (AUTOMQ_BILLING_MEMORY_LIMIT, 1500MB)."""
+    chosen = os.environ.get("AUTOMQ_BILLING_CLOSE_MEMORY_LIMIT")
+    if chosen:
+        return chosen
+    ours, default = _bytes(MEMORY_LIMIT), _bytes(CLOSE_MEMORY_LIMIT_DEFAULT)
+    if ours is not None and default is not None and ours < default:
+        return MEMORY_LIMIT
+    return CLOSE_MEMORY_LIMIT_DEFAULT
+
+
+def _configure(
+    con: duckdb.DuckDBPyConnection, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    limit = (memory_limit or MEMORY_LIMIT).replace(chr(39), "")
     con.execute("set TimeZone = 'UTC'").fetchall()
-    con.execute(f"set memory_limit = '{MEMORY_LIMIT.replace(chr(39), '')}'").fetchall()
+    con.execute(f"set memory_limit = '{limit}'").fetchall()
     con.execute(f"set threads = {int(THREADS)}").fetchall()
     con.execute("set preserve_insertion_order = false").fetchall()
     return con
 
 
 @contextmanager
-def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection in UTC with the project's memory settings, or BillingError saying why the
-    file cannot be opened (held by another process, unwritable, not a DuckDB file)."""
+def connect(
+    path: Path, *, read_only: bool = False, memory_limit: str | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection in UTC with the project's memory settings (`memory_limit` instead of the
+    project's limit when given), or BillingError saying why the file cannot be opened (held by
+    another process, unwritable, not a DuckDB file)."""
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as error:
         raise _open_error(path, error) from None
     try:
-        yield _configure(con)
+        yield _configure(con, memory_limit)
     except duckdb.Error as error:
         if _damaged(error, path):  # a damaged block is found when read, not when the file opens
             raise _damaged_error(path, error) from None

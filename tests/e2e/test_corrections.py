@@ -299,10 +299,16 @@ def test_a_close_with_nothing_new_reuses_the_warehouse_and_any_dbt_run_forgets_i
     assert manifest["dbt"]["reused"] is True and manifest["dbt"]["nodes"] == 0
     for name in ("statement_lines.parquet", "statements.parquet", "statements.csv"):
         assert (output / "v3" / name).read_bytes() == (output / "v1" / name).read_bytes(), name
+    # the same build as v2's: its data files are copied (each checked against v2's sha256)
+    previous = json.loads((output / "v2" / "manifest.json").read_text())
+    assert manifest["dbt"]["exports_key"] == previous["dbt"]["exports_key"] is not None
+    assert "the data files are those of v2 (nothing new): copied" in reused.stderr
+    assert manifest["outputs"] == previous["outputs"]
     reconciled = run("reconcile", "--month", "2027-01", *book.paths, cwd=book.root)
     assert reconciled.returncode == 0, reconciled.stderr
     built = book.close("2027-02")
-    assert "dbt build passed" in built.stderr
-    assert json.loads((output / "v4" / "manifest.json").read_text())["dbt"]["reused"] is False
+    assert "dbt build passed" in built.stderr and "copied" not in built.stderr
+    rebuilt = json.loads((output / "v4" / "manifest.json").read_text())["dbt"]
+    assert rebuilt["reused"] is False and rebuilt["exports_key"] != manifest["dbt"]["exports_key"]
     for name in ("statement_lines.parquet", "statements.parquet", "statements.csv"):
         assert (output / "v4" / name).read_bytes() == (output / "v1" / name).read_bytes(), name

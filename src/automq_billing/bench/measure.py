@@ -40,23 +40,40 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-def tree_rss_kib(root: int) -> int:
+def _name(pid: int) -> str:
+    """A short name for a process of the tree: its command line's module or program."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            words = handle.read().decode("utf-8", "replace").split("\0")
+    except OSError:
+        return "?"
+    if "-m" in words[:-1]:
+        return words[words.index("-m") + 1]
+    return " ".join(Path(word).name for word in words[:2] if word)
+
+
+def tree_rss(root: int) -> dict[int, int]:
+    """The resident memory (KiB) of `root` and each of its descendants, by process id."""
     children = _children_map()
-    total, stack, seen = 0, [root], set()
+    sizes, stack = {}, [root]
     while stack:
         pid = stack.pop()
-        if pid in seen:
+        if pid in sizes:
             continue
-        seen.add(pid)
-        total += _rss_kib(pid)
+        sizes[pid] = _rss_kib(pid)
         stack.extend(children.get(pid, ()))
-    return total
+    return sizes
+
+
+def tree_rss_kib(root: int) -> int:
+    return sum(tree_rss(root).values())
 
 
 def run_measured(command: list[str], log_path: Path, env: dict | None = None) -> dict[str, Any]:
-    """Runs the command; returns its exit code, wall seconds and peak process-tree RSS."""
+    """Runs the command; returns its exit code, wall seconds and peak process-tree RSS, with
+    the processes the tree held at its peak (name and MiB each)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    peak = 0
+    peak, at_peak = 0, []
     with open(log_path, "wb") as log:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -64,13 +81,17 @@ def run_measured(command: list[str], log_path: Path, env: dict | None = None) ->
             pid, status, _ = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
-            peak = max(peak, tree_rss_kib(process.pid))
+            sizes = tree_rss(process.pid)
+            if sum(sizes.values()) > peak:
+                peak = sum(sizes.values())
+                at_peak = [[_name(pid), round(kib / 1024, 1)] for pid, kib in sizes.items() if kib]
             time.sleep(SAMPLE_SECONDS)
         wall = time.perf_counter() - started
     return {
         "returncode": os.waitstatus_to_exitcode(status),
         "wall_seconds": round(wall, 2),
         "peak_rss_mib": round(peak / 1024, 1),
+        "peak_processes": at_peak,
         "log": str(log_path),
     }
 
@@ -100,4 +121,5 @@ def machine_info() -> dict[str, Any]:
         "duckdb": version("duckdb"),
         "dbt_core": version("dbt-core"),
         "automq_billing": version("automq-billing"),
+        "load_average": round(os.getloadavg()[2], 2),  # 15 minutes: the machine is shared
     }

@@ -52,7 +52,8 @@ def _load(
     assert _said is not None
     try:
         vocabulary = load_vocabulary(project_dir)  # read again here: it does not pickle
-        with warehouse.connect(warehouse_path) as con:
+        # beside the close and its validation worker: the close's limit (warehouse.py)
+        with warehouse.connect(warehouse_path, memory_limit=warehouse.close_memory_limit()) as con:
             result = load_landing(
                 con,
                 survey,

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from automq_billing.close.export import file_entry, neutralise_formulas
 from automq_billing.documents.text import statement_number
+from automq_billing.errors import BillingError
 from automq_billing.months import next_month
 
 FOCUS_VERSION = "1.2"
@@ -390,3 +391,25 @@ def _identity_problems(
         if licence_hours[license_id] < licence["aku_quota"] * days * 24:
             problems.append(f"licence {license_id}: its licence rows hold fewer than its AKU-hours")
     return problems
+
+
+def checked_focus(tables: dict[str, pa.Table], month: dt.date, number: int, label: str) -> pa.Table:
+    """SPEC 10: the month's FOCUS dataset for version `number` (taken out of `tables`), refused
+    (nothing published) when it breaks a rule of FOCUS 1.2 or an identity of SPEC 10.3."""
+    focus = focus_table(tables.pop("focus"), month, number)
+    problems = focus_problems(
+        focus,
+        month=month,
+        lines=tables["statement_lines"],
+        revenue=tables["revenue_schedule"],
+        licenses=tables["licenses"],
+    )
+    if problems:
+        listed = "\n  - ".join(problems)
+        raise BillingError(
+            f"{label}: the FOCUS dataset breaks {len(problems)} rule(s); nothing was "
+            f"written:\n  - {listed}",
+            hint="fct_focus_charges and its checks (models/marts/focus) say how each column is "
+            "filled; this is a defect of the warehouse, not of the landing: report it",
+        )
+    return focus

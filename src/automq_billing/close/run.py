@@ -47,8 +47,8 @@ from automq_billing.build.steps import Ledger
 from automq_billing.close import queries, reference
 from automq_billing.close import warnings as noted
 from automq_billing.close.book import BookCheck, check_book, validation_refusal
-from automq_billing.close.export import write_table
-from automq_billing.close.focus import focus_block, focus_problems, focus_table, write_focus
+from automq_billing.close.export import write_batches, write_table
+from automq_billing.close.focus import checked_focus, focus_block, write_focus
 from automq_billing.close.journal import check_journal, journal_block
 from automq_billing.close.manifest import (
     Conservation,
@@ -59,10 +59,13 @@ from automq_billing.close.manifest import (
     prepaid_summary,
 )
 from automq_billing.close.marketplace import (
+    EXCEPTION_CAUSES,
     MARKETPLACE_TABLES,
+    STREAMED_TABLES,
     marketplace_block,
     marketplace_suites,
 )
+from automq_billing.close.reuse import copy_previous, exports_key
 from automq_billing.dbt_runner import DbtResult
 from automq_billing.errors import BillingError
 from automq_billing.landing import (
@@ -76,11 +79,15 @@ from automq_billing.locks import command_line, run_locks
 from automq_billing.months import add_months, format_month
 from automq_billing.paths import check_close_paths
 from automq_billing.validation import Suite, ValidationReport, ValidationWorker
+from automq_billing.validation.cache import ValidationCache
 from automq_billing.validation.landing_suites import landing_suites
 from automq_billing.validation.mart_suites import mart_suites
 from automq_billing.vocabulary import Vocabulary, check_seed_files, load_vocabulary
 
 Progress = Callable[[str], None]
+_BATCH_ROWS = 65_536
+_EXPORTS = {**queries.OUTPUT_TABLES, **MARKETPLACE_TABLES}  # the version folder's data files
+_COPIED = [name for name in _EXPORTS if name != "focus"]  # a re-close may copy; FOCUS names v<N>
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,8 @@ class MonthData:
     book: BookCheck = BookCheck({}, [])  # months with landed inputs, months never closed
     file_warnings: list[str] = field(default_factory=list)
     unpriced_elsewhere: dict[str, int] = field(default_factory=dict)
+    exception_causes: dict[str, int] = field(default_factory=dict)
+    exports_key: str | None = None  # close.reuse: what the data files are a function of
 
 
 @dataclass
@@ -184,14 +193,26 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
                 issued_deferred_revenue(months, options.month),
             )
             run.basis = issued_basis(months, options.month)
-        with ValidationWorker() as worker, ThreadPoolExecutor(max_workers=1) as pool:
+        # beside the warehouse (dbt's working folder): the output holds only what is published
+        cache = ValidationCache(run.engine.dbt_target().parent / "validation")
+        with (
+            ValidationWorker(cache=cache, start=False) as worker,
+            ThreadPoolExecutor(max_workers=1) as pool,
+        ):
             load, suites, plan = _load(run, issued, hashes)
+            if not plan.reuse:  # its import runs beside dbt; a reuse may need no worker at all
+                worker.start()
             landing_report = pool.submit(worker.run, suites)
             try:
                 run.dbt = _build(run, plan)
             finally:  # the new files' warnings are kept even when the build is refused
                 noted.record_file_warnings(options.warehouse, load, landing_report.result())
-            with timings.stage("read"), warehouse.connect(options.warehouse, read_only=True) as con:
+            with (
+                timings.stage("read"),
+                warehouse.connect(
+                    options.warehouse, read_only=True, memory_limit=warehouse.close_memory_limit()
+                ) as con,
+            ):
                 data = run.data = _read_month(con, run)
                 data.book = check_book(con, months, options.month, progress)
                 data.file_warnings = noted.stored_file_warnings(con, load)
@@ -314,7 +335,8 @@ def _read_month(con: duckdb.DuckDBPyConnection, run: CloseRun) -> MonthData:
     check_journal(con, options.month)
     tables = {
         name: con.sql(sql, params=params if "$month" in sql else None).to_arrow_table()
-        for name, sql in {**queries.OUTPUT_TABLES, **MARKETPLACE_TABLES}.items()
+        for name, sql in _EXPORTS.items()
+        if name not in STREAMED_TABLES  # written at publish, a row group at a time
     }
     conservation = Conservation.from_outcomes(con.execute(queries.OUTCOMES, params).fetchall())
     if conservation.month_rows == 0 and tables["statement_lines"].num_rows == 0:
@@ -372,6 +394,8 @@ def _read_month(con: duckdb.DuckDBPyConnection, run: CloseRun) -> MonthData:
         corrections_by_month,
         outside_window,
         suites,
+        exception_causes=dict(con.execute(EXCEPTION_CAUSES, params).fetchall()),
+        exports_key=exports_key(con, options.warehouse, options.month, _EXPORTS),
     )
 
 
@@ -383,12 +407,19 @@ def _publish(run: CloseRun) -> CloseResult:
     number = next_version_number(options.output, options.month)
     temporary = version_temporary(options.output, options.month, number)
     final = version_folder(options.output, options.month, number)
-    focus = _focus(run, number)
+    focus = checked_focus(data.tables, options.month, number, label)
     run.progress(f"Publishing {final}")
     with timings.stage("publish"), publishing(temporary, final, f"{label} v{number}") as folder:
-        outputs: dict[str, dict] = write_focus(folder, focus)
-        for name, table in data.tables.items():
-            outputs.update(write_table(folder, name, table))
+        with timings.stage("exports"):
+            outputs = copy_previous(
+                options.output, options.month, number, data.exports_key, folder, _COPIED
+            )
+            if outputs is not None:
+                run.progress(f"  the data files are those of v{number - 1} (nothing new): copied")
+            else:
+                outputs = _write_exports(run, folder)
+            # the FOCUS files name their version (x_StatementVersion): always written afresh
+            outputs.update(write_focus(folder, focus))
         (folder / "validation").mkdir()
         (folder / "validation" / "results.json").write_text(report.to_json() + "\n", "utf-8")
         manifest = _manifest(run, outputs, number)
@@ -403,28 +434,22 @@ def _publish(run: CloseRun) -> CloseResult:
     return CloseResult(final, number, manifest)
 
 
-def _focus(run: CloseRun, number: int) -> pa.Table:
-    """SPEC 10: the month's FOCUS dataset for version `number`, refused (nothing published) when
-    it breaks a rule of FOCUS 1.2 or an identity of SPEC 10.3."""
-    assert run.data is not None
-    tables = run.data.tables
-    focus = focus_table(tables.pop("focus"), run.options.month, number)
-    problems = focus_problems(
-        focus,
-        month=run.options.month,
-        lines=tables["statement_lines"],
-        revenue=tables["revenue_schedule"],
-        licenses=tables["licenses"],
-    )
-    if problems:
-        listed = "\n  - ".join(problems)
-        raise BillingError(
-            f"{run.label}: the FOCUS dataset breaks {len(problems)} rule(s); nothing was "
-            f"written:\n  - {listed}",
-            hint="fct_focus_charges and its checks (models/marts/focus) say how each column is "
-            "filled; this is a defect of the warehouse, not of the landing: report it",
-        )
-    return focus
+def _write_exports(run: CloseRun, folder: Path) -> dict[str, dict]:
+    """Each table's Parquet file and CSV twin; the streamed tables straight from the warehouse,
+    a row group at a time."""
+    options, data = run.options, run.data
+    assert data is not None
+    outputs: dict[str, dict] = {}
+    with warehouse.connect(options.warehouse, read_only=True) as con:
+        for name, sql in _EXPORTS.items():
+            if name == "focus":  # written by write_focus, with its version
+                continue
+            if name in data.tables:
+                outputs.update(write_table(folder, name, data.tables[name]))
+                continue
+            query = con.sql(sql, params={"month": options.month} if "$month" in sql else None)
+            outputs.update(write_batches(folder, name, query.to_arrow_reader(_BATCH_ROWS)))
+    return outputs
 
 
 def _render_documents(run: CloseRun, folder: Path, manifest: Manifest) -> dict:
@@ -505,7 +530,7 @@ def _manifest(run: CloseRun, outputs: dict[str, dict], number: int) -> Manifest:
             by_month=data.corrections_by_month,
             outside_window=data.outside_window,
         ),
-        marketplace=marketplace_block(data.tables, vocabulary),
+        marketplace=marketplace_block(data.tables, vocabulary, data.exception_causes),
         validation={
             **report.summary(),
             "results": "validation/results.json",
@@ -516,6 +541,7 @@ def _manifest(run: CloseRun, outputs: dict[str, dict], number: int) -> Manifest:
             "warnings": dbt_result.warned,
             "seconds": round(dbt_result.seconds, 3),
             "reused": dbt_result.reused,
+            "exports_key": data.exports_key,
         },
         load={
             "load_id": load.load_id,

@@ -10,17 +10,22 @@ handed to matplotlib as floats: only to draw them, never to print an amount.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import math
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from automq_billing.documents.pdf_cache import PdfCache
+
+if TYPE_CHECKING:  # matplotlib is imported where a chart is drawn: most renderings draw none
+    from matplotlib.figure import Figure
 
 INK = "#1d2b3a"
 MUTED = "#6b7785"
@@ -57,8 +62,58 @@ _REFERENCES = re.compile(r'(url\(#|xlink:href="#|href="#)([^")]+)')
 _LABEL_LENGTH = 32
 
 
+class ChartCache(PdfCache):
+    """The close report's charts (SVG text), addressed by what they are drawn from:
+    `<output>/.cache/charts/`, verified as the PDF cache's entries are."""
+
+    folder = Path(".cache") / "charts"
+    suffix = ".svg"
+
+
+# bump when a matplotlib chart below is drawn differently from the same arguments
+CHART_FORMAT = "charts-1"
+_cache: ChartCache | None = None
+
+
+@contextmanager
+def cached_in(output_root: Path) -> Iterator[None]:
+    """Within the block, the matplotlib charts are taken from (and kept in) the output folder's
+    chart cache: a re-close whose figures did not change draws none (matplotlib's import and
+    layout were most of the close report's time)."""
+    global _cache
+    previous, _cache = _cache, ChartCache.for_output(output_root)
+    try:
+        yield
+    finally:
+        _cache = previous
+
+
+def _cached(kind: str, arguments: tuple, draw: Callable[[], str]) -> str:
+    cache = _cache
+    if cache is None:
+        return draw()
+    digest = hashlib.sha256()
+    for part in (CHART_FORMAT, version("matplotlib"), kind, repr(arguments)):
+        encoded = part.encode("utf-8")
+        digest.update(len(encoded).to_bytes(8, "big"))
+        digest.update(encoded)
+    key = digest.hexdigest()
+    entry = cache.get(key)
+    if entry is not None:
+        return entry.decode("utf-8")
+    svg = draw()
+    try:
+        cache.put(key, svg.encode("utf-8"))
+    except OSError:  # a read-only output folder: the chart is drawn, not kept
+        pass
+    return svg
+
+
 def _figure(width: float, height: float) -> Figure:
     """A figure whose layout adapts to its labels (organization names can be long)."""
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasSVG(figure)
     return figure
@@ -88,6 +143,8 @@ def _style_axes(axes, title: str, unit: str) -> None:
     axes.grid(axis="y", color=GRID, linewidth=0.6)
     axes.set_axisbelow(True)
     axes.tick_params(length=0)
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     axes.yaxis.set_major_formatter(FuncFormatter(_plain_number))
     axes.yaxis.set_major_locator(MaxNLocator(nbins=4))
 
@@ -281,6 +338,25 @@ def horizontal_bar_chart(
     width: float = 5.0,
 ) -> str:
     """One bar per label, largest on top; used for revenue by item and by organization."""
+    arguments = (chart_id, title, tuple(labels), tuple(values), unit, width)
+    return _cached(
+        "horizontal_bar_chart",
+        arguments,
+        lambda: _horizontal_bar_chart(chart_id, title, labels, values, unit, width),
+    )
+
+
+def _horizontal_bar_chart(
+    chart_id: str,
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    unit: str,
+    width: float,
+) -> str:
+    import matplotlib
+    from matplotlib.ticker import FuncFormatter
+
     with matplotlib.rc_context(_RC):
         figure = _figure(width, 0.9 + 0.24 * max(len(labels), 3))
         axes = figure.add_subplot()
@@ -302,6 +378,19 @@ def month_over_month_chart(
     chart_id: str, labels: Sequence[str], values: Sequence[float], unit: str, width: float = 5.0
 ) -> str:
     """Total per month; the last bar (the month being closed) is highlighted."""
+    arguments = (chart_id, tuple(labels), tuple(values), unit, width)
+    return _cached(
+        "month_over_month_chart",
+        arguments,
+        lambda: _month_over_month_chart(chart_id, labels, values, unit, width),
+    )
+
+
+def _month_over_month_chart(
+    chart_id: str, labels: Sequence[str], values: Sequence[float], unit: str, width: float
+) -> str:
+    import matplotlib
+
     with matplotlib.rc_context(_RC):
         figure = _figure(width, 2.6)
         axes = figure.add_subplot()

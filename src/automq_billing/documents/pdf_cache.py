@@ -1,12 +1,13 @@
-"""A content-addressed cache of rendered PDFs, so that a statement is typeset only when its
-content changed since it was last rendered.
+"""Content-addressed caches of rendered documents: PDFs, so that a statement is typeset only when
+its content changed since it was last rendered, and the workbook's data sheets
+(`documents.workbook_cache`), so that a re-close with nothing new writes none again.
 
 An entry is addressed by the sha256 of everything the PDF is made from (the typesetter and its
 version, the renderer's settings, the document identifier and the HTML text) and holds the PDF
 bytes beside the sha256 of those bytes. An entry is reused only when the bytes still hash to the
 recorded value; a damaged entry is rendered again and replaced. The cache lives in a hidden folder
-of the output folder (`<output>/.cache/pdf/`); it is never followed through a symbolic link, and
-is written only by creating a new file and renaming it into place.
+of the output folder (`<output>/.cache/pdf/`, `<output>/.cache/xlsx/`); it is never followed
+through a symbolic link, and is written only by creating a new file and renaming it into place.
 """
 
 from __future__ import annotations
@@ -50,14 +51,17 @@ def _refuse_link(path: Path) -> None:
         return
     if stat.S_ISLNK(mode) or not stat.S_ISDIR(mode):
         raise BillingError(
-            f"The PDF cache folder {path} is a symbolic link or not a folder; the cache is never "
-            "written through a link.",
+            f"The documents cache folder {path} is a symbolic link or not a folder; the cache is "
+            "never written through a link.",
             hint=f"remove {path} (the cache is rebuilt on the next rendering)",
         )
 
 
 class PdfCache:
     """Reads and writes verified entries under `root` (created on first write)."""
+
+    folder = CACHE_DIR
+    suffix = ".pdf"
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -66,7 +70,7 @@ class PdfCache:
 
     @classmethod
     def for_output(cls, output_root: Path) -> PdfCache:
-        return cls(output_root / CACHE_DIR)
+        return cls(output_root / cls.folder)
 
     def _check_folders(self) -> None:
         for folder in (self.root.parent, self.root):
@@ -75,7 +79,7 @@ class PdfCache:
     def _entry(self, key: str) -> tuple[Path, Path]:
         if len(key) != 64 or not set(key) <= _KEY:
             raise ValueError(f"not a cache key: {key[:80]!r}")
-        return self.root / f"{key}.pdf", self.root / f"{key}.sha256"
+        return self.root / f"{key}{self.suffix}", self.root / f"{key}.sha256"
 
     def get(self, key: str) -> bytes | None:
         """The bytes of the entry, or None when there is none or it fails its check."""

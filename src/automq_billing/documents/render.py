@@ -33,6 +33,7 @@ from automq_billing.book.names import (
     rendering_temporary,
 )
 from automq_billing.book.publish import remove_own_temporaries
+from automq_billing.documents import charts
 from automq_billing.documents.close_report import build_close_report
 from automq_billing.documents.pdf import PdfCounts, PdfJob, write_pdfs
 from automq_billing.documents.pdf_cache import PdfCache
@@ -109,7 +110,8 @@ def render_documents(
         statements = _statements(close, closed_text, closed_iso)
         written, jobs = _write_statements(templates, statements, destination)
         counts = PdfCounts(0, 0)
-        pages = _pages(close, report_change_threshold, pdfs, templates, statements)
+        with charts.cached_in(output_root):
+            pages = _pages(close, report_change_threshold, pdfs, templates, statements)
         if pdfs:  # the statements' PDFs and the close report's, for sign-off
             jobs.append(report_job(pages[REPORT_HTML], destination, close.month, close.version))
             counts = write_pdfs(jobs, pdf_cache)
@@ -239,7 +241,8 @@ def issued_stamps(state: Month, issued: Version, final: dict) -> list[tuple[Path
             for rendering in renderings:
                 # the index links the PDFs this rendering holds (finalize has just added the
                 # issued version's)
-                pages = _pages(stamped_close, Decimal("20"), any(rendering.glob("*.pdf")))
+                with charts.cached_in(state.folder.parent):
+                    pages = _pages(stamped_close, Decimal("20"), any(rendering.glob("*.pdf")))
                 for name, text in pages.items():
                     if (rendering / name).is_file():
                         temporary = rendering / f".{name}.stamp-{os.getpid()}"

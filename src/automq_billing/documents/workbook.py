@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +26,14 @@ from xlsxwriter.worksheet import Worksheet
 
 from automq_billing.documents.text import INVOICER_TITLES, month_label
 from automq_billing.documents.version_folder import VersionFolder, read_version_manifest
+from automq_billing.documents.workbook_cache import (
+    Member,
+    SheetCache,
+    read_members,
+    sheet_key,
+    sheet_member,
+    write_members,
+)
 from automq_billing.errors import BillingError
 
 # a sheet is for reading and filtering: past this many rows (the Parquet and CSV files hold them
@@ -58,11 +67,67 @@ def neutralise(text: str) -> str:
 
 
 def write_workbook(
-    path: Path, close: VersionFolder, created: dt.datetime, row_cap: int = ROW_CAP
+    path: Path,
+    close: VersionFolder,
+    created: dt.datetime,
+    row_cap: int = ROW_CAP,
+    cache: SheetCache | None = None,
 ) -> list[SheetSummary]:
-    """Writes the workbook; returns what each data sheet holds."""
+    """Writes the workbook; returns what each data sheet holds. With a `cache`, a data sheet
+    whose Parquet file was written before is taken from it (the same bytes either way)."""
     sources = _ordered_sources(close.parquet_files())
     summaries = _plan_sheets(sources, row_cap)
+    keys = [
+        sheet_key(source, summary.rows_written) if cache is not None else ""
+        for source, summary in zip(sources, summaries, strict=True)
+    ]
+    cached = {}
+    if cache is not None:
+        for index, key in enumerate(keys):
+            entry = cache.get(key)
+            member = Member.decode(entry) if entry is not None else None
+            if member is not None:
+                cached[sheet_member(index + 2)] = member
+    if cache is None:
+        _write_xlsx(path, close, created, row_cap, sources, summaries, set())
+        return summaries
+    parts = path.with_name(f".{path.name}.parts-{os.getpid()}")
+    try:
+        skip = {index for index in range(len(sources)) if sheet_member(index + 2) in cached}
+        _write_xlsx(parts, close, created, row_cap, sources, summaries, skip)
+        infos, members = read_members(parts)
+        for index, key in enumerate(keys):
+            name = sheet_member(index + 2)
+            if name in cached:
+                members[name] = cached[name]
+            else:
+                _keep(cache, key, members[name].encode())
+        write_members(path, infos, members)
+    finally:
+        parts.unlink(missing_ok=True)
+    return summaries
+
+
+def _keep(cache: SheetCache, key: str, data: bytes) -> None:
+    """Stores a sheet for the next rendering; a cache that cannot be written (a read-only
+    output folder) costs that rendering nothing but the reuse."""
+    try:
+        cache.put(key, data)
+    except OSError:
+        pass
+
+
+def _write_xlsx(
+    path: Path,
+    close: VersionFolder,
+    created: dt.datetime,
+    row_cap: int,
+    sources: list[Path],
+    summaries: list[SheetSummary],
+    skip: set[int],
+) -> None:
+    """xlsxwriter's workbook; the data sheets numbered in `skip` get their frame (header,
+    widths, filter) but no rows (their XML comes from the cache)."""
     workbook = xlsxwriter.Workbook(
         str(path),
         {
@@ -84,12 +149,12 @@ def write_workbook(
         _write_cover(workbook.add_worksheet("cover"), formats, close, summaries, row_cap)
         if isinstance(close.manifest.get("journal"), dict):  # SPEC 12.3
             _write_journal_summary(workbook.add_worksheet("journal_summary"), formats, close)
-        for source, summary in zip(sources, summaries, strict=True):
+        for index, (source, summary) in enumerate(zip(sources, summaries, strict=True)):
             sheet = workbook.add_worksheet(summary.name)
-            _write_data_sheet(sheet, formats, source, summary.rows_written)
+            rows = 0 if index in skip else summary.rows_written
+            _write_data_sheet(sheet, formats, source, rows, summary.rows_written)
     finally:
         workbook.close()
-    return summaries
 
 
 def _ordered_sources(files: list[Path]) -> list[Path]:
@@ -120,7 +185,10 @@ def _sheet_name(stem: str, used: set[str]) -> str:
 
 
 def _formats(workbook: xlsxwriter.Workbook) -> dict[str, Format]:
-    return {
+    """The cell formats, each numbered now in this order (xlsxwriter numbers a format when a
+    cell first uses it): a data sheet's XML then names the same format indices whichever sheets
+    were written, which lets a cached sheet stand in a new workbook."""
+    formats = {
         "title": workbook.add_format({"bold": True, "font_size": 14}),
         "bold": workbook.add_format({"bold": True}),
         "header": workbook.add_format(
@@ -134,6 +202,9 @@ def _formats(workbook: xlsxwriter.Workbook) -> dict[str, Format]:
         "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
         "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
     }
+    for cell_format in formats.values():
+        cell_format._get_xf_index()  # xlsxwriter 3.3's numbering (pinned)
+    return formats
 
 
 def _write_cover(
@@ -279,7 +350,7 @@ def _cover_notes(row_cap: int) -> list[str]:
 
 
 def _write_data_sheet(
-    sheet: Worksheet, formats: dict[str, Format], source: Path, rows_wanted: int
+    sheet: Worksheet, formats: dict[str, Format], source: Path, rows_wanted: int, frame_rows: int
 ) -> None:
     parquet = pq.ParquetFile(source)
     schema = parquet.schema_arrow
@@ -289,7 +360,7 @@ def _write_data_sheet(
         sheet.set_column(column, column, _column_width(field))
     sheet.freeze_panes(1, 0)
     if len(schema):
-        sheet.autofilter(0, 0, max(rows_wanted, 1), len(schema) - 1)
+        sheet.autofilter(0, 0, max(frame_rows, 1), len(schema) - 1)
     row = 1
     for record in _records(parquet, rows_wanted):
         for column, value in enumerate(record):
@@ -352,10 +423,15 @@ def _column_width(field: pa.Field) -> float:
 def main(argv: list[str]) -> int:
     """`python -m automq_billing.documents.workbook VERSION_FOLDER OUTPUT_ROOT TARGET CREATED`:
     what the rendering runs beside the statements; prints the sheets' names as JSON."""
-    folder, _root, target, created = argv
+    folder, root, target, created = argv
     try:
         close = read_version_manifest(Path(folder))
-        summaries = write_workbook(Path(target), close, dt.datetime.fromisoformat(created))
+        summaries = write_workbook(
+            Path(target),
+            close,
+            dt.datetime.fromisoformat(created),
+            cache=SheetCache.for_output(Path(root)),
+        )
     except BillingError as error:
         print(error, file=sys.stderr)
         return 2

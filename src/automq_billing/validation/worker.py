@@ -20,13 +20,26 @@ import pandas as pd
 
 from automq_billing.dbt_runner import die_with_parent
 from automq_billing.errors import BillingError
+from automq_billing.validation.cache import ValidationCache, suites_key
 from automq_billing.validation.specs import ExpectationSpec, Suite, ValidationReport
 
 
 class ValidationWorker:
-    def __init__(self) -> None:
+    """The worker process, started at once or (`start=False`) when a batch first needs it; with a
+    `cache`, a batch validated before is answered from it (`validation.cache`)."""
+
+    def __init__(self, *, cache: ValidationCache | None = None, start: bool = True) -> None:
         self._folder = Path(tempfile.mkdtemp(prefix="automq-billing-validation-"))
         self._batches = 0
+        self._cache = cache
+        self._process: subprocess.Popen | None = None
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Starts the worker (it imports Great Expectations while the caller goes on)."""
+        if self._process is not None:
+            return
         self._process = subprocess.Popen(
             [sys.executable, "-m", "automq_billing.validation.worker"],
             stdin=subprocess.PIPE,
@@ -39,6 +52,19 @@ class ValidationWorker:
     def run(self, suites: list[Suite]) -> ValidationReport:
         if not suites:
             return ValidationReport()
+        key = suites_key(suites) if self._cache is not None else ""
+        if self._cache is not None:
+            cached = self._cache.report(key)
+            if cached is not None:
+                return cached
+        report = self._validate(suites)
+        if self._cache is not None:
+            self._cache.keep(key, report)
+        return report
+
+    def _validate(self, suites: list[Suite]) -> ValidationReport:
+        self.start()
+        assert self._process is not None
         self._batches += 1
         batch = self._folder / f"batch-{self._batches}"
         write_suites(batch, suites)
@@ -54,6 +80,7 @@ class ValidationWorker:
         return ValidationReport.from_json(answer)
 
     def _failed(self) -> BillingError:
+        assert self._process is not None
         self._process.kill()
         _, error = self._process.communicate(timeout=30)
         last = (error or "").strip().splitlines()[-1:] or ["no message"]
@@ -63,6 +90,9 @@ class ValidationWorker:
         )
 
     def close(self, *, abandon: bool = False) -> None:
+        if self._process is None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            return
         if abandon and self._process.poll() is None:  # the run failed: no result is awaited
             self._process.kill()
         if self._process.poll() is None:

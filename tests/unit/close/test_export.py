@@ -105,3 +105,41 @@ def test_nothing_is_cleaned_or_published_through_a_linked_month_folder(tmp_path)
             pass
     assert sorted(p.name for p in elsewhere.iterdir()) == ["v1"]
     assert not (output / ".2026-10-v2.tmp-1").exists()
+
+
+@pytest.mark.parametrize("rows", [0, 3, 2_500])
+def test_streamed_files_are_the_bytes_of_the_whole_table(tmp_path, rows, monkeypatch):
+    """A table the close streams from the warehouse (the Marketplace exceptions run to millions
+    of rows at 50 million usage rows) is written a row group at a time, with the bytes and
+    manifest entries the whole table gives; row groups are cut where pyarrow cuts them (1 Mi
+    rows; 1,000 here, so that a few thousand rows make three)."""
+    import duckdb
+
+    from automq_billing.close import export
+
+    monkeypatch.setattr(export, "ROW_GROUP_ROWS", 1_000)
+    sql = f"""
+        select i, case when i % 3 = 0 then '=' || i else 'x' || i end as s,
+            cast(i / 7 as decimal(38, 6)) as q
+        from range({rows}) as t(i) order by i desc
+    """  # noqa: S608 (a number of the test's own)
+    with duckdb.connect() as con:
+        whole = con.sql(sql).to_arrow_table()
+        (tmp_path / "a").mkdir()
+        (tmp_path / "b").mkdir()
+        expected = write_table(tmp_path / "a", "t", whole)
+        pq.write_table(
+            whole, tmp_path / "a" / "t.parquet", compression="zstd", row_group_size=1_000
+        )
+        expected["t.parquet"] = export.file_entry(tmp_path / "a" / "t.parquet", rows)
+        streamed = export.write_batches(tmp_path / "b", "t", con.sql(sql).to_arrow_reader(700))
+    assert streamed == expected
+    assert pq.ParquetFile(tmp_path / "b" / "t.parquet").num_row_groups == max(1, -(-rows // 1000))
+    for name in ("t.parquet", "t.csv"):
+        assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "a" / name).read_bytes()
+
+
+def test_streamed_row_groups_are_pyarrows():
+    from automq_billing.close import export
+
+    assert export.ROW_GROUP_ROWS == 1024 * 1024  # pyarrow's default largest row group
