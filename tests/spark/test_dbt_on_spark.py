@@ -109,7 +109,8 @@ def test_every_data_test_passes_on_an_empty_spark_warehouse(spark_build):
 def _parquet_table(warehouse: Path, schema: str, table: str):
     import pyarrow.dataset as dataset
 
-    return dataset.dataset(warehouse / "tables" / f"{schema}.db" / table, format="parquet").to_table()
+    folder = warehouse / "tables" / f"{schema}.db" / table
+    return dataset.dataset(folder, format="parquet").to_table()
 
 
 def test_empty_seed_cells_load_as_null_on_spark(spark_build):
