@@ -44,9 +44,9 @@ joined as (
 final as (
 
     select
-        joined.* exclude (
-            joined.validation_failure, joined.event_id_outcome, joined.measurement_outcome
-        ),
+        {{ star_except(
+            'joined', ['validation_failure', 'event_id_outcome', 'measurement_outcome']
+        ) }},
         case
             when joined.validation_failure is not null then 'quarantined'
             when joined.event_id_outcome = 'event_id_conflict' then 'quarantined'
