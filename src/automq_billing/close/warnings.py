@@ -9,7 +9,8 @@ The landing suites check a file once, when it is loaded; their warnings are reco
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import duckdb
@@ -36,7 +37,9 @@ _UNPRICED_ELSEWHERE = """
 """
 
 
-def record_file_warnings(warehouse_path: Path, load: LoadResult, report: ValidationReport) -> None:
+def record_file_warnings(
+    connect: Callable[[], AbstractContextManager[Any]], load: LoadResult, report: ValidationReport
+) -> None:
     """Stores the landing suites' warnings, one row per file and warning, and marks every load
     of the close's files checked (the suites saw the rows of every load not checked before)."""
     by_file: list[tuple[str, str]] = []
@@ -64,7 +67,7 @@ def record_file_warnings(warehouse_path: Path, load: LoadResult, report: Validat
         for path, text in by_file
         if path in files
     ]
-    with warehouse.connect(warehouse_path) as con:
+    with connect() as con:  # the engine's control tables (build.Engine.connect)
         checked = warehouse.unchecked_loads(con)
         con.execute("begin transaction").fetchall()
         if rows:
