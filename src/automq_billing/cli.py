@@ -75,10 +75,10 @@ def _cmd_load(args: argparse.Namespace) -> int:
 
     project_dir = resolve_project_dir(args.project_dir)
     paths = _paths(args, project_dir, "landing", "warehouse")
-    check_close_paths(
-        paths["landing"], paths["landing"].parent / ".unused-output", paths["warehouse"]
-    )
     engine = build.make_engine(_engine(args), paths["warehouse"], project_dir)
+    check_close_paths(
+        paths["landing"], paths["landing"].parent / ".unused-output", engine.warehouse_file
+    )
     engine.check_writable()
     vocabulary = load_vocabulary(project_dir)
     with exclusive("warehouse", paths["warehouse"], holder(command_line())):

@@ -71,7 +71,7 @@ def run_reconcile(
     label = format_month(month)
     vocabulary = load_vocabulary(project_dir)
     engine = build.make_engine(engine, warehouse_path, project_dir)
-    check_close_paths(landing, output, warehouse_path)
+    check_close_paths(landing, output, engine.warehouse_file)
     engine.check_writable()
     check_seed_files(project_dir)
     with run_locks(command_line(), warehouse=warehouse_path, output=output):

@@ -33,6 +33,12 @@ class Engine(Protocol):
     warehouse: Path
     name: str
 
+    @property
+    def warehouse_file(self) -> Path:
+        """The DuckDB file the engine writes (DuckDB: the warehouse; Spark: its control store):
+        what the path checks and the lock look at."""
+        ...
+
     def check_writable(self) -> None: ...
 
     def connect(self, *, read_only: bool = False) -> AbstractContextManager[Any]: ...
@@ -65,6 +71,10 @@ class DuckDbEngine:
     warehouse: Path
     project_dir: Path
     name: str = "duckdb"
+
+    @property
+    def warehouse_file(self) -> Path:
+        return self.warehouse
 
     def check_writable(self) -> None:
         warehouse.check_writable(self.warehouse)

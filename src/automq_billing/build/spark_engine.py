@@ -4,7 +4,7 @@ Spark.
 
 What a close writes before dbt runs (the load register, the run's context, the ledger of issued
 months, the record of builds) is updated in place and read back at once: that is a small
-transactional store, kept in `<warehouse>/control.duckdb`, the control store. Spark's Parquet
+transactional store, kept in `<warehouse>/control_store.duckdb`, the control store. Spark's Parquet
 tables take no UPDATE or DELETE (Delta Lake or Iceberg would; these machines cannot fetch their
 jars), so the store is the one place such rows change. The load checks every landed file as on
 DuckDB (the same code: types and values that fit SPEC 1, load ids, the immutability of landed
@@ -33,7 +33,7 @@ from automq_billing.landing import LandingSurvey, LoadResult
 from automq_billing.landing.hashing import Hashes
 from automq_billing.vocabulary import Vocabulary, load_vocabulary
 
-CONTROL_STORE = "control.duckdb"
+CONTROL_STORE = "control_store.duckdb"  # not control.duckdb: its catalog would be `control`
 WRITE_MODES = ("overwrite", "append")
 
 
@@ -47,7 +47,11 @@ class SparkEngine:
 
     @property
     def control_store(self) -> DuckDbEngine:
-        return DuckDbEngine(self.warehouse / CONTROL_STORE, self.project_dir)
+        return DuckDbEngine(self.warehouse_file, self.project_dir)
+
+    @property
+    def warehouse_file(self) -> Path:
+        return self.warehouse / CONTROL_STORE
 
     def session(self) -> Any:
         return spark_session(self.warehouse)
@@ -145,7 +149,8 @@ def _arrow(con: Any, name: str, vocabulary: Vocabulary, where: str = "", *params
     names = ", ".join(
         f'"{c.name}"' for t in vocabulary.tables if _name(t) == name for c in t.columns
     )
-    return con.execute(f"select {names} from {name} {where}", list(params)).to_arrow_table()  # noqa: S608 (names from the project's YAML)
+    sql = f"select {names} from {name} {where}"  # noqa: S608 (names from the project's YAML)
+    return con.sql(sql, params=list(params) or None).to_arrow_table()
 
 
 def _loads(con: Any) -> set[tuple[int, int]]:

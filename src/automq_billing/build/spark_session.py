@@ -15,8 +15,10 @@ load bounds every landed value before Spark sees it and the money columns are te
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,7 @@ INSTALL_HINT = (
 
 
 def _builder(folder: Path) -> Any:
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -92,6 +95,8 @@ def spark_session(folder: Path) -> Any:
             "one process at a time, so close any other Spark using this --warehouse",
         ) from None
     session.sparkContext.setLogLevel("ERROR")
+    # pyspark logs every failed statement with its Java stack; dbt and the close report them
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
     _session, _session_folder = session, folder
     return session
 

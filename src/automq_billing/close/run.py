@@ -158,7 +158,7 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
     run.engine = make_engine(options.engine, options.warehouse, options.project_dir)
     timings, label, vocabulary = run.timings, run.label, run.vocabulary
     with timings.stage("checks"):
-        check_close_paths(options.landing, options.output, options.warehouse)
+        check_close_paths(options.landing, options.output, run.engine.warehouse_file)
         run.engine.check_writable()
         check_seed_files(options.project_dir)
     with run_locks(command_line(), warehouse=options.warehouse, output=options.output):
