@@ -41,7 +41,7 @@ def repo() -> Path:
 
 _TIER_SECONDS: dict[str, float] = defaultdict(float)
 _TIER_COUNTS: dict[str, int] = defaultdict(int)
-_TIERS = ("unit", "dbt", "e2e")
+_TIERS = ("unit", "dbt", "e2e", "spark")
 
 
 def _tier(item: pytest.Item) -> str:

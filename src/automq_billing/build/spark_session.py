@@ -83,8 +83,23 @@ def spark_session(folder: Path) -> Any:
             )
         return _session
     folder.mkdir(parents=True, exist_ok=True)
+    builder = _builder(folder)
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:  # spark-submit, a cluster's job, or a test session made elsewhere
+        catalog = active.conf.get("spark.sql.warehouse.dir", "")
+        if "AUTOMQ_BILLING_SPARK_MASTER" not in os.environ and catalog.rstrip("/").removeprefix(
+            "file:"
+        ) != str(folder / "spark-warehouse"):
+            raise BillingError(
+                f"A Spark session is already running in this process with its tables in "
+                f"{catalog}, not under the --warehouse {folder}.",
+                hint="pass the --warehouse that session uses, or set AUTOMQ_BILLING_SPARK_MASTER "
+                "to use the running session as it is (a cluster's)",
+            )
     try:
-        session = _builder(folder).getOrCreate()
+        session = builder.getOrCreate()
     except BillingError:
         raise
     except Exception as error:  # no Java, a catalog held by another process, ...

@@ -25,7 +25,7 @@ from automq_billing.validation.landing_suites import PER_FILE_SUITES, SAMPLE_ROW
 # the usage rows the close of a month classifies as rated but that no rate card prices: in the
 # months other than the one being closed (a row dated 1970, a month never closed, ...)
 _UNPRICED_ELSEWHERE = """
-    select strftime(counted.usage_month, '%Y-%m') as month, sum(counted.row_count) as usage_rows
+    select counted.usage_month, sum(counted.row_count) as usage_rows
     from intermediate.int_usage_outcomes_counted as counted
     where counted.outcome = 'rated'
         and counted.usage_month in (
@@ -94,7 +94,7 @@ def stored_file_warnings(con: duckdb.DuckDBPyConnection, load: LoadResult) -> li
 def unpriced_elsewhere(con: duckdb.DuckDBPyConnection, month: dt.date) -> dict[str, int]:
     """Usage rows of other months than `month` that no rate card prices: {"YYYY-MM": rows}."""
     rows = con.execute(_UNPRICED_ELSEWHERE, {"month": month}).fetchall()
-    return {label: int(count) for label, count in rows}
+    return {format_month(usage_month): int(count) for usage_month, count in rows}
 
 
 def version_warnings(
