@@ -38,8 +38,8 @@ ENGINES = ("duckdb", "spark")
 _MANIFEST_FREE = {"closed_at", "tools", "paths", "timings", "dbt", "load", "documents", "outputs"}
 
 
-def _close(root: Path, landing: Path, engine: str, month: dt.date) -> Path:
-    warehouse = root / engine / ("spark" if engine == "spark" else "billing.duckdb")
+def _close(root: Path, landing: Path, engine: str, month: dt.date, spark: Path) -> Path:
+    warehouse = spark if engine == "spark" else root / engine / "billing.duckdb"
     options = CloseOptions(
         month=month,
         landing=landing,
@@ -53,7 +53,7 @@ def _close(root: Path, landing: Path, engine: str, month: dt.date) -> Path:
 
 
 @pytest.fixture(scope="module")
-def closed(tmp_path_factory) -> dict[str, dict[str, Path]]:
+def closed(tmp_path_factory, spark_warehouse) -> dict[str, dict[str, Path]]:
     """{engine: {"2026-09": v1 folder, "2026-10": v1 folder}}: the corrections story closed on
     both engines, September issued before October is closed."""
     root = tmp_path_factory.mktemp("engines")
@@ -62,11 +62,11 @@ def closed(tmp_path_factory) -> dict[str, dict[str, Path]]:
     generate_landing(landing, months, orgs=2, seed=42, as_of=dt.date(2026, 10, 6), project_dir=REPO)
     folders: dict[str, dict[str, Path]] = {engine: {} for engine in ENGINES}
     for engine in ENGINES:
-        folders[engine]["2026-09"] = _close(root, landing, engine, SEPTEMBER)
+        folders[engine]["2026-09"] = _close(root, landing, engine, SEPTEMBER, spark_warehouse)
         run_finalize(root / engine / "output", SEPTEMBER, None, approved_by="parity test")
     generate_landing(landing, months, orgs=2, seed=42, as_of=dt.date(2026, 11, 6), project_dir=REPO)
     for engine in ENGINES:
-        folders[engine]["2026-10"] = _close(root, landing, engine, OCTOBER)
+        folders[engine]["2026-10"] = _close(root, landing, engine, OCTOBER, spark_warehouse)
     return folders
 
 
