@@ -35,7 +35,7 @@ grouped as (
         sum(exceptions.accepted_quantity) as accepted_quantity,
         sum(exceptions.quantity_difference) as quantity_difference,
         sum(exceptions.amount_difference) as amount_difference,
-        string_agg(distinct exceptions.status, ', ' order by exceptions.status) as statuses
+        {{ sorted_string_agg('exceptions.status', "', '", distinct=true) }} as statuses
     from exceptions
     group by
         exceptions.organization_id,

@@ -21,9 +21,8 @@ reconciliation as (
 by_status as (
 
     select
-        list_position(
-            {{ var('marketplace_statuses') | list }}, reconciliation.status
-        ) as status_position,
+        {{ position_in(var('marketplace_statuses'), 'reconciliation.status') }}
+            as status_position,
         reconciliation.status,
         count(*) as organizations,
         sum(reconciliation.statement_usage_amount) as statement_usage_amount,
@@ -35,17 +34,16 @@ by_status as (
         sum(reconciliation.invoicing_variance) as invoicing_variance,
         sum(reconciliation.seller_net_amount) as seller_net_amount,
         sum(reconciliation.disbursed_amount) as disbursed_amount,
-        string_agg(
-            reconciliation.organization_id,
-            ', '
-            order by
-                greatest(
-                    abs(reconciliation.rating_variance),
-                    abs(reconciliation.metering_variance),
-                    abs(reconciliation.invoicing_variance)
-                ) desc,
-                reconciliation.organization_id
-        ) as organizations_worst_first
+        {{ ordered_string_agg(
+            'reconciliation.organization_id',
+            "', '",
+            [
+                '-greatest(abs(reconciliation.rating_variance),'
+                ~ ' abs(reconciliation.metering_variance),'
+                ~ ' abs(reconciliation.invoicing_variance))',
+                'reconciliation.organization_id',
+            ],
+        ) }} as organizations_worst_first
     from reconciliation
     group by reconciliation.status
 

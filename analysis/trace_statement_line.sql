@@ -69,7 +69,7 @@ traced as (
         null as measure,
         null as rated_rows
     from lines
-    union all by name
+    union all
     select
         'instance' as level,
         instances.instance_id,

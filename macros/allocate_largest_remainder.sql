@@ -12,8 +12,10 @@
     Returns a select of every column of `relation` plus `allocated_cents`. -#}
 {% macro allocate_largest_remainder(relation, partition_by, weight, total_cents, tie_breaker) -%}
     {%- set partition = partition_by | join(', ') -%}
+    {%- set product = '(cast(pieces.' ~ total_cents ~ ' as ' ~ wide_int() ~ ') * cast(pieces.'
+        ~ weight ~ ' as ' ~ wide_int() ~ '))' -%}
     select
-        ranked.* exclude (floor_cents, remainder_weight, leftover_cents, remainder_rank),
+        ranked.* except (floor_cents, remainder_weight, leftover_cents, remainder_rank),
         ranked.floor_cents
             + case when ranked.remainder_rank <= ranked.leftover_cents then 1 else 0 end
             as allocated_cents
@@ -30,16 +32,15 @@
             select
                 pieces.*,
                 case when pieces.group_weight = 0 then 0 else
-                    (cast(pieces.{{ total_cents }} as hugeint) * cast(pieces.{{ weight }} as hugeint))
-                        // pieces.group_weight end as floor_cents,
+                    {{ int_div(product, 'pieces.group_weight') }} end as floor_cents,
                 case when pieces.group_weight = 0 then 0 else
-                    (cast(pieces.{{ total_cents }} as hugeint) * cast(pieces.{{ weight }} as hugeint))
+                    {{ product }}
                         % pieces.group_weight end as remainder_weight
             from (
                 select
                     {{ relation }}.*,
                     cast(sum({{ relation }}.{{ weight }}) over (partition by {{ partition }})
-                        as hugeint) as group_weight
+                        as {{ wide_int() }}) as group_weight
                 from {{ relation }}
             ) as pieces
         ) as floored

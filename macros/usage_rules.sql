@@ -7,7 +7,7 @@
 
 {#- A one-column relation of constant strings from the vocabulary. -#}
 {% macro values_relation(values, column_name) -%}
-    (select unnest([{%- for value in values -%}'{{ value | replace("'", "''") }}'{{ ", " if not loop.last }}{%- endfor -%}]) as {{ column_name }})
+    (select * from (values {% for value in values -%}('{{ value | replace("'", "''") }}'){{ ", " if not loop.last }}{%- endfor %}) as listed ({{ column_name }}))
 {%- endmacro %}
 
 {#- SPEC 1.1 `invalid_id` (amended): an id that is not empty, does not start or end with
@@ -18,15 +18,16 @@
     is a different id, not an invalid one. Null ids are `missing_field`, checked before. -#}
 {% macro is_valid_id(column) -%}
     ({{ column }} != ''
-        and not regexp_matches({{ column }}, '^[\s\pZ]|[\s\pZ]$|[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]')
-        and not regexp_matches(replace({{ column }}, ' ', ''), '\pZ'))
+        and not {{ regex_matches(column, '^[\\s\\pZ]|[\\s\\pZ]$|[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]') }}
+        and not {{ regex_matches('replace(' ~ column ~ ", ' ', '')", '\\pZ') }})
 {%- endmacro %}
 
 {#- The row's values in every column of the (single) relation selected from, except the
     `exclude`d ones, as one comparable value: whole rows are compared value by value (a null
-    equals a null and differs from a value), never through a hash. -#}
-{% macro content_row(exclude) -%}
-    row(*columns(* exclude ({{ exclude | join(', ') }})))
+    equals a null and differs from a value), never through a hash. `relation_alias` names the
+    relation (Spark lists its columns through it). -#}
+{% macro content_row(exclude, relation_alias) -%}
+    {{ row_value(relation_alias, exclude) }}
 {%- endmacro %}
 
 {#- True when the rows of the window do not all hold the same value of `column`. -#}

@@ -1,8 +1,16 @@
 {#- Config for a month-level incremental model: a build rewrites the usage months in
-    int_usage_months_affected (strategy `replace_affected`, keyed by usage_month), or in
-    int_usage_months_repriced for a model that depends on reference data. -#}
+    int_usage_months_affected, or in int_usage_months_repriced for a model that depends on
+    reference data. DuckDB: the strategy `replace_affected`, keyed by usage_month. Spark (plain
+    Parquet tables, no Delta or Iceberg: see README): the table is partitioned by usage_month
+    and the build overwrites the partitions of the months it writes (insert_overwrite); a
+    pre-hook first drops the affected months' partitions, so a month left with no row loses
+    its stale ones as it does on DuckDB. -#}
 {% macro month_incremental_config(repriced=false) -%}
     {%- set months = 'int_usage_months_repriced' if repriced else 'int_usage_months_affected' -%}
+    {{ return(adapter.dispatch('month_incremental_config', 'automq_billing')(months)) }}
+{%- endmacro %}
+
+{% macro default__month_incremental_config(months) -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='replace_affected',
@@ -10,6 +18,68 @@
         affected_keys=['usage_month'],
         affected_months_from=months,
     ) }}
+{%- endmacro %}
+
+{% macro spark__month_incremental_config(months) -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='insert_overwrite',
+        file_format='parquet',
+        partition_by=['usage_month'],
+        affected_months_from=months,
+        pre_hook="{{ automq_billing.drop_affected_month_partitions() }}",
+    ) }}
+{%- endmacro %}
+
+{#- Config for an incremental model keyed by ids (event ids, measurements, loads): DuckDB
+    rewrites the rows of the affected keys (`replace_affected`); Spark's Parquet tables cannot
+    delete rows, so there the model is a table rebuilt whole. -#}
+{% macro keyed_incremental_config(affected_by, affected_keys, affected_months_from=none) -%}
+    {{ return(adapter.dispatch('keyed_incremental_config', 'automq_billing')(
+        affected_by, affected_keys, affected_months_from)) }}
+{%- endmacro %}
+
+{% macro default__keyed_incremental_config(affected_by, affected_keys, affected_months_from) -%}
+    {%- if affected_months_from -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='replace_affected',
+        affected_by=affected_by,
+        affected_keys=affected_keys,
+        affected_months_from=affected_months_from,
+    ) }}
+    {%- else -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='replace_affected',
+        affected_by=affected_by,
+        affected_keys=affected_keys,
+    ) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__keyed_incremental_config(affected_by, affected_keys, affected_months_from) -%}
+    {{ config(materialized='table', file_format='parquet') }}
+{%- endmacro %}
+
+{#- Spark pre-hook of a month-level incremental model: drops the partitions of the affected
+    months (config affected_months_from) before an incremental build overwrites the months it
+    writes. Runs its statements itself (a hook runs one statement); renders nothing. -#}
+{% macro drop_affected_month_partitions() -%}
+    {%- if execute and is_incremental() -%}
+        {%- set affected = ref(config.require('affected_months_from')) -%}
+        {%- set months = run_query(
+            "select distinct " ~ date_text('usage_month') ~ " from " ~ affected
+            ~ " where usage_month is not null"
+        ).columns[0].values() -%}
+        {%- for month in months -%}
+            {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', month) -%}
+                {{ exceptions.raise_compiler_error('unexpected month ' ~ month) }}
+            {%- endif -%}
+            {%- do run_query('alter table ' ~ this ~ " drop if exists partition (usage_month = '"
+                ~ month ~ "')") -%}
+        {%- endfor -%}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- A filter keeping the rows of the affected (or repriced) usage months; every row on a full
@@ -34,7 +104,7 @@
         {{ return('true') }}
     {%- endif -%}
     {%- set months = run_query(
-        "select distinct strftime(usage_month, '%Y-%m-%d') from " ~ affected
+        "select distinct " ~ date_text('usage_month') ~ " from " ~ affected
     ).columns[0].values() -%}
     {%- set conditions = [] -%}
     {%- set dates = [] -%}

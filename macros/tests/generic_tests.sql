@@ -41,8 +41,8 @@
     {%- for columns in unique -%}
         {%- set listed = columns | join(', ') -%}
         {%- do checks.append(
-            "select 'unique (" ~ listed ~ ")' as failed_check, cast(row(" ~ listed
-            ~ ") as varchar) as failing_values, count(*) as row_count from checked group by "
+            "select 'unique (" ~ listed ~ ")' as failed_check, " ~ columns_as_text(listed)
+            ~ " as failing_values, count(*) as row_count from checked group by "
             ~ listed ~ " having count(*) > 1"
         ) -%}
     {%- endfor -%}
@@ -53,7 +53,7 @@
         {%- endfor -%}
         {%- do checks.append(
             "select 'not null: ' || concat_ws(', ', " ~ named | join(', ')
-            ~ ") as failed_check, cast(checked as varchar) as failing_values, 1 as row_count"
+            ~ ") as failed_check, " ~ row_as_text('checked') ~ " as failing_values, 1 as row_count"
             ~ " from checked where " ~ (not_null | join(' is null or ')) ~ " is null"
         ) -%}
     {%- endif -%}
@@ -65,8 +65,8 @@
         {%- endfor -%}
         {%- do checks.append(
             "select 'accepted values: " ~ column ~ "' as failed_check, cast(" ~ column
-            ~ " as varchar) as failing_values, count(*) as row_count from checked where "
-            ~ column ~ " is not null and cast(" ~ column ~ " as varchar) not in ("
+            ~ " as string) as failing_values, count(*) as row_count from checked where "
+            ~ column ~ " is not null and cast(" ~ column ~ " as string) not in ("
             ~ literals | join(', ') ~ ") group by " ~ column
         ) -%}
     {%- endfor -%}
@@ -80,7 +80,7 @@
         {%- endif -%}
         {%- do checks.append(
             "select 'range: " ~ column ~ " in [" ~ bounds.get('min_value', '') ~ ", "
-            ~ bounds.get('max_value', '') ~ "]' as failed_check, cast(checked as varchar) as"
+            ~ bounds.get('max_value', '') ~ "]' as failed_check, " ~ row_as_text('checked') ~ " as"
             ~ " failing_values, 1 as row_count from checked where " ~ column
             ~ " is not null and (" ~ outside | join(' or ') ~ ")"
         ) -%}
@@ -88,7 +88,7 @@
     {%- for expression in expressions -%}
         {%- do checks.append(
             "select 'expression: " ~ (expression | replace("'", "''"))
-            ~ "' as failed_check, cast(checked as varchar) as failing_values, 1 as row_count"
+            ~ "' as failed_check, " ~ row_as_text('checked') ~ " as failing_values, 1 as row_count"
             ~ " from checked where not coalesce((" ~ expression ~ "), false)"
         ) -%}
     {%- endfor -%}
@@ -98,22 +98,7 @@
                 'model_checks: data_types reads the catalog and takes no `where`; list them in '
                 ~ 'a model_checks test of their own') }}
         {%- endif -%}
-        {%- set expected = [] -%}
-        {%- for column, data_type in data_types.items() -%}
-            {%- do expected.append("('" ~ column ~ "', '" ~ data_type ~ "')") -%}
-        {%- endfor -%}
-        {%- do checks.append(
-            "select 'data type: ' || expected.column_name as failed_check, 'expected '"
-            ~ " || expected.data_type || ', got ' || coalesce(actual.data_type, 'no column')"
-            ~ " as failing_values, 1 as row_count from (values " ~ expected | join(', ')
-            ~ ") as expected (column_name, data_type) left join (select columns.column_name,"
-            ~ " columns.data_type from information_schema.columns as columns where"
-            ~ " columns.table_catalog = '" ~ model.database ~ "' and columns.table_schema = '"
-            ~ model.schema ~ "' and columns.table_name = '" ~ model.identifier
-            ~ "') as actual on expected.column_name = actual.column_name where"
-            ~ " actual.data_type is null or upper(replace(actual.data_type, ' ', ''))"
-            ~ " != upper(replace(expected.data_type, ' ', ''))"
-        ) -%}
+        {%- do checks.append(data_types_check(model, data_types)) -%}
     {%- endif -%}
     with checked as (
         select * from {{ model }}
@@ -126,3 +111,54 @@
     select null as failed_check, null as failing_values, 0 as row_count where false
     {%- endif %}
 {% endtest %}
+
+{#- The model_checks rule `data_types` as one select of failing rows (failed_check,
+    failing_values, row_count): the declared types are compared with the catalog's. -#}
+{% macro data_types_check(model, data_types) -%}
+    {{ return(adapter.dispatch('data_types_check', 'automq_billing')(model, data_types)) }}
+{%- endmacro %}
+
+{% macro default__data_types_check(model, data_types) -%}
+    {%- set expected = [] -%}
+    {%- for column, data_type in data_types.items() -%}
+        {%- do expected.append("('" ~ column ~ "', '" ~ data_type ~ "')") -%}
+    {%- endfor -%}
+{{- return(
+        "select 'data type: ' || expected.column_name as failed_check, 'expected '"
+        ~ " || expected.data_type || ', got ' || coalesce(actual.data_type, 'no column')"
+        ~ " as failing_values, 1 as row_count from (values " ~ expected | join(', ')
+        ~ ") as expected (column_name, data_type) left join (select columns.column_name,"
+        ~ " columns.data_type from information_schema.columns as columns where"
+        ~ " columns.table_catalog = '" ~ model.database ~ "' and columns.table_schema = '"
+        ~ model.schema ~ "' and columns.table_name = '" ~ model.identifier
+        ~ "') as actual on expected.column_name = actual.column_name where"
+        ~ " actual.data_type is null or upper(replace(actual.data_type, ' ', ''))"
+        ~ " != upper(replace(expected.data_type, ' ', ''))"
+) -}}
+{%- endmacro %}
+
+{#- Spark has no information_schema: the columns are read when the test runs and written as
+    constants; a declared type is read in Spark's spelling (column_type: VARCHAR is string,
+    INTEGER is int). -#}
+{% macro spark__data_types_check(model, data_types) -%}
+    {%- set actual = {} -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(model) -%}
+            {%- do actual.update({column.name | lower: column.data_type}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- set rows = [] -%}
+    {%- for column, data_type in data_types.items() -%}
+        {%- set got = actual.get(column | lower) -%}
+        {%- do rows.append("('" ~ column ~ "', '" ~ column_type(data_type) ~ "', "
+            ~ ("'" ~ got ~ "'" if got is not none else 'cast(null as string)') ~ ")") -%}
+    {%- endfor -%}
+    {{- return(
+        "select 'data type: ' || expected.column_name as failed_check, 'expected '"
+        ~ " || expected.data_type || ', got ' || coalesce(expected.actual_type, 'no column')"
+        ~ " as failing_values, 1 as row_count from (values " ~ rows | join(', ')
+        ~ ") as expected (column_name, data_type, actual_type) where expected.actual_type is null"
+        ~ " or upper(replace(expected.actual_type, ' ', ''))"
+        ~ " != upper(replace(expected.data_type, ' ', ''))"
+    ) -}}
+{%- endmacro %}

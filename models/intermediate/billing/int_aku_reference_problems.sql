@@ -22,7 +22,7 @@ price_problems as (
 
     select
         'aku_list_prices' as seed_name,
-        cast(list_prices.effective_from as varchar) as version,
+        cast(list_prices.effective_from as string) as version,
         list_prices.term as item,
         case
             when list_prices.effective_from is null then 'effective_from is missing'
@@ -78,7 +78,7 @@ final as (
 
     select * from price_problems
     where price_problems.problem is not null
-    union all by name
+    union all
     select * from spec_problems
     where spec_problems.problem is not null
 

@@ -28,12 +28,12 @@ tiers_ordered as (
         lag(tiers.unit_price) over tier_window as previous_unit_price,
         row_number() over tier_window as tier_position,
         count(*) over (partition by tiers.rate_card_version, tiers.billing_item) as tier_count,
-        count(distinct tiers.tier_mode) over (
-            partition by tiers.rate_card_version, tiers.billing_item
-        ) as tier_mode_count,
-        count(distinct tiers.effective_from) over (
-            partition by tiers.rate_card_version
-        ) as effective_from_count
+        {{ count_distinct_over(
+            'tiers.tier_mode', '(partition by tiers.rate_card_version, tiers.billing_item)'
+        ) }} as tier_mode_count,
+        {{ count_distinct_over(
+            'tiers.effective_from', '(partition by tiers.rate_card_version)'
+        ) }} as effective_from_count
     from tiers
     window tier_window as (
         partition by tiers.rate_card_version, tiers.billing_item
@@ -92,10 +92,11 @@ version_clashes as (
 
     select
         'rate_card_tiers' as seed_name,
-        string_agg(distinct tiers.rate_card_version, ', ') as rate_card_version,
+        {{ sorted_string_agg('tiers.rate_card_version', "', '", distinct=true) }}
+            as rate_card_version,
         tiers.billing_item as item,
         cast(null as integer) as tier,
-        'several versions share effective_from ' || cast(tiers.effective_from as varchar)
+        'several versions share effective_from ' || cast(tiers.effective_from as string)
             as problem
     from tiers
     group by tiers.billing_item, tiers.effective_from
@@ -159,9 +160,10 @@ uptime_problems as (
             when count(*) over (partition by uptime.rate_card_version, uptime.cluster_tier) > 1
                 then 'several prices for one version and cluster tier'
             when
-                count(distinct uptime.rate_card_version) over (
-                    partition by uptime.cluster_tier, uptime.effective_from
-                ) > 1
+                {{ count_distinct_over(
+                    'uptime.rate_card_version',
+                    '(partition by uptime.cluster_tier, uptime.effective_from)'
+                ) }} > 1
                 then 'several versions share one effective_from'
         end as problem
     from uptime
@@ -172,14 +174,14 @@ final as (
 
     select * from tier_problems
     where tier_problems.problem is not null
-    union all by name
+    union all
     select * from version_clashes
-    union all by name
+    union all
     select * from tier_versions_incomplete
-    union all by name
+    union all
     select * from uptime_problems
     where uptime_problems.problem is not null
-    union all by name
+    union all
     select * from uptime_versions_incomplete
 
 )

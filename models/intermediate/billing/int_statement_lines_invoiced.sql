@@ -82,10 +82,10 @@ marketplace_months as (
     inner join subscriptions
         on lines.organization_id = subscriptions.organization_id
         and subscriptions.subscribed_at
-        < cast(lines.statement_month + interval 1 month as timestamptz)
+        < cast(lines.statement_month + interval 1 month as {{ timestamptz_type() }})
         and (
             subscriptions.unsubscribed_at is null
-            or subscriptions.unsubscribed_at > cast(lines.statement_month as timestamptz)
+            or subscriptions.unsubscribed_at > cast(lines.statement_month as {{ timestamptz_type() }})
         )
 
 ),

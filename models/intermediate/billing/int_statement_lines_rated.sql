@@ -33,8 +33,8 @@ lines as (
         'usage' as line_type,
         tier_lines.billing_item,
         tier_lines.tier,
-        cast(null as varchar) as cluster_tier,
-        cast(null as varchar) as license_id,
+        cast(null as string) as cluster_tier,
+        cast(null as string) as license_id,
         tier_lines.quantity,
         tier_lines.unit,
         tier_lines.unit_price,
@@ -42,7 +42,7 @@ lines as (
         tier_lines.rate_card_version
     from tier_lines
 
-    union all by name
+    union all
 
     select
         uptime_lines.usage_month as statement_month,
@@ -51,7 +51,7 @@ lines as (
         uptime_lines.billing_item,
         cast(null as integer) as tier,
         uptime_lines.cluster_tier,
-        cast(null as varchar) as license_id,
+        cast(null as string) as license_id,
         uptime_lines.quantity,
         uptime_lines.unit,
         uptime_lines.unit_price,
@@ -59,7 +59,7 @@ lines as (
         uptime_lines.rate_card_version
     from uptime_lines
 
-    union all by name
+    union all
 
     select
         licenses.invoice_month as statement_month,
@@ -67,7 +67,7 @@ lines as (
         'subscription' as line_type,
         'aku_subscription' as billing_item,
         cast(null as integer) as tier,
-        cast(null as varchar) as cluster_tier,
+        cast(null as string) as cluster_tier,
         licenses.license_id,
         licenses.aku_quota as quantity,
         'AKU' as unit,
@@ -82,19 +82,19 @@ final as (
 
     select
         cast(lines.statement_month as date) as statement_month,
-        cast(lines.organization_id as varchar) as organization_id,
-        cast(lines.line_type as varchar) as line_type,
-        cast(lines.billing_item as varchar) as billing_item,
+        cast(lines.organization_id as string) as organization_id,
+        cast(lines.line_type as string) as line_type,
+        cast(lines.billing_item as string) as billing_item,
         cast(lines.tier as integer) as tier,
-        cast(lines.cluster_tier as varchar) as cluster_tier,
-        cast(lines.license_id as varchar) as license_id,
+        cast(lines.cluster_tier as string) as cluster_tier,
+        cast(lines.license_id as string) as license_id,
         cast(null as date) as adjusted_month,
         cast(lines.quantity as decimal(38, 6)) as quantity,
-        cast(lines.unit as varchar) as unit,
+        cast(lines.unit as string) as unit,
         cast(lines.unit_price as decimal(38, 6)) as unit_price,
         cast(lines.amount as decimal(38, 2)) as amount,
-        cast('USD' as varchar) as currency,
-        cast(lines.rate_card_version as varchar) as rate_card_version
+        cast('USD' as string) as currency,
+        cast(lines.rate_card_version as string) as rate_card_version
     from lines
     where lines.quantity != 0
 

@@ -40,9 +40,9 @@ final as (
         positions.license_id,
         cast(sum(positions.quantity) as decimal(38, 6)) as issued_quantity,
         cast(sum(positions.amount) as decimal(38, 2)) as issued_amount,
-        arg_min(positions.unit_price, positions.statement_month) as first_unit_price,
-        arg_min(positions.unit, positions.statement_month) as first_unit,
-        arg_min(positions.rate_card_version, positions.statement_month) as first_rate_card_version,
+        min_by(positions.unit_price, positions.statement_month) as first_unit_price,
+        min_by(positions.unit, positions.statement_month) as first_unit,
+        min_by(positions.rate_card_version, positions.statement_month) as first_rate_card_version,
         count(*) as issued_lines
     from positions
     semi join final_months

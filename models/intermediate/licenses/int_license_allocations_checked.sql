@@ -11,11 +11,20 @@ allocations as (
 
 ),
 
-distinct_rows as (
+copies_numbered as (
 
     select
         allocations.*,
-        count(*) over content_window as copies
+        count(*) over content_window as copies,
+        row_number() over (
+            partition by
+                allocations.license_id,
+                allocations.environment_id,
+                allocations.aku_allocated,
+                allocations.valid_from,
+                allocations.valid_to
+            order by allocations.source_file, allocations.file_row_number
+        ) as copy_number
     from allocations
     window
         content_window as (
@@ -26,10 +35,14 @@ distinct_rows as (
                 allocations.valid_from,
                 allocations.valid_to
         )
-    qualify
-        row_number() over (
-            content_window order by allocations.source_file, allocations.file_row_number
-        ) = 1
+
+),
+
+distinct_rows as (
+
+    select copies_numbered.* except (copy_number)
+    from copies_numbered
+    where copies_numbered.copy_number = 1
 
 ),
 

@@ -28,8 +28,8 @@ outcomes as (
 usage_coverage as (
 
     select
-        cast(min(outcomes.usage_month) as timestamptz) as covered_from,
-        cast(max(outcomes.usage_month) + interval 1 month as timestamptz) as covered_to
+        cast(min(outcomes.usage_month) as {{ timestamptz_type() }}) as covered_from,
+        cast(max(outcomes.usage_month) + interval 1 month as {{ timestamptz_type() }}) as covered_to
     from outcomes
     where outcomes.outcome = 'rated'
 
@@ -46,12 +46,12 @@ bounded as (
         allocations.valid_to,
         greatest(
             allocations.valid_from,
-            cast(licenses.start_date as timestamptz),
+            cast(licenses.start_date as {{ timestamptz_type() }}),
             usage_coverage.covered_from
         ) as effective_from,
         least(
-            coalesce(allocations.valid_to, cast(licenses.end_date as timestamptz)),
-            cast(licenses.end_date as timestamptz),
+            coalesce(allocations.valid_to, cast(licenses.end_date as {{ timestamptz_type() }})),
+            cast(licenses.end_date as {{ timestamptz_type() }}),
             usage_coverage.covered_to
         ) as effective_to
     from allocations
@@ -66,27 +66,41 @@ hour_numbers as (
     select
         bounded.*,
         -- hour h (starting at h x 3600 s) counts when effective_from <= h < effective_to
-        cast({{ ceil_div('epoch_us(bounded.effective_from)', '3600000000') }} as bigint)
+        cast({{ ceil_div(epoch_micros('bounded.effective_from'), '3600000000') }} as bigint)
             as first_hour,
-        cast({{ ceil_div('epoch_us(bounded.effective_to)', '3600000000') }} as bigint)
+        cast({{ ceil_div(epoch_micros('bounded.effective_to'), '3600000000') }} as bigint)
             as end_hour
     from bounded
     where bounded.effective_from < bounded.effective_to
 
 ),
 
+hours as (
+
+    {{ rows_per_integer(
+        'hour_numbers',
+        [
+            'license_id', 'environment_id', 'organization_id', 'aku_allocated', 'valid_from',
+            'valid_to',
+        ],
+        'first_hour',
+        'end_hour',
+        'hour_number',
+    ) }}
+
+),
+
 expanded as (
 
     select
-        hour_numbers.license_id,
-        hour_numbers.environment_id,
-        hour_numbers.organization_id,
-        hour_numbers.aku_allocated,
-        hour_numbers.valid_from,
-        hour_numbers.valid_to,
-        to_timestamp(unnest(range(hour_numbers.first_hour, hour_numbers.end_hour)) * 3600)
-            as hour_start
-    from hour_numbers
+        hours.license_id,
+        hours.environment_id,
+        hours.organization_id,
+        hours.aku_allocated,
+        hours.valid_from,
+        hours.valid_to,
+        {{ instant_from_epoch_seconds('hours.hour_number * 3600') }} as hour_start
+    from hours
 
 ),
 

@@ -37,8 +37,8 @@ known as (
         valid_allocations.*,
         licenses.organization_id,
         licenses.aku_quota,
-        cast(licenses.start_date as timestamptz) as term_start,
-        cast(licenses.end_date as timestamptz) as term_end
+        cast(licenses.start_date as {{ timestamptz_type() }}) as term_start,
+        cast(licenses.end_date as {{ timestamptz_type() }}) as term_end
     from valid_allocations
     inner join licenses on valid_allocations.license_id = licenses.license_id
 
@@ -80,8 +80,7 @@ covered as (
         max(known.organization_id) as organization_id,
         max(known.aku_quota) as aku_quota,
         cast(sum(known.aku_allocated) as integer) as allocated_aku,
-        string_agg(distinct known.environment_id, ', ' order by known.environment_id)
-            as environments
+        {{ sorted_string_agg('known.environment_id', "', '", distinct=true) }} as environments
     from intervals
     inner join known
         on intervals.license_id = known.license_id
@@ -103,7 +102,9 @@ over_quota as (
         covered.allocated_aku,
         covered.aku_quota,
         covered.allocated_aku - covered.aku_quota as excess_aku,
-        cast(null as varchar) as detail
+        cast(null as string) as detail,
+        cast(null as string) as source_file,
+        cast(null as bigint) as file_row_number
     from covered
     where covered.allocated_aku > covered.aku_quota
 
@@ -153,7 +154,7 @@ unknown_license as (
 
     select
         valid_allocations.license_id,
-        cast(null as varchar) as organization_id,
+        cast(null as string) as organization_id,
         valid_allocations.environment_id,
         'unknown_license' as kind,
         valid_allocations.valid_from as interval_start,
@@ -193,13 +194,13 @@ invalid_allocation as (
 final as (
 
     select * from over_quota
-    union all by name
+    union all
     select * from before_term
-    union all by name
+    union all
     select * from after_term
-    union all by name
+    union all
     select * from unknown_license
-    union all by name
+    union all
     select * from invalid_allocation
 
 )

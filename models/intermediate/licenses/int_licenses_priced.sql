@@ -48,7 +48,7 @@ final as (
             as unit_price,
         case
             when priced.price_per_aku is not null then 'contract'
-            else strftime(priced.list_price_effective_from, '%Y-%m-%d')
+            else {{ date_text('priced.list_price_effective_from') }}
         end as rate_card_version,
         {{ round2('priced.aku_quota * coalesce(priced.price_per_aku, priced.list_price_per_aku)') }}
             as amount,

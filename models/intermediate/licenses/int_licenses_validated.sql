@@ -14,7 +14,7 @@ checked as (
 
     select
         licenses.*,
-        date_diff('day', licenses.start_date, licenses.end_date) as term_days,
+        {{ days_between('licenses.start_date', 'licenses.end_date') }} as term_days,
         case
             when licenses.license_id is null
                 or licenses.organization_id is null
@@ -62,7 +62,7 @@ contents as (
         checked.*,
         {{ content_row([
             'license_id', 'source_file', 'file_row_number', 'term_days', 'validation_failure'
-        ]) }} as row_content
+        ], 'checked') }} as row_content
     from checked
 
 ),
@@ -70,13 +70,14 @@ contents as (
 copies_numbered as (
 
     select
-        contents.* exclude (contents.row_content),
+        contents.* except (row_content),
         (
             contents.validation_failure is null
             and {{ differs_within('contents.row_content', 'license_window') }}
         ) as has_license_id_conflict,
         row_number() over (
-            license_window order by contents.source_file, contents.file_row_number
+            partition by contents.validation_failure is null, contents.license_id
+            order by contents.source_file, contents.file_row_number
         ) as copy_number
     from contents
     window license_window as (
@@ -88,11 +89,7 @@ copies_numbered as (
 final as (
 
     select
-        copies_numbered.* exclude (
-            copies_numbered.validation_failure,
-            copies_numbered.has_license_id_conflict,
-            copies_numbered.copy_number
-        ),
+        copies_numbered.* except (validation_failure, has_license_id_conflict, copy_number),
         case
             when copies_numbered.validation_failure is not null then 'quarantined'
             when copies_numbered.has_license_id_conflict then 'quarantined'

@@ -129,17 +129,17 @@ final as (
 
     select
         cast(listed.usage_month as date) as usage_month,
-        cast(listed.billing_event_id as varchar) as billing_event_id,
-        cast(listed.end_user_account_id as varchar) as end_user_account_id,
-        cast(listed.product_id as varchar) as product_id,
-        cast(listed.action as varchar) as action,
-        cast(listed.transaction_type as varchar) as transaction_type,
+        cast(listed.billing_event_id as string) as billing_event_id,
+        cast(listed.end_user_account_id as string) as end_user_account_id,
+        cast(listed.product_id as string) as product_id,
+        cast(listed.action as string) as action,
+        cast(listed.transaction_type as string) as transaction_type,
         cast(listed.amount as decimal(38, 6)) as amount,
-        cast(listed.currency as varchar) as currency,
+        cast(listed.currency as string) as currency,
         listed.update_date,
-        cast(listed.source_file as varchar) as source_file,
+        cast(listed.source_file as string) as source_file,
         listed.file_row_number,
-        cast(listed.cause as varchar) as cause
+        cast(listed.cause as string) as cause
     from listed
 
 )

@@ -42,9 +42,10 @@ final as (
 
     select
         subscriptions.*,
-        count(distinct subscriptions.organization_id) over (
-            partition by subscriptions.customer_aws_account_id
-        ) as account_organization_count
+        {{ count_distinct_over(
+            'subscriptions.organization_id',
+            '(partition by subscriptions.customer_aws_account_id)'
+        ) }} as account_organization_count
     from subscriptions
 
 )

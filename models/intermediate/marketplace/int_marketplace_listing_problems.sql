@@ -30,12 +30,12 @@ dimensions_counted as (
         count(*) over (
             partition by dimensions.effective_from, dimensions.dimension
         ) as name_count,
-        count(distinct dimensions.product_code) over (
-            partition by dimensions.effective_from
-        ) as product_code_count,
-        count(distinct dimensions.product_id) over (
-            partition by dimensions.effective_from
-        ) as product_id_count
+        {{ count_distinct_over(
+            'dimensions.product_code', '(partition by dimensions.effective_from)'
+        ) }} as product_code_count,
+        {{ count_distinct_over(
+            'dimensions.product_id', '(partition by dimensions.effective_from)'
+        ) }} as product_id_count
     from dimensions
 
 ),
@@ -111,7 +111,7 @@ required_data_dimensions as (
         listing_versions.effective_from,
         tiers.billing_item,
         tiers.tier,
-        cast(null as varchar) as cluster_tier,
+        cast(null as string) as cluster_tier,
         tiers.rate_card_version
     from listing_versions
     inner join tiers
@@ -127,7 +127,7 @@ required_uptime_dimensions as (
         'cluster_uptime' as billing_item,
         cast(null as integer) as tier,
         cluster_tiers.cluster_tier,
-        cast(null as varchar) as rate_card_version
+        cast(null as string) as rate_card_version
     from listing_versions
     cross join {{ values_relation(var('cluster_tiers'), 'cluster_tier') }} as cluster_tiers
 
@@ -136,7 +136,7 @@ required_uptime_dimensions as (
 required_dimensions as (
 
     select * from required_data_dimensions
-    union all by name
+    union all
     select * from required_uptime_dimensions
 
 ),
@@ -150,7 +150,7 @@ coverage as (
         required_dimensions.cluster_tier,
         required_dimensions.rate_card_version,
         count(dimensions.dimension) as dimension_count,
-        string_agg(dimensions.dimension, ', ' order by dimensions.dimension) as dimension_names
+        {{ sorted_string_agg('dimensions.dimension', "', '") }} as dimension_names
     from required_dimensions
     left join dimensions
         on required_dimensions.effective_from = dimensions.effective_from
@@ -189,7 +189,7 @@ final as (
 
     select * from row_problems
     where row_problems.problem is not null
-    union all by name
+    union all
     select * from coverage_problems
 
 )

@@ -13,9 +13,15 @@
     only sends both through that exact path). Month-level incremental, like the Marketplace
     marts that read it: a build rewrites the months it reprices, so metering results that
     land later count from the next close or reconcile of their month. -#}
+{%- set metering_order = [
+    'metering.submitted_at',
+    'metering.metering_record_id',
+    'metering.source_file',
+    'metering.file_row_number',
+] %}
 with
 
-metering as not materialized (
+metering {{ inlined_cte() }} (
 
     -- read three times; each reading scans the landing again (cheaper than holding the month)
     select
@@ -70,24 +76,13 @@ repeated_keys as (
         metering.usage_hour,
         metering.usage_month,
         coalesce(
-            first(
-                metering.quantity order by
-                    metering.submitted_at,
-                    metering.metering_record_id,
-                    metering.source_file,
-                    metering.file_row_number
-            ) filter (where metering.status = 'Success'),
+            {{ first_in_order('metering.quantity', metering_order) }}
+                filter (where metering.status = 'Success'),
             0
         ) as accepted_quantity,
         min(metering.submitted_at) filter (where metering.status = 'Success')
             as accepted_submitted_at,
-        first(
-            metering.status order by
-                metering.submitted_at,
-                metering.metering_record_id,
-                metering.source_file,
-                metering.file_row_number
-        ) as first_status,
+        {{ first_in_order('metering.status', metering_order) }} as first_status,
         min(metering.submitted_at) as first_submitted_at,
         count(*) as metering_rows
     from metering
@@ -105,7 +100,7 @@ repeated_keys as (
 accepted as (
 
     select * from single_rows
-    union all by name
+    union all
     select * from repeated_keys
 
 ),

@@ -25,7 +25,7 @@ expected as (
 
 ),
 
-attributed as not materialized (
+attributed {{ inlined_cte() }} (
 
     -- read three times (single-account, several-account and unattributed records): each
     -- reading scans the accepted table again rather than holding the month in memory
@@ -61,10 +61,20 @@ subscription_segments as (
     -- subscription with the latest subscribed_at (ties: the smallest account id), and segments
     -- no subscription covers are left out
     select
+        covering.organization_id,
+        covering.segment_start,
+        covering.segment_end,
+        covering.customer_aws_account_id
+    from (
+    select
         segments.organization_id,
         segments.segment_start,
         segments.segment_end,
-        subscriptions.customer_aws_account_id
+        subscriptions.customer_aws_account_id,
+        row_number() over (
+            partition by segments.organization_id, segments.segment_start
+            order by subscriptions.subscribed_at desc, subscriptions.customer_aws_account_id asc
+        ) as covering_rank
     from (
         select
             subscription_boundaries.organization_id,
@@ -82,11 +92,8 @@ subscription_segments as (
             subscriptions.unsubscribed_at is null
             or segments.segment_start < subscriptions.unsubscribed_at
         )
-    qualify
-        row_number() over (
-            partition by segments.organization_id, segments.segment_start
-            order by subscriptions.subscribed_at desc, subscriptions.customer_aws_account_id asc
-        ) = 1
+    ) as covering
+    where covering.covering_rank = 1
 
 ),
 
@@ -124,19 +131,19 @@ multiple_account_accepted as (
         max(attributed.price_per_unit) as price_per_unit,
         sum(attributed.accepted_quantity) as accepted_quantity,
         bool_or(attributed.has_success) as has_success,
-        first(
-            attributed.first_status
-            order by attributed.first_submitted_at, attributed.customer_aws_account_id
-        ) as first_status,
+        {{ first_in_order(
+            'attributed.first_status',
+            ['attributed.first_submitted_at', 'attributed.customer_aws_account_id'],
+        ) }} as first_status,
         coalesce(
-            first(
-                attributed.customer_aws_account_id
-                order by attributed.accepted_submitted_at, attributed.customer_aws_account_id
-            ) filter (where attributed.has_success),
-            first(
-                attributed.customer_aws_account_id
-                order by attributed.first_submitted_at, attributed.customer_aws_account_id
-            )
+            {{ first_in_order(
+                'attributed.customer_aws_account_id',
+                ['attributed.accepted_submitted_at', 'attributed.customer_aws_account_id'],
+            ) }} filter (where attributed.has_success),
+            {{ first_in_order(
+                'attributed.customer_aws_account_id',
+                ['attributed.first_submitted_at', 'attributed.customer_aws_account_id'],
+            ) }}
         ) as customer_aws_account_id
     from attributed
     where attributed.is_known_customer
@@ -154,7 +161,7 @@ multiple_account_accepted as (
 organization_accepted as (
 
     select * from single_account_accepted
-    union all by name
+    union all
     select * from multiple_account_accepted
 
 ),
@@ -171,11 +178,11 @@ metered_hours as (
         expected.product_code as expected_product_code,
         expected.price_per_unit as expected_price_per_unit,
         expected.quantity as expected_quantity,
-        cast(null as varchar) as accepted_product_code,
+        cast(null as string) as accepted_product_code,
         cast(null as decimal(38, 6)) as accepted_price_per_unit,
         cast(null as bigint) as accepted_quantity,
-        cast(null as varchar) as first_status,
-        cast(null as varchar) as customer_aws_account_id,
+        cast(null as string) as first_status,
+        cast(null as string) as customer_aws_account_id,
         false as is_metered,
         false as has_success
     from expected
@@ -185,7 +192,7 @@ metered_hours as (
         organization_accepted.dimension,
         organization_accepted.usage_hour,
         organization_accepted.usage_month,
-        cast(null as varchar) as expected_product_code,
+        cast(null as string) as expected_product_code,
         cast(null as decimal(38, 6)) as expected_price_per_unit,
         cast(null as bigint) as expected_quantity,
         organization_accepted.product_code as accepted_product_code,
@@ -298,7 +305,7 @@ unattributed_exceptions as (
 exceptions as (
 
     select * from organization_exceptions
-    union all by name
+    union all
     select * from unattributed_exceptions
 
 ),
@@ -306,10 +313,10 @@ exceptions as (
 final as (
 
     select
-        cast(exceptions.organization_id as varchar) as organization_id,
-        cast(exceptions.product_code as varchar) as product_code,
-        cast(exceptions.customer_aws_account_id as varchar) as customer_aws_account_id,
-        cast(exceptions.dimension as varchar) as dimension,
+        cast(exceptions.organization_id as string) as organization_id,
+        cast(exceptions.product_code as string) as product_code,
+        cast(exceptions.customer_aws_account_id as string) as customer_aws_account_id,
+        cast(exceptions.dimension as string) as dimension,
         exceptions.usage_hour,
         cast(exceptions.usage_month as date) as usage_month,
         cast(exceptions.expected_quantity as bigint) as expected_quantity,
@@ -322,8 +329,8 @@ final as (
             * exceptions.price_per_unit
             as decimal(38, 6)
         ) as amount_difference,
-        cast(exceptions.status as varchar) as status,
-        cast(exceptions.cause as varchar) as cause
+        cast(exceptions.status as string) as status,
+        cast(exceptions.cause as string) as cause
     from exceptions
 
 )

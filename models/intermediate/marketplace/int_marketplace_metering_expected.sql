@@ -30,7 +30,7 @@
     reaches the scan of int_marketplace_usage_cumulated. -#}
 with
 
-cumulated as not materialized (
+cumulated {{ inlined_cte() }} (
 
     -- not materialized: the month filter of the view's reader reaches the table scan
     select * from {{ ref('int_marketplace_usage_cumulated') }}
@@ -55,17 +55,17 @@ unpivoted as (
         cumulated.organization_id,
         cumulated.usage_month,
         cumulated.usage_hour,
-        unnest([
-            {%- for measure, billing_item, cluster_tier in measures %}
-            {
-                billing_item: '{{ billing_item }}',
-                cluster_tier: {{ "'" ~ cluster_tier ~ "'" if cluster_tier else 'null::varchar' }},
-                hour_measure: cumulated.{{ measure }},
-                cumulative_measure: cumulated.cumulative_{{ measure }}
-            }
-            {%- if not loop.last %},{% endif %}
-            {%- endfor %}
-        ]) as measured
+        {%- set structs = [] %}
+        {%- for measure, billing_item, cluster_tier in measures %}
+        {%- do structs.append({
+            'billing_item': "'" ~ billing_item ~ "'",
+            'cluster_tier': "'" ~ cluster_tier ~ "'" if cluster_tier else 'cast(null as string)',
+            'hour_measure': 'cumulated.' ~ measure,
+            'cumulative_measure': 'cumulated.cumulative_' ~ measure,
+        }) %}
+        {%- endfor %}
+        {{ unnest_structs(structs, ['billing_item', 'cluster_tier', 'hour_measure', 'cumulative_measure']) }}
+            as measured
     from cumulated
 
 ),
@@ -139,13 +139,8 @@ crossed as (
         measured.measure_through,
         measured.measure_before,
         {%- for moment in ['through', 'before'] %}
-        case
-            when measured.measure_per_unit = 1 then cast(measured.measure_{{ moment }} as bigint)
-            when measured.measure_per_unit % 1073741824 = 0
-                then cast(measured.measure_{{ moment }} >> 30 as bigint)
-                    // (measured.measure_per_unit >> 30)
-            else cast(measured.measure_{{ moment }} // measured.measure_per_unit as bigint)
-        end as whole_units_{{ moment }}
+        {{ whole_units('measured.measure_' ~ moment, 'measured.measure_per_unit') }}
+            as whole_units_{{ moment }}
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
     -- noqa: enable=LT02
@@ -155,13 +150,13 @@ crossed as (
         and measured.billing_item = month_dimensions.billing_item
         and measured.cluster_tier is not distinct from month_dimensions.cluster_tier
         and (
-            cast(month_dimensions.lower_micro_units as hugeint) * measured.measure_per_unit
+            cast(month_dimensions.lower_micro_units as {{ wide_int() }}) * measured.measure_per_unit
             < measured.measure_through * 1000000
         )
         and (
             month_dimensions.upper_micro_units is null
             or (
-                cast(month_dimensions.upper_micro_units as hugeint) * measured.measure_per_unit
+                cast(month_dimensions.upper_micro_units as {{ wide_int() }}) * measured.measure_per_unit
                 > measured.measure_before * 1000000
             )
         )
@@ -183,18 +178,18 @@ floored as (
         {%- for moment in ['through', 'before'] %}
         case
             when crossed.measure_{{ moment }} * 1000000
-                <= cast(crossed.lower_micro_units as hugeint) * crossed.measure_per_unit
+                <= cast(crossed.lower_micro_units as {{ wide_int() }}) * crossed.measure_per_unit
                 then 0
             when crossed.upper_micro_units is not null
                 and crossed.measure_{{ moment }} * 1000000
-                    >= cast(crossed.upper_micro_units as hugeint) * crossed.measure_per_unit
-                then (crossed.upper_micro_units - crossed.lower_micro_units) // 1000000
+                    >= cast(crossed.upper_micro_units as {{ wide_int() }}) * crossed.measure_per_unit
+                then {{ int_div('(crossed.upper_micro_units - crossed.lower_micro_units)', '1000000') }}
             else crossed.whole_units_{{ moment }}
-                - crossed.lower_micro_units // 1000000
+                - {{ int_div('crossed.lower_micro_units', '1000000') }}
                 - case
                     when cast(
                         crossed.measure_{{ moment }}
-                        - cast(crossed.whole_units_{{ moment }} as hugeint)
+                        - cast(crossed.whole_units_{{ moment }} as {{ wide_int() }})
                         * crossed.measure_per_unit
                         as bigint) * 1000000
                         < (crossed.lower_micro_units % 1000000) * crossed.measure_per_unit

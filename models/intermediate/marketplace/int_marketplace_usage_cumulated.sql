@@ -39,7 +39,7 @@ organization_hours as (
         rated.hour_start as usage_hour,
         {%- for meter in ['ingress_bytes', 'egress_bytes', 'retained_bytes'] %}
         cast(
-            coalesce(sum(rated.quantity) filter (where rated.meter = '{{ meter }}'), 0) as hugeint
+            coalesce(sum(rated.quantity) filter (where rated.meter = '{{ meter }}'), 0) as {{ wide_int() }}
         ) as {{ meter }},
         {%- endfor %}
         {%- for cluster_tier in var('cluster_tiers') %}
@@ -47,7 +47,7 @@ organization_hours as (
             where rated.meter = 'uptime_seconds'
             and rated.quantity > 0
             and rated.cluster_tier = '{{ cluster_tier }}'
-        ) as hugeint) as billable_hours_{{ cluster_tier }}
+        ) as {{ wide_int() }}) as billable_hours_{{ cluster_tier }}
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from rated
@@ -83,7 +83,7 @@ final as (
         cumulated.usage_hour,
         {%- for measure in measures %}
         cumulated.{{ measure }},
-        cast(cumulated.cumulative_{{ measure }} as hugeint) as cumulative_{{ measure }}
+        cast(cumulated.cumulative_{{ measure }} as {{ wide_int() }}) as cumulative_{{ measure }}
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from cumulated

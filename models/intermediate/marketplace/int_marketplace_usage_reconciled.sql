@@ -261,7 +261,7 @@ metered_quantities as (
         expected.quantity as expected_quantity,
         expected.quantity as accepted_quantity
     from expected
-    union all by name
+    union all
     select
         exceptions.organization_id,
         exceptions.usage_month,
@@ -366,29 +366,41 @@ organization_months as (
 
 ),
 
-month_subscriptions as (
+month_subscriptions_ranked as (
 
     select
         organization_months.organization_id,
         organization_months.usage_month,
         subscriptions.customer_aws_account_id,
-        subscriptions.product_code
+        subscriptions.product_code,
+        row_number() over (
+            partition by organization_months.organization_id, organization_months.usage_month
+            order by subscriptions.subscribed_at desc, subscriptions.customer_aws_account_id asc
+        ) as subscription_rank
     from organization_months
     inner join subscriptions
         on organization_months.organization_id = subscriptions.organization_id
         and (
             subscriptions.subscribed_at
-            < cast(organization_months.usage_month + interval 1 month as timestamptz)
+            < cast(organization_months.usage_month + interval 1 month as {{ timestamptz_type() }})
         )
         and (
             subscriptions.unsubscribed_at is null
-            or subscriptions.unsubscribed_at > cast(organization_months.usage_month as timestamptz)
+            or subscriptions.unsubscribed_at
+            > cast(organization_months.usage_month as {{ timestamptz_type() }})
         )
-    qualify
-        row_number() over (
-            partition by organization_months.organization_id, organization_months.usage_month
-            order by subscriptions.subscribed_at desc, subscriptions.customer_aws_account_id asc
-        ) = 1
+
+),
+
+month_subscriptions as (
+
+    select
+        month_subscriptions_ranked.organization_id,
+        month_subscriptions_ranked.usage_month,
+        month_subscriptions_ranked.customer_aws_account_id,
+        month_subscriptions_ranked.product_code
+    from month_subscriptions_ranked
+    where month_subscriptions_ranked.subscription_rank = 1
 
 ),
 
@@ -486,7 +498,7 @@ final as (
                 > cast('{{ var("marketplace_rating_tolerance") }}' as decimal(38, 6))
                 then 'rating_gap'
             else 'matched'
-        end as varchar) as status
+        end as string) as status
     from variances
 
 )

@@ -44,9 +44,7 @@ joined as (
 final as (
 
     select
-        joined.* exclude (
-            joined.validation_failure, joined.event_id_outcome, joined.measurement_outcome
-        ),
+        joined.* except (validation_failure, event_id_outcome, measurement_outcome),
         case
             when joined.validation_failure is not null then 'quarantined'
             when joined.event_id_outcome = 'event_id_conflict' then 'quarantined'

@@ -1,12 +1,7 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='replace_affected',
-        affected_by='int_usage_event_ids_affected',
-        affected_keys=['event_id'],
-        affected_months_from='int_usage_months_affected',
-    )
-}}
+{{ keyed_incremental_config(
+    'int_usage_event_ids_affected', ['event_id'],
+    affected_months_from='int_usage_months_affected',
+) }}
 
 {#- SPEC 1.1 rules 1 and 2. One row per valid landed row whose event id is shared with another
     valid row (a row alone with its event id is simply kept):
@@ -52,7 +47,7 @@ candidates as (
 ),
 {% endif %}
 
-shared_event_ids as materialized (
+shared_event_ids {{ materialized_cte() }} (
 
     select candidates.event_id
     from candidates
@@ -65,7 +60,7 @@ shared as (
 
     select
         candidates.*,
-        {{ content_row(usage_row_metadata_columns()) }} as row_content
+        {{ content_row(usage_row_metadata_columns(), 'candidates') }} as row_content
     from candidates
     semi join shared_event_ids
         on candidates.event_id = shared_event_ids.event_id
@@ -81,7 +76,7 @@ compared as (
         shared.usage_month,
         {{ differs_within('shared.row_content', 'event_id_window') }} as has_different_content,
         row_number() over (
-            event_id_window order by shared.source_file, shared.file_row_number
+            partition by shared.event_id order by shared.source_file, shared.file_row_number
         ) as copy_number
     from shared
     window event_id_window as (partition by shared.event_id)

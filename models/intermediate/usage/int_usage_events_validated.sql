@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='replace_affected',
-        affected_by='int_usage_loads_pending',
-        affected_keys=['load_id'],
-    )
-}}
+{{ keyed_incremental_config('int_usage_loads_pending', ['load_id']) }}
 
 {#- One row per landed usage row, with the first validation rule it breaks (SPEC 1.1 record
     validation, in the specified order), or null when it breaks none. The rules are row-local,

@@ -1,12 +1,7 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='replace_affected',
-        affected_by='int_usage_measurements_affected',
-        affected_keys=['instance_id', 'hour_start', 'meter'],
-        affected_months_from='int_usage_months_affected',
-    )
-}}
+{{ keyed_incremental_config(
+    'int_usage_measurements_affected', ['instance_id', 'hour_start', 'meter'],
+    affected_months_from='int_usage_months_affected',
+) }}
 
 {#- SPEC 1.1 rule 3. One row per candidate row (valid, and kept by the event-id rules) of a
     measurement (instance_id, hour_start, meter) that several candidates share (a candidate
@@ -75,7 +70,7 @@ candidates as (
 
 ),
 
-shared_measurements as materialized (
+shared_measurements {{ materialized_cte() }} (
 
     select
         candidates.instance_id,
@@ -91,7 +86,7 @@ shared as (
 
     select
         candidates.*,
-        {{ content_row(usage_row_metadata_columns() + ['event_id']) }} as row_content
+        {{ content_row(usage_row_metadata_columns() + ['event_id'], 'candidates') }} as row_content
     from candidates
     semi join shared_measurements
         on candidates.instance_id = shared_measurements.instance_id
@@ -136,7 +131,8 @@ compared as (
         bool_or(latest_compared.differs_at_latest) over measurement_window
             as has_measurement_conflict,
         row_number() over (
-            measurement_window
+            partition by
+                latest_compared.instance_id, latest_compared.hour_start, latest_compared.meter
             order by latest_compared.emitted_at desc, latest_compared.event_id asc
         ) as measurement_rank
     from latest_compared

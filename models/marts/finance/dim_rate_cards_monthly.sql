@@ -51,7 +51,7 @@ final as (
         months.usage_month,
         tiers.billing_item,
         tiers.tier,
-        cast(null as varchar) as cluster_tier,
+        cast(null as string) as cluster_tier,
         tiers.tier_mode,
         tiers.lower_bound,
         tiers.upper_bound,
@@ -61,14 +61,14 @@ final as (
     from months
     inner join tiers on {{ in_force('tiers', 'months.usage_month') }}
 
-    union all by name
+    union all
 
     select
         months.usage_month,
         'cluster_uptime' as billing_item,
         cast(null as integer) as tier,
         uptime.cluster_tier,
-        cast(null as varchar) as tier_mode,
+        cast(null as string) as tier_mode,
         cast(null as decimal(38, 6)) as lower_bound,
         cast(null as decimal(38, 6)) as upper_bound,
         uptime.hourly_price as unit_price,

@@ -13,7 +13,7 @@ final as (
     select
         lines.statement_month,
         lines.organization_id,
-        cast('USD' as varchar) as currency,
+        cast('USD' as string) as currency,
         cast(
             coalesce(sum(lines.amount) filter (where lines.line_type = 'usage'), 0)
             as decimal(38, 2)

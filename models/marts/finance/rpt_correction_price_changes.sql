@@ -98,10 +98,10 @@ rate_cards_compared as (
         rate_now.tier_mode as current_tier_mode,
         issued.unit_price as issued_unit_price,
         rate_now.unit_price as current_unit_price,
-        '[' || cast(issued.lower_bound as varchar) || ', '
-        || coalesce(cast(issued.upper_bound as varchar), 'unbounded') || ')' as issued_bounds,
-        '[' || cast(rate_now.lower_bound as varchar) || ', '
-        || coalesce(cast(rate_now.upper_bound as varchar), 'unbounded') || ')' as current_bounds,
+        '[' || cast(issued.lower_bound as string) || ', '
+        || coalesce(cast(issued.upper_bound as string), 'unbounded') || ')' as issued_bounds,
+        '[' || cast(rate_now.lower_bound as string) || ', '
+        || coalesce(cast(rate_now.upper_bound as string), 'unbounded') || ')' as current_bounds,
         issued.rate_card_version as issued_rate_card_version,
         rate_now.rate_card_version as current_rate_card_version
     from issued_rate_cards as issued
@@ -136,13 +136,13 @@ differences as (
         case
             when rate_card_changes.is_issued
                 then 'version ' || rate_card_changes.issued_rate_card_version || ' at '
-                    || cast(rate_card_changes.issued_unit_price as varchar)
+                    || cast(rate_card_changes.issued_unit_price as string)
             else 'none'
         end as issued_value,
         case
             when rate_card_changes.is_in_force
                 then 'version ' || rate_card_changes.current_rate_card_version || ' at '
-                    || cast(rate_card_changes.current_unit_price as varchar)
+                    || cast(rate_card_changes.current_unit_price as string)
             else 'none in force'
         end as current_value
     from rate_card_changes
@@ -156,8 +156,8 @@ differences as (
         rate_card_changes.tier,
         rate_card_changes.cluster_tier,
         'unit price' as difference,
-        cast(rate_card_changes.issued_unit_price as varchar) as issued_value,
-        cast(rate_card_changes.current_unit_price as varchar) as current_value
+        cast(rate_card_changes.issued_unit_price as string) as issued_value,
+        cast(rate_card_changes.current_unit_price as string) as current_value
     from rate_card_changes
     where rate_card_changes.presence_change is null
         and rate_card_changes.issued_unit_price != rate_card_changes.current_unit_price
@@ -198,11 +198,11 @@ differences as (
         issued_positions.issued_month,
         issued_positions.billing_item,
         cast(null as integer) as tier,
-        cast(null as varchar) as cluster_tier,
+        cast(null as string) as cluster_tier,
         'list price of ' || licenses_priced.term || ' licence ' || issued_positions.license_id
             as difference,
-        cast(issued_positions.first_unit_price as varchar) as issued_value,
-        coalesce(cast(licenses_priced.list_price_per_aku as varchar), 'none in force')
+        cast(issued_positions.first_unit_price as string) as issued_value,
+        coalesce(cast(licenses_priced.list_price_per_aku as string), 'none in force')
             as current_value
     from issued_positions
     inner join licenses_priced on issued_positions.license_id = licenses_priced.license_id
@@ -223,8 +223,8 @@ differences as (
         line_price_changes.tier,
         line_price_changes.cluster_tier,
         'unit price' as difference,
-        cast(line_price_changes.issued_unit_price as varchar) as issued_value,
-        cast(line_price_changes.rerated_unit_price as varchar) as current_value
+        cast(line_price_changes.issued_unit_price as string) as issued_value,
+        cast(line_price_changes.rerated_unit_price as string) as current_value
     from line_price_changes
 
     union all

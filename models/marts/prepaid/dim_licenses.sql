@@ -12,7 +12,7 @@ licenses as (
 
 final as (
 
-    select licenses.* exclude (licenses.has_no_list_price, licenses.file_row_number)
+    select licenses.* except (has_no_list_price, file_row_number)
     from licenses
 
 )

@@ -40,8 +40,8 @@ specified as (
         -- quotients as integer fractions: w / (W x 2^20) with W in millionths of a MiB/s is
         -- w x 10^6 / (W_micro x 2^20) = w x 15625 / (W_micro x 2^14); small enough that even
         -- peaks near the BIGINT limit cannot overflow HUGEINT in the cross products below
-        cast(hours.write_peak_bytes_per_s as hugeint) * 15625 as write_numerator,
-        cast(hours.read_peak_bytes_per_s as hugeint) * 15625 as read_numerator,
+        cast(hours.write_peak_bytes_per_s as {{ wide_int() }}) * 15625 as write_numerator,
+        cast(hours.read_peak_bytes_per_s as {{ wide_int() }}) * 15625 as read_numerator,
         specs.write_micro_mib_per_s_per_aku * 16384 as write_denominator,
         specs.read_micro_mib_per_s_per_aku * 16384 as read_denominator
     from hours

@@ -38,7 +38,7 @@ environment_weights as (
         allocation_hours.license_id,
         allocation_hours.usage_month,
         allocation_hours.environment_id,
-        cast(sum(allocation_hours.aku_allocated) as hugeint) as allocated_aku_hours
+        cast(sum(allocation_hours.aku_allocated) as {{ wide_int() }}) as allocated_aku_hours
     from allocation_hours
     group by
         allocation_hours.license_id,
@@ -54,7 +54,7 @@ environment_pieces as (
         schedule.organization_id,
         schedule.revenue_month,
         schedule.recognized_amount,
-        cast(schedule.recognized_amount * 100 as hugeint) as recognized_cents,
+        cast(schedule.recognized_amount * 100 as {{ wide_int() }}) as recognized_cents,
         environment_weights.environment_id,
         coalesce(environment_weights.allocated_aku_hours, 1) as allocated_aku_hours
     from schedule
@@ -82,7 +82,7 @@ instance_weights as (
         instance_hours.environment_id,
         instance_hours.usage_month,
         instance_hours.instance_id,
-        cast(sum(instance_hours.required_aku) as hugeint) as required_aku_hours
+        cast(sum(instance_hours.required_aku) as {{ wide_int() }}) as required_aku_hours
     from instance_hours
     group by
         instance_hours.environment_id,
@@ -140,7 +140,7 @@ final as (
         end as instance_required_aku_hours,
         {{ cents_to_decimal2('instances_allocated.allocated_cents') }} as allocated_amount,
         instances_allocated.recognized_amount as license_month_amount,
-        cast('USD' as varchar) as currency
+        cast('USD' as string) as currency
     from instances_allocated
 
 )

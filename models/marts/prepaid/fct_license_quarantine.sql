@@ -62,7 +62,7 @@ unpriced as (
 final as (
 
     select * from quarantined
-    union all by name
+    union all
     select * from unpriced
 
 )

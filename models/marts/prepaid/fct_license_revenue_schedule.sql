@@ -12,21 +12,22 @@ licenses as (
 
 months as (
 
-    select
-        licenses.license_id,
-        licenses.organization_id,
-        licenses.term,
-        licenses.start_date,
-        licenses.end_date,
-        licenses.term_days,
-        licenses.amount,
-        cast(licenses.amount * 100 as hugeint) as amount_cents,
-        cast(unnest(generate_series(
-            cast(date_trunc('month', licenses.start_date) as timestamp),
-            cast(date_trunc('month', licenses.end_date - 1) as timestamp),
-            interval 1 month
-        )) as date) as revenue_month
-    from licenses
+    {{ rows_per_month(
+        'licenses',
+        [
+            'licenses.license_id',
+            'licenses.organization_id',
+            'licenses.term',
+            'licenses.start_date',
+            'licenses.end_date',
+            'licenses.term_days',
+            'licenses.amount',
+            'cast(licenses.amount * 100 as ' ~ wide_int() ~ ') as amount_cents',
+        ],
+        "date_trunc('month', licenses.start_date)",
+        "date_trunc('month', licenses.end_date - 1)",
+        'revenue_month',
+    ) }}
 
 ),
 
@@ -34,16 +35,13 @@ cumulated as (
 
     select
         months.*,
-        date_diff(
-            'day',
-            months.start_date,
-            least(months.end_date, cast(months.revenue_month + interval 1 month as date))
-        ) as days_to_month_end,
-        date_diff(
-            'day',
-            months.start_date,
-            greatest(months.start_date, months.revenue_month)
-        ) as days_before_month
+        {{ days_between(
+            'months.start_date',
+            'least(months.end_date, cast(months.revenue_month + interval 1 month as date))'
+        ) }} as days_to_month_end,
+        {{ days_between(
+            'months.start_date', 'greatest(months.start_date, months.revenue_month)'
+        ) }} as days_before_month
     from months
 
 ),
@@ -65,7 +63,7 @@ final as (
             div_round_half_away('cumulated.amount_cents * cumulated.days_before_month',
                 'cumulated.term_days')
         ) }} as recognized_amount,
-        cast('USD' as varchar) as currency
+        cast('USD' as string) as currency
     from cumulated
 
 )

@@ -35,9 +35,9 @@ weighted as (
         measures.measure,
         case
             when measures.billing_item = 'cluster_uptime'
-                then cast(measures.measure as hugeint)
-                    * cast(coalesce(uptime_prices.unit_price, 0) * 1000000 as hugeint)
-            else cast(measures.measure as hugeint)
+                then cast(measures.measure as {{ wide_int() }})
+                    * cast(coalesce(uptime_prices.unit_price, 0) * 1000000 as {{ wide_int() }})
+            else cast(measures.measure as {{ wide_int() }})
         end as weight
     from measures
     left join uptime_prices
@@ -56,8 +56,8 @@ instance_items as (
         weighted.usage_month,
         weighted.billing_item,
         max(weighted.environment_id) as environment_id,
-        cast(sum(weighted.measure) as hugeint) as measure,
-        cast(sum(weighted.weight) as hugeint) as weight
+        cast(sum(weighted.measure) as {{ wide_int() }}) as measure,
+        cast(sum(weighted.weight) as {{ wide_int() }}) as weight
     from weighted
     group by
         weighted.organization_id,
@@ -73,7 +73,7 @@ pieces as (
         instance_items.*,
         usage_items.unit,
         usage_items.amount as organization_amount,
-        cast(usage_items.amount * 100 as hugeint) as organization_cents
+        cast(usage_items.amount * 100 as {{ wide_int() }}) as organization_cents
     from instance_items
     inner join usage_items
         on instance_items.organization_id = usage_items.organization_id
@@ -110,7 +110,7 @@ final as (
         allocated.weight as allocation_weight,
         {{ cents_to_decimal2('allocated.allocated_cents') }} as allocated_amount,
         allocated.organization_amount,
-        cast('USD' as varchar) as currency
+        cast('USD' as string) as currency
     from allocated
 
 )

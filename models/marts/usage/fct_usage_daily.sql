@@ -21,9 +21,9 @@ daily as (
         hours.organization_id,
         hours.usage_month,
         cast(hours.hour_start as date) as usage_day,
-        cast(sum(hours.ingress_bytes) as hugeint) as ingress_bytes,
-        cast(sum(hours.egress_bytes) as hugeint) as egress_bytes,
-        cast(sum(hours.retained_bytes) as hugeint) as retained_byte_hours
+        cast(sum(hours.ingress_bytes) as {{ wide_int() }}) as ingress_bytes,
+        cast(sum(hours.egress_bytes) as {{ wide_int() }}) as egress_bytes,
+        cast(sum(hours.retained_bytes) as {{ wide_int() }}) as retained_byte_hours
     from hours
     group by hours.organization_id, hours.usage_month, cast(hours.hour_start as date)
 
@@ -50,11 +50,11 @@ unpivoted as (
         daily.usage_month,
         daily.usage_day,
         'data_ingress' as billing_item,
-        cast(null as varchar) as cluster_tier,
+        cast(null as string) as cluster_tier,
         {{ bytes_to_gib_round6('daily.ingress_bytes') }} as quantity
     from daily
     where daily.ingress_bytes > 0
-    union all by name
+    union all
     select
         daily.organization_id,
         daily.usage_month,
@@ -64,7 +64,7 @@ unpivoted as (
         {{ bytes_to_gib_round6('daily.egress_bytes') }} as quantity
     from daily
     where daily.egress_bytes > 0
-    union all by name
+    union all
     select
         daily.organization_id,
         daily.usage_month,
@@ -74,7 +74,7 @@ unpivoted as (
         {{ ratio_round6('daily.retained_byte_hours', '25769803776') }} as quantity
     from daily
     where daily.retained_byte_hours > 0
-    union all by name
+    union all
     select
         uptime.organization_id,
         uptime.usage_month,

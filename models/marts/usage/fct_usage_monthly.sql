@@ -23,7 +23,7 @@ items as (
         quantities.usage_month,
         quantities.billing_item,
         max(quantities.unit) as unit,
-        cast(sum(quantities.measure) as hugeint) as measure,
+        cast(sum(quantities.measure) as {{ wide_int() }}) as measure,
         cast(sum(quantities.quantity) as decimal(38, 6)) as quantity
     from quantities
     group by quantities.organization_id, quantities.usage_month, quantities.billing_item
@@ -54,7 +54,7 @@ final as (
         items.quantity,
         cast(coalesce(charged.amount, 0) as decimal(38, 2)) as amount,
         coalesce(charged.line_count, 0) as line_count,
-        cast('USD' as varchar) as currency
+        cast('USD' as string) as currency
     from items
     left join charged
         on items.organization_id = charged.organization_id

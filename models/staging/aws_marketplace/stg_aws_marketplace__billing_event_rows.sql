@@ -29,7 +29,7 @@ renamed as (
         source.payment_due_date,
         source.usage_period_start_date,
         source.usage_period_end_date,
-        cast(date_trunc('month', source.usage_period_start_date at time zone 'UTC') as date)
+        {{ utc_month('source.usage_period_start_date') }}
             as usage_month,
         nullif(source.invoice_id, '') as invoice_id,
         nullif(source.transaction_reference_id, '') as transaction_reference_id,

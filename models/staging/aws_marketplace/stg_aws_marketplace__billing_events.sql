@@ -18,7 +18,7 @@ contents as (
 
     select
         event_rows.*,
-        {{ content_row(['source_file', 'file_row_number', 'load_id']) }} as row_content
+        {{ content_row(['source_file', 'file_row_number', 'load_id'], 'event_rows') }} as row_content
     from event_rows
 
 ),
@@ -26,7 +26,7 @@ contents as (
 versions as (
 
     select
-        contents.* exclude (contents.row_content),
+        contents.* except (row_content),
         {{ differs_within(
             'contents.row_content',
             '(partition by contents.billing_event_id, contents.update_date)'
@@ -44,7 +44,7 @@ versions as (
 
 final as (
 
-    select versions.* exclude (versions.delete_date, versions.version_rank)
+    select versions.* except (delete_date, version_rank)
     from versions
     where versions.version_rank = 1
         and (versions.delete_date is null or versions.is_conflicting)

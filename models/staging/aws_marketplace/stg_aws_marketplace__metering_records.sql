@@ -16,7 +16,7 @@ renamed as (
         source.customer_aws_account_id,
         source.dimension,
         source.usage_hour,
-        cast(date_trunc('month', source.usage_hour at time zone 'UTC') as date) as usage_month,
+        {{ utc_month('source.usage_hour') }} as usage_month,
         source.quantity,
         source.status,
         source.metering_record_id,

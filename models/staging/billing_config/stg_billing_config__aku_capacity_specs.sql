@@ -12,15 +12,15 @@ source as (
 renamed as (
 
     select
-        cast(source.spec_version as varchar) as spec_version,
+        cast(source.spec_version as string) as spec_version,
         cast(source.effective_from as date) as effective_from,
         cast(source.write_mib_per_s_per_aku as decimal(38, 6)) as write_mib_per_s_per_aku,
         cast(source.read_mib_per_s_per_aku as decimal(38, 6)) as read_mib_per_s_per_aku,
-        cast(cast(source.write_mib_per_s_per_aku as decimal(38, 6)) * 1000000 as hugeint)
+        cast(cast(source.write_mib_per_s_per_aku as decimal(38, 6)) * 1000000 as {{ wide_int() }})
             as write_micro_mib_per_s_per_aku,
-        cast(cast(source.read_mib_per_s_per_aku as decimal(38, 6)) * 1000000 as hugeint)
+        cast(cast(source.read_mib_per_s_per_aku as decimal(38, 6)) * 1000000 as {{ wide_int() }})
             as read_micro_mib_per_s_per_aku,
-        cast(source.combine as varchar) as combine,
+        cast(source.combine as string) as combine,
         cast(source.min_aku as integer) as min_aku,
         cast(source.max_aku as integer) as max_aku
     from source

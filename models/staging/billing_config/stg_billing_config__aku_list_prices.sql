@@ -12,7 +12,7 @@ renamed as (
 
     select
         cast(source.effective_from as date) as effective_from,
-        cast(source.term as varchar) as term,
+        cast(source.term as string) as term,
         cast(source.price_per_aku as decimal(38, 6)) as price_per_aku
     from source
 

@@ -13,13 +13,13 @@ renamed as (
 
     select
         cast(source.effective_from as date) as effective_from,
-        cast(source.product_code as varchar) as product_code,
-        cast(source.product_id as varchar) as product_id,
-        cast(source.dimension as varchar) as dimension,
-        cast(source.billing_item as varchar) as billing_item,
+        cast(source.product_code as string) as product_code,
+        cast(source.product_id as string) as product_id,
+        cast(source.dimension as string) as dimension,
+        cast(source.billing_item as string) as billing_item,
         cast(source.tier as integer) as tier,
-        cast(source.cluster_tier as varchar) as cluster_tier,
-        cast(source.unit as varchar) as unit,
+        cast(source.cluster_tier as string) as cluster_tier,
+        cast(source.unit as string) as unit,
         cast(source.price_per_unit as decimal(38, 6)) as price_per_unit
     from source
 

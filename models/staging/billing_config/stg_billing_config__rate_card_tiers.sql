@@ -12,10 +12,10 @@ source as (
 renamed as (
 
     select
-        cast(source.rate_card_version as varchar) as rate_card_version,
+        cast(source.rate_card_version as string) as rate_card_version,
         cast(source.effective_from as date) as effective_from,
-        cast(source.billing_item as varchar) as billing_item,
-        cast(source.tier_mode as varchar) as tier_mode,
+        cast(source.billing_item as string) as billing_item,
+        cast(source.tier_mode as string) as tier_mode,
         cast(source.tier as integer) as tier,
         cast(source.lower_bound as decimal(38, 6)) as lower_bound,
         cast(source.upper_bound as decimal(38, 6)) as upper_bound,

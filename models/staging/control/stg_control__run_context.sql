@@ -8,15 +8,26 @@ source as (
 
 ),
 
-final as (
+ranked as (
 
     select
         source.close_month,
         source.run_id,
-        source.started_at
+        source.started_at,
+        row_number() over (order by source.started_at desc) as recency_rank
     from source
     where source.close_month is not null
-    qualify row_number() over (order by source.started_at desc) = 1
+
+),
+
+final as (
+
+    select
+        ranked.close_month,
+        ranked.run_id,
+        ranked.started_at
+    from ranked
+    where ranked.recency_rank = 1
 
 )
 

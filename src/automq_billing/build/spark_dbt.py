@@ -4,8 +4,8 @@ one JVM, one catalog. dbt's events reach the close as they do from the DuckDB ch
 (progress lines, failing nodes, dbt's error lines), and a failure is the same BillingError,
 with the first failing rows of each failing test read from Spark.
 
-The profile's target is `spark` (profiles.yml; `AUTOMQ_BILLING_DBT_TARGET` names another, e.g.
-a Thrift server's for a cluster), its warehouse folder `AUTOMQ_BILLING_SPARK_WAREHOUSE`.
+The profile's target is `spark` (profiles.yml; `AUTOMQ_BILLING_TARGET` names another, e.g. a
+Thrift server's for a cluster), its warehouse folder `AUTOMQ_BILLING_SPARK_WAREHOUSE`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,10 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 def dbt_target() -> str:
-    return os.environ.get("AUTOMQ_BILLING_DBT_TARGET", "spark")
+    """The profile's target for Spark: AUTOMQ_BILLING_TARGET when it names one other than the
+    DuckDB target `local` (e.g. a cluster's), else `spark`."""
+    target = os.environ.get("AUTOMQ_BILLING_TARGET", "")
+    return target if target and target != "local" else "spark"
 
 
 def run_dbt_in_session(

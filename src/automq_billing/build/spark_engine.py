@@ -123,6 +123,8 @@ class SparkEngine:
     def run_dbt(self, args: list[str], *, progress: Progress | None = None) -> DbtResult:
         from automq_billing.build.spark_dbt import run_dbt_in_session
 
+        with self.connect() as con:  # as the DuckDB hook does: a close must build after any run
+            con.execute("update control.builds set inputs = null where inputs is not null")
         self.mirror()
         self.session()  # made here, with this warehouse, before dbt-spark asks for one
         return run_dbt_in_session(

@@ -47,12 +47,14 @@ def _builder(folder: Path) -> Any:
             "--engine spark needs pyspark and dbt-spark, which are not installed.",
             hint=INSTALL_HINT,
         ) from None
+    # the same settings as the profile's `spark` target (profiles.yml), which dbt-spark applies
+    # to this session again: whichever starts first, the session is the same
     master = os.environ.get("AUTOMQ_BILLING_SPARK_MASTER", "local[*]")
     metastore = folder / "metastore_db"
     return (
         SparkSession.builder.master(master)
         .appName("automq-billing")
-        .config("spark.sql.warehouse.dir", str(folder / "spark-warehouse"))
+        .config("spark.sql.warehouse.dir", str(folder / "tables"))
         .config(
             "spark.hadoop.javax.jdo.option.ConnectionURL",
             f"jdbc:derby:;databaseName={metastore};create=true",
@@ -60,10 +62,14 @@ def _builder(folder: Path) -> Any:
         .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={folder}")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
-        .config("spark.sql.shuffle.partitions", os.environ.get("AUTOMQ_BILLING_THREADS", "2"))
+        .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
+        .config(
+            "spark.sql.shuffle.partitions",
+            os.environ.get("AUTOMQ_BILLING_SPARK_SHUFFLE_PARTITIONS", "4"),
+        )
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.driver.memory", os.environ.get("AUTOMQ_BILLING_SPARK_MEMORY", "2g"))
+        .config("spark.driver.memory", os.environ.get("AUTOMQ_BILLING_SPARK_DRIVER_MEMORY", "1g"))
         .enableHiveSupport()
     )
 
@@ -91,7 +97,7 @@ def spark_session(folder: Path) -> Any:
         catalog = active.conf.get("spark.sql.warehouse.dir", "")
         if "AUTOMQ_BILLING_SPARK_MASTER" not in os.environ and catalog.rstrip("/").removeprefix(
             "file:"
-        ) != str(folder / "spark-warehouse"):
+        ) != str(folder / "tables"):
             raise BillingError(
                 f"A Spark session is already running in this process with its tables in "
                 f"{catalog}, not under the --warehouse {folder}.",
