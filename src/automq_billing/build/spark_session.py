@@ -59,7 +59,10 @@ def _builder(folder: Path) -> Any:
             "spark.hadoop.javax.jdo.option.ConnectionURL",
             f"jdbc:derby:;databaseName={metastore};create=true",
         )
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={folder}")
+        .config(
+            "spark.driver.extraJavaOptions",
+            f"-Dderby.system.home={folder} -Dlog4j2.configurationFile={_log_settings(folder)}",
+        )
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
         .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
@@ -72,6 +75,24 @@ def _builder(folder: Path) -> Any:
         .config("spark.driver.memory", os.environ.get("AUTOMQ_BILLING_SPARK_DRIVER_MEMORY", "1g"))
         .enableHiveSupport()
     )
+
+
+# Spark's own log: errors only (the command reports what failed, dbt's log keeps the rest)
+_LOG4J2 = """rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
+"""
+
+
+def _log_settings(folder: Path) -> Path:
+    path = folder / "log4j2.properties"
+    if not path.is_file() or path.read_text(encoding="utf-8") != _LOG4J2:
+        path.write_text(_LOG4J2, encoding="utf-8")
+    return path
 
 
 def spark_session(folder: Path) -> Any:
