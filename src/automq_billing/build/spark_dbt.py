@@ -82,7 +82,9 @@ def run_dbt_in_session(
         str(work_dir / "target"),
         "--log-path",
         str(work_dir / "logs"),
-        "--quiet",
+        "--log-level",
+        "none",  # the events reach `event` below (and dbt-run.jsonl), not the terminal
+        "--no-use-colors",
     ]
     started = time.monotonic()
     with open_regular(log_path, "w") as log:
