@@ -363,3 +363,17 @@
         {%- endfor %}
     end
 {%- endmacro %}
+
+{#- True when the whole of `text` matches the regular expression `pattern` (a constant written in
+    this project). -#}
+{% macro regex_full_match(text, pattern) -%}
+    {{ return(adapter.dispatch('regex_full_match', 'automq_billing')(text, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_full_match(text, pattern) -%}
+    regexp_full_match({{ text }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro spark__regex_full_match(text, pattern) -%}
+    regexp_like({{ text }}, r'^(?:{{ pattern }})$')
+{%- endmacro %}

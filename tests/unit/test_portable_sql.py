@@ -42,6 +42,27 @@ DUCKDB_ONLY = {
     "count(distinct ...) over": r"\bcount\s*\(\s*distinct\b[^()]*\)\s*over\b",
     "named window extended in over (...)": r"\bover\s*\(\s*\w+\s+(order|rows|range)\b",
     "ordered aggregate first(... order by)": r"\bfirst\s*\([^()]*\border\s+by\b",
+    "regexp_full_match": r"\bregexp_full_match\s*\(",
+}
+# SQL functions only DuckDB has, searched in the models' YAML too (test expressions)
+DUCKDB_ONLY_FUNCTIONS = {
+    name: DUCKDB_ONLY[name]
+    for name in (
+        "date_diff('unit', ...)",
+        ":: cast",
+        "strftime",
+        "epoch_us",
+        "string_agg",
+        "regexp_matches",
+        "regexp_full_match",
+        "arg_min / arg_max",
+        "struct_pack",
+    )
+} | {
+    # `from range(n)` is a table function Spark has too
+    "generate_series": r"\bgenerate_series\s*\(",
+    "hugeint": r"\bas\s+hugeint\b",
+    "timestamptz": r"\bas\s+timestamptz\b",
 }
 # macros that name DuckDB's spellings to translate them
 TRANSLATORS = {"spark__column_type"}
@@ -115,6 +136,19 @@ def test_models_and_analyses_spell_no_duckdb_only_sql():
         "DuckDB-only SQL outside a dispatched macro (use the macros of macros/portable.sql):\n"
         + "\n".join(found)
     )
+
+
+def test_model_yaml_test_expressions_call_no_duckdb_only_function():
+    files = sorted((REPO / "models").rglob("*.yml"))
+    assert files
+    found = [
+        finding
+        for path in files
+        for finding in _findings(
+            _name(path), JINJA.sub(_blank, path.read_text(encoding="utf-8")), DUCKDB_ONLY_FUNCTIONS
+        )
+    ]
+    assert not found, "DuckDB-only SQL functions in test expressions:\n" + "\n".join(found)
 
 
 def test_macros_spell_duckdb_only_sql_only_in_their_duckdb_implementations():
