@@ -173,6 +173,8 @@ def dbt_environment(warehouse: Path) -> dict[str, str]:
     env.update(
         {
             "AUTOMQ_BILLING_WAREHOUSE": warehouse.name,
+            # the DuckDB target whatever AUTOMQ_BILLING_TARGET says (Spark is its own engine)
+            "AUTOMQ_BILLING_TARGET": "local",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DBT_VERSION_CHECK": "false",
             "DBT_PARTIAL_PARSE": "true",
