@@ -38,36 +38,26 @@ ENGINES = ("duckdb", "spark")
 _MANIFEST_FREE = {"closed_at", "tools", "paths", "timings", "dbt", "load", "documents", "outputs"}
 
 
-def _close(root: Path, landing: Path, engine: str, month: dt.date, spark: Path) -> Path:
-    warehouse = spark if engine == "spark" else root / engine / "billing.duckdb"
-    options = CloseOptions(
-        month=month,
-        landing=landing,
-        output=root / engine / "output",
-        warehouse=warehouse,
-        project_dir=REPO,
-        documents=False,
-        engine=engine,
-    )
-    return run_close(options).folder
-
-
 @pytest.fixture(scope="module")
-def closed(tmp_path_factory, spark_warehouse) -> dict[str, dict[str, Path]]:
+def closed(duck_closed, spark_warehouse, tmp_path_factory) -> dict[str, dict[str, Path]]:
     """{engine: {"2026-09": v1 folder, "2026-10": v1 folder}}: the corrections story closed on
-    both engines, September issued before October is closed."""
-    root = tmp_path_factory.mktemp("engines")
-    landing = root / "landing"
-    months = [SEPTEMBER, OCTOBER]
-    generate_landing(landing, months, orgs=2, seed=42, as_of=dt.date(2026, 10, 6), project_dir=REPO)
-    folders: dict[str, dict[str, Path]] = {engine: {} for engine in ENGINES}
-    for engine in ENGINES:
-        folders[engine]["2026-09"] = _close(root, landing, engine, SEPTEMBER, spark_warehouse)
-        run_finalize(root / engine / "output", SEPTEMBER, None, approved_by="parity test")
-    generate_landing(landing, months, orgs=2, seed=42, as_of=dt.date(2026, 11, 6), project_dir=REPO)
-    for engine in ENGINES:
-        folders[engine]["2026-10"] = _close(root, landing, engine, OCTOBER, spark_warehouse)
-    return folders
+    both engines, September issued before October is closed. The Spark side replays the story on
+    its own copy of the landing (the generator writes the same files for the same arguments)."""
+    root = tmp_path_factory.mktemp("spark_closes")
+    landing, output = root / "landing", root / "output"
+    folders = {}
+    for month, as_of in ((SEPTEMBER, dt.date(2026, 10, 6)), (OCTOBER, dt.date(2026, 11, 6))):
+        generate_landing(
+            landing, [SEPTEMBER, OCTOBER], orgs=2, seed=42, as_of=as_of, project_dir=REPO
+        )
+        options = CloseOptions(
+            month, landing, output, spark_warehouse, REPO, documents=False, engine="spark"
+        )
+        folders[f"{month:%Y-%m}"] = run_close(options).folder
+        if month == SEPTEMBER:
+            run_finalize(output, month, None, approved_by="parity test")
+    duck = {month: duck_closed[month] for month in ("2026-09", "2026-10")}
+    return {"duckdb": duck, "spark": folders}
 
 
 def _normalised(table: pa.Table) -> pa.Table:
