@@ -123,7 +123,8 @@ def failing_rows(reader: Any, target: Path, limit: int = 5) -> str:
     failing = [
         r
         for r in results.get("results", [])
-        if r.get("status") in ("fail", "error")
+        # a test that failed (returned rows); one that errored would only fail again
+        if r.get("status") == "fail"
         and r.get("unique_id", "").startswith("test.")
         and r.get("compiled_code")
     ][:5]
