@@ -37,12 +37,11 @@ READERS = [
     *sorted((REPO / "src" / "automq_billing" / "close").glob("*.py")),
     REPO / "src" / "automq_billing" / "validation" / "mart_suites.py",
 ]
-RELATION = re.compile(r"\b((?:intermediate|marts|landing)\.[a-z_][a-z0-9_]*)\b")
+RELATION = re.compile(r"\b(?:from|join)\s+((?:intermediate|marts|landing)\.[a-z_][a-z0-9_]*)\b")
 
 
 def _read_relations() -> list[str]:
     names = {n for path in READERS for n in RELATION.findall(path.read_text("utf-8"))}
-    names |= {f"intermediate.{m}" for m in ("int_rate_card_problems",)}
     return sorted(names)
 
 

@@ -85,8 +85,7 @@ class SparkEngine:
         if mode not in WRITE_MODES:
             raise ValueError(f"mode must be one of {WRITE_MODES}, not {mode!r}")
         session = self.session()
-        schema = name.split(".")[0]
-        session.sql(f"create database if not exists `{schema}`")
+        _create_database(session, name.split(".")[0])
         frame = session.createDataFrame(table)
         if mode == "append" and session.catalog.tableExists(name):
             frame.select(*session.table(name).columns).write.insertInto(name)
@@ -143,6 +142,12 @@ class SparkEngine:
         return self.work_dir() / "target"
 
 
+def _create_database(session: Any, schema: str) -> None:
+    # asked first: the Hive metastore logs an error with its stack for every `if not exists`
+    if not session.catalog.databaseExists(schema):
+        session.sql(f"create database if not exists `{schema}`")
+
+
 def _name(table: Any) -> str:
     return f"{table.schema}.{table.name}"
 
@@ -169,11 +174,12 @@ def _mirror_landing(
     engine: SparkEngine, con: Any, vocabulary: Vocabulary, progress: Progress | None
 ) -> None:
     """Writes to Spark the loads its copy of the register lacks; all of them again when the
-    register was emptied since (a full refresh gives load ids again)."""
+    register was emptied since (a full refresh gives load ids again) or Spark has no copy."""
     session = engine.session()
     loads = _loads(con)
     mirrored: set[tuple[int, int]] = set()
-    if session.catalog.tableExists("control.loaded_files"):
+    registered = session.catalog.tableExists("control.loaded_files")
+    if registered:
         mirrored = {
             (int(row[0]), int(row[1]))
             for row in session.sql(
@@ -181,9 +187,10 @@ def _mirror_landing(
                 "group by load_id"
             ).collect()
         }
-    rewrite = bool(mirrored - loads)
+    # a catalog without the register (new, or written by other means) is written whole
+    rewrite = bool(mirrored - loads) or not registered
     new = sorted(i for i, _ in loads - mirrored) if not rewrite else sorted(i for i, _ in loads)
-    session.sql("create database if not exists landing")
+    _create_database(session, "landing")
     for dataset in vocabulary.datasets:
         name = _name(dataset)
         exists = session.catalog.tableExists(name)
