@@ -102,3 +102,20 @@
 {% macro spark__whole_units(measure, measure_per_unit) -%}
     cast({{ int_div(measure, measure_per_unit) }} as bigint)
 {%- endmacro %}
+
+{#- The exact product of a DECIMAL(38,6) quantity and a DECIMAL(38,6) price, with 12 decimals
+    (DuckDB: DECIMAL(38,12)). Spark would cut a DECIMAL(38,6) x DECIMAL(38,6) product to 6
+    decimals (rounding it, so a round2 of it could round twice): the operands are narrowed to
+    DECIMAL(24,6) (quantities below 10^18) and DECIMAL(13,6) (prices below 10^7), whose product
+    DECIMAL(38,12) is exact; a larger value becomes NULL, which the not-null tests stop. -#}
+{% macro decimal_product(quantity, price) -%}
+    {{ return(adapter.dispatch('decimal_product', 'automq_billing')(quantity, price)) }}
+{%- endmacro %}
+
+{% macro default__decimal_product(quantity, price) -%}
+    {{ quantity }} * {{ price }}
+{%- endmacro %}
+
+{% macro spark__decimal_product(quantity, price) -%}
+    cast({{ quantity }} as decimal(24, 6)) * cast({{ price }} as decimal(13, 6))
+{%- endmacro %}

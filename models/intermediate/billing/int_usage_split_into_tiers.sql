@@ -66,7 +66,7 @@ final as (
         cast(sliced.quantity as decimal(38, 6)) as quantity,
         sliced.unit,
         sliced.unit_price,
-        {{ round2('sliced.quantity * sliced.unit_price') }} as amount
+        {{ round2(decimal_product('sliced.quantity', 'sliced.unit_price')) }} as amount
     from sliced
 
 )

@@ -46,7 +46,7 @@ final as (
         priced.quantity,
         priced.unit,
         priced.unit_price,
-        {{ round2('priced.quantity * priced.unit_price') }} as amount
+        {{ round2(decimal_product('priced.quantity', 'priced.unit_price')) }} as amount
     from priced
 
 )

@@ -52,9 +52,12 @@ priced as (
             when measured.billing_item = 'cluster_uptime'
                 then measured.measure * coalesce(uptime_prices.hourly_price, 0)
             when measured.billing_item is not null and measured.usage_month is not null
-                then {{ billable_quantity(
-                    'measured.billing_item', 'measured.measure', 'measured.usage_month'
-                ) }} * coalesce(first_tiers.unit_price, 0)
+                then {{ decimal_product(
+                    billable_quantity(
+                        'measured.billing_item', 'measured.measure', 'measured.usage_month'
+                    ),
+                    'coalesce(first_tiers.unit_price, 0)'
+                ) }}
             else 0
         end as row_value
     from measured
