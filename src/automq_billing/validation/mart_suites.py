@@ -120,7 +120,8 @@ _FRAMES = {
     """,
     "environment_capacity": """
         select
-            environment_id || '|' || cast(hour_start as string) as environment_hour,
+            environment_id || '|'
+                || cast(cast(hour_start as timestamp) as string) as environment_hour,
             headroom_aku - (allocated_aku - required_aku) as headroom_error,
             (required_aku > allocated_aku) = is_over_capacity as flag_consistent,
             required_aku,
