@@ -120,7 +120,11 @@
     {%- if none in months -%}
         {%- do conditions.append(column ~ ' is null') -%}
     {%- endif -%}
-    ({{ conditions | join(' or ') if conditions else 'false' }})
+    {%- if conditions %}
+    true and ({{ conditions | join(' or ') }})
+    {%- else %}
+    false
+    {%- endif %}
 {%- endmacro %}
 
 {#- True on a `--full-refresh` build (a close runs one whenever the warehouse holds no build of
@@ -142,7 +146,7 @@
         {%- for load_id in run_query('select load_id from ' ~ pending ~ ' order by 1').columns[0].values() -%}
             {%- do ids.append(load_id | int | string) -%}
         {%- endfor -%}
-        ({{ column ~ ' in (' ~ ids | join(', ') ~ ')' if ids else 'false' }})
+        {{ 'true and (' ~ column ~ ' in (' ~ ids | join(', ') ~ '))' if ids else 'false' }}
     {%- else -%}
     true
     {%- endif -%}

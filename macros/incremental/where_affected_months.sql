@@ -52,5 +52,5 @@
     {%- for load_id in run_query('select load_id from ' ~ pending ~ ' order by 1').columns[0].values() -%}
         {%- do ids.append(load_id | int | string) -%}
     {%- endfor -%}
-    {{ return(where | replace(token, '(load_id in (' ~ ids | join(', ') ~ '))' if ids else 'false')) }}
+    {{ return(where | replace(token, 'true and (load_id in (' ~ ids | join(', ') ~ '))' if ids else 'false')) }}
 {%- endmacro %}

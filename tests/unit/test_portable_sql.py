@@ -127,8 +127,8 @@ def _sql_files(folder: str) -> list[Path]:
     return sorted((REPO / folder).rglob("*.sql"))
 
 
-def test_models_and_analyses_spell_no_duckdb_only_sql():
-    files = _sql_files("models") + _sql_files("analysis")
+def test_models_analyses_and_data_tests_spell_no_duckdb_only_sql():
+    files = _sql_files("models") + _sql_files("analysis") + _sql_files("tests/dbt")
     assert files
     found = [
         finding
