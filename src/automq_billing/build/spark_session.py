@@ -66,6 +66,7 @@ def _builder(folder: Path) -> Any:
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
         .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
+        .config("spark.sql.constraintPropagation.enabled", "false")
         .config(
             "spark.sql.shuffle.partitions",
             os.environ.get("AUTOMQ_BILLING_SPARK_SHUFFLE_PARTITIONS", "4"),
