@@ -78,7 +78,8 @@ def _builder(folder: Path) -> Any:
     )
 
 
-# Spark's own log: errors only (the command reports what failed, dbt's log keeps the rest)
+# Spark's own log: errors only (the command reports what failed, dbt's log keeps the rest); the
+# metastore's "already exists" of every `create schema if not exists` is not one
 _LOG4J2 = """rootLogger.level = error
 rootLogger.appenderRef.stderr.ref = console
 appender.console.type = Console
@@ -86,6 +87,8 @@ appender.console.name = console
 appender.console.target = SYSTEM_ERR
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
+logger.metastore.name = org.apache.hadoop.hive.metastore.RetryingHMSHandler
+logger.metastore.level = off
 """
 
 
