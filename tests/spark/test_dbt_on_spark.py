@@ -30,15 +30,8 @@ def _spark_available() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def spark_build(tmp_path_factory) -> dict:
-    """`dbt build` of the whole project on an empty Spark warehouse (the loaded tables are
-    created empty by the on-run-start hook create_loaded_tables): its run_results.json."""
-    missing = _spark_available()
-    if missing:
-        pytest.skip(missing)
-    root = tmp_path_factory.mktemp("spark_dbt")
-    warehouse = root / "warehouse"
+def _dbt(root: Path, warehouse: Path, *arguments: str) -> list[dict]:
+    """One dbt command on the Spark target (one Spark session): its run_results."""
     target = root / "target"
     env = {
         **os.environ,
@@ -46,12 +39,14 @@ def spark_build(tmp_path_factory) -> dict:
         "AUTOMQ_BILLING_SPARK_WAREHOUSE": str(warehouse),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
+    results_path = target / "run_results.json"
+    results_path.unlink(missing_ok=True)
     completed = subprocess.run(
         [
             sys.executable,
             "-c",
             _DBT_MAIN,
-            "build",
+            *arguments,
             "--project-dir",
             str(REPO),
             "--profiles-dir",
@@ -68,11 +63,25 @@ def spark_build(tmp_path_factory) -> dict:
         timeout=3600,
         check=False,
     )
-    results_path = target / "run_results.json"
     if not results_path.exists():
-        pytest.fail(f"dbt build on Spark did not run:\n{completed.stdout[-4000:]}")
-    results = json.loads(results_path.read_text(encoding="utf-8"))
-    return {"results": results["results"], "warehouse": warehouse, "log": completed.stdout}
+        pytest.fail(f"dbt {arguments[0]} on Spark did not run:\n{completed.stdout[-4000:]}")
+    return json.loads(results_path.read_text(encoding="utf-8"))["results"]
+
+
+@pytest.fixture(scope="session")
+def spark_build(tmp_path_factory) -> dict:
+    """`dbt build` of the whole project on an empty Spark warehouse (the loaded tables are
+    created empty by the on-run-start hook create_loaded_tables), then an incremental run of
+    the incremental models on it (their is_incremental() SQL, the partition overwrite and its
+    pre-hook): the two runs' results."""
+    missing = _spark_available()
+    if missing:
+        pytest.skip(missing)
+    root = tmp_path_factory.mktemp("spark_dbt")
+    warehouse = root / "warehouse"
+    results = _dbt(root, warehouse, "build")
+    incremental = _dbt(root, warehouse, "run", "--select", "config.materialized:incremental")
+    return {"results": results, "incremental": incremental, "warehouse": warehouse}
 
 
 def _failures(spark_build: dict, prefix: str) -> list[str]:
@@ -92,6 +101,17 @@ def test_every_seed_and_model_builds_on_spark(spark_build):
     assert _count(spark_build, "model.") >= 70
     failed = _failures(spark_build, "seed.") + _failures(spark_build, "model.")
     assert not failed, "seeds or models that did not build on Spark:\n" + "\n".join(failed)
+
+
+def test_incremental_models_build_incrementally_on_spark(spark_build):
+    incremental = spark_build["incremental"]
+    assert len(incremental) >= 10
+    failed = [
+        f"{result['unique_id']}: {result['status']}: {(result.get('message') or '')[:300]}"
+        for result in incremental
+        if result["status"] != "success"
+    ]
+    assert not failed, "incremental builds failing on Spark:\n" + "\n".join(failed)
 
 
 def test_every_dbt_unit_test_passes_on_spark(spark_build):

@@ -43,6 +43,7 @@ DUCKDB_ONLY = {
     "named window extended in over (...)": r"\bover\s*\(\s*\w+\s+(order|rows|range)\b",
     "ordered aggregate first(... order by)": r"\bfirst\s*\([^()]*\border\s+by\b",
     "regexp_full_match": r"\bregexp_full_match\s*\(",
+    "to_months / to_days ... (use interval n month)": r"\bto_(years|months|weeks|days|hours|minutes|seconds)\s*\(",
     # Spark's chr(n) is chr(n % 256): a character above U+00FF is written as a Jinja escape
     "chr() above 255": r"\bchr\s*\(\s*(25[6-9]|2[6-9]\d|[3-9]\d\d|\d{4,})\s*\)",
 }

@@ -162,7 +162,7 @@ final_windows as (
         all_final_months.statement_month as usage_month,
         all_final_months.statement_month < cast(
             reference_month.reference_month
-            - interval {{ var('correction_lookback_months') }} month as date
+            - interval {{ var('correction_lookback_months') | int }} month as date
         ) as is_before_window
     from all_final_months
     cross join reference_month
