@@ -27,7 +27,7 @@ licence_channels as (
     select
         statements.organization_id,
         statements.statement_month,
-        min(licenses.channel) filter (where licenses.channel like '%\_marketplace' escape '\')
+        min(licenses.channel) filter (where licenses.channel like '%!_marketplace' escape '!')
             as marketplace_channel,
         bool_or(licenses.channel = 'offline_contract') as has_offline_contract
     from statements
