@@ -15,7 +15,7 @@
     {%- set product = '(cast(pieces.' ~ total_cents ~ ' as ' ~ wide_int() ~ ') * cast(pieces.'
         ~ weight ~ ' as ' ~ wide_int() ~ '))' -%}
     select
-        ranked.* except (floor_cents, remainder_weight, leftover_cents, remainder_rank),
+        {{ star_except('ranked', ['floor_cents', 'remainder_weight', 'leftover_cents', 'remainder_rank']) }},
         ranked.floor_cents
             + case when ranked.remainder_rank <= ranked.leftover_cents then 1 else 0 end
             as allocated_cents

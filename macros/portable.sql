@@ -377,3 +377,17 @@
 {% macro spark__regex_full_match(text, pattern) -%}
     regexp_like({{ text }}, r'^(?:{{ pattern }})$')
 {%- endmacro %}
+
+{#- Every column of the relation aliased `relation_alias` but the listed ones. DuckDB's spelling
+    is `* exclude`; Spark's (also read by DuckDB, not by the linter's DuckDB dialect) `* except`. -#}
+{% macro star_except(relation_alias, columns) -%}
+    {{ return(adapter.dispatch('star_except', 'automq_billing')(relation_alias, columns)) }}
+{%- endmacro %}
+
+{% macro default__star_except(relation_alias, columns) -%}
+    {{ relation_alias }}.* exclude ({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro spark__star_except(relation_alias, columns) -%}
+    {{ relation_alias }}.* except ({{ columns | join(', ') }})
+{%- endmacro %}

@@ -43,7 +43,8 @@ DUCKDB_ONLY = {
     "named window extended in over (...)": r"\bover\s*\(\s*\w+\s+(order|rows|range)\b",
     "ordered aggregate first(... order by)": r"\bfirst\s*\([^()]*\border\s+by\b",
     "regexp_full_match": r"\bregexp_full_match\s*\(",
-    "to_months / to_days ... (use interval n month)": r"\bto_(years|months|weeks|days|hours|minutes|seconds)\s*\(",
+    # use `interval n month`
+    "to_months() and the like": r"\bto_(years|months|weeks|days|hours|minutes|seconds)\s*\(",
     # Spark's chr(n) is chr(n % 256): a character above U+00FF is written as a Jinja escape
     "chr() above 255": r"\bchr\s*\(\s*(25[6-9]|2[6-9]\d|[3-9]\d\d|\d{4,})\s*\)",
 }
@@ -104,9 +105,21 @@ def _name(path: Path) -> str:
     return path.relative_to(REPO).as_posix()
 
 
+def _backslash_literals(name: str, text: str) -> list[str]:
+    """String literals holding a backslash: Spark reads it as an escape (`'\\'` does not even
+    end the literal), DuckDB as itself."""
+    text = LINE_COMMENT.sub(_blank, JINJA.sub(_blank, text))
+    return [
+        f"{name}:{text.count(chr(10), 0, match.start()) + 1}: backslash in a string literal"
+        for match in STRING.finditer(text)
+        if "\\" in match.group(0)
+    ]
+
+
 def duckdb_only_in_sql(name: str, text: str) -> list[str]:
     """Where a model or analysis file spells a DuckDB-only construct: 'file:line: construct'."""
-    return _findings(name, _sql_text(text), {**DUCKDB_ONLY, "list literal [...]": LIST_LITERAL})
+    found = _findings(name, _sql_text(text), {**DUCKDB_ONLY, "list literal [...]": LIST_LITERAL})
+    return found + _backslash_literals(name, text)
 
 
 def duckdb_only_in_macros(path: Path) -> list[str]:
@@ -179,6 +192,7 @@ def test_macros_spell_duckdb_only_sql_only_in_their_duckdb_implementations():
         ("select unnest([1, 2])", "list literal [...]"),
         ("select count(distinct a) over (partition by b) from t", "count(distinct ...) over"),
         ("select first(a order by b) from t", "ordered aggregate first(... order by)"),
+        ("select a from t where a like '%\\_x' escape '\\'", "backslash in a string literal"),
     ],
 )
 def test_the_scan_names_file_line_and_construct(sql, construct):

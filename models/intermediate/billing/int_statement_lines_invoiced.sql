@@ -85,7 +85,8 @@ marketplace_months as (
         < cast(lines.statement_month + interval 1 month as {{ timestamptz_type() }})
         and (
             subscriptions.unsubscribed_at is null
-            or subscriptions.unsubscribed_at > cast(lines.statement_month as {{ timestamptz_type() }})
+            or subscriptions.unsubscribed_at
+            > cast(lines.statement_month as {{ timestamptz_type() }})
         )
 
 ),

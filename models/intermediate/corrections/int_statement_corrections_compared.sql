@@ -77,7 +77,8 @@ final as (
         run_context.close_month as statement_month,
         compared.*,
         compared.adjusted_month >= cast(
-            run_context.close_month - interval {{ var('correction_lookback_months') | int }} month as date
+            run_context.close_month
+            - interval {{ var('correction_lookback_months') | int }} month as date
         ) as is_in_window
     from compared
     cross join run_context

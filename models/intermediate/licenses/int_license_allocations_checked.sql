@@ -40,7 +40,7 @@ copies_numbered as (
 
 distinct_rows as (
 
-    select copies_numbered.* except (copy_number)
+    select {{ star_except('copies_numbered', ['copy_number']) }}
     from copies_numbered
     where copies_numbered.copy_number = 1
 

@@ -70,7 +70,7 @@ contents as (
 copies_numbered as (
 
     select
-        contents.* except (row_content),
+        {{ star_except('contents', ['row_content']) }},
         (
             contents.validation_failure is null
             and {{ differs_within('contents.row_content', 'license_window') }}
@@ -89,7 +89,9 @@ copies_numbered as (
 final as (
 
     select
-        copies_numbered.* except (validation_failure, has_license_id_conflict, copy_number),
+        {{ star_except(
+            'copies_numbered', ['validation_failure', 'has_license_id_conflict', 'copy_number']
+        ) }},
         case
             when copies_numbered.validation_failure is not null then 'quarantined'
             when copies_numbered.has_license_id_conflict then 'quarantined'

@@ -76,8 +76,9 @@ repeated_keys as (
         metering.usage_hour,
         metering.usage_month,
         coalesce(
-            {{ first_in_order('metering.quantity', metering_order) }}
-                filter (where metering.status = 'Success'),
+            {{ first_in_order('metering.quantity', metering_order) }} filter (
+                where metering.status = 'Success'
+            ),
             0
         ) as accepted_quantity,
         min(metering.submitted_at) filter (where metering.status = 'Success')

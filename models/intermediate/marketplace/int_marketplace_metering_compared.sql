@@ -54,18 +54,12 @@ subscription_boundaries as (
 
 ),
 
-subscription_segments as (
+segments_covered as (
 
     -- an organization's time cut at every subscribed_at and unsubscribed_at: within a segment
-    -- the same subscriptions cover every hour; the segment's account is that of the covering
-    -- subscription with the latest subscribed_at (ties: the smallest account id), and segments
-    -- no subscription covers are left out
-    select
-        covering.organization_id,
-        covering.segment_start,
-        covering.segment_end,
-        covering.customer_aws_account_id
-    from (
+    -- the same subscriptions cover every hour; each covering subscription ranked, the latest
+    -- subscribed_at first (ties: the smallest account id); segments no subscription covers
+    -- are left out
     select
         segments.organization_id,
         segments.segment_start,
@@ -92,8 +86,19 @@ subscription_segments as (
             subscriptions.unsubscribed_at is null
             or segments.segment_start < subscriptions.unsubscribed_at
         )
-    ) as covering
-    where covering.covering_rank = 1
+
+),
+
+subscription_segments as (
+
+    -- the segment's account is that of the first-ranked covering subscription
+    select
+        segments_covered.organization_id,
+        segments_covered.segment_start,
+        segments_covered.segment_end,
+        segments_covered.customer_aws_account_id
+    from segments_covered
+    where segments_covered.covering_rank = 1
 
 ),
 

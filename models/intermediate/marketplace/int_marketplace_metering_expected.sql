@@ -64,7 +64,9 @@ unpivoted as (
             'cumulative_measure': 'cumulated.cumulative_' ~ measure,
         }) %}
         {%- endfor %}
-        {{ unnest_structs(structs, ['billing_item', 'cluster_tier', 'hour_measure', 'cumulative_measure']) }}
+        {{ unnest_structs(
+            structs, ['billing_item', 'cluster_tier', 'hour_measure', 'cumulative_measure']
+        ) }}
             as measured
     from cumulated
 
@@ -156,7 +158,8 @@ crossed as (
         and (
             month_dimensions.upper_micro_units is null
             or (
-                cast(month_dimensions.upper_micro_units as {{ wide_int() }}) * measured.measure_per_unit
+                cast(month_dimensions.upper_micro_units as {{ wide_int() }})
+                * measured.measure_per_unit
                 > measured.measure_before * 1000000
             )
         )
@@ -182,8 +185,11 @@ floored as (
                 then 0
             when crossed.upper_micro_units is not null
                 and crossed.measure_{{ moment }} * 1000000
-                    >= cast(crossed.upper_micro_units as {{ wide_int() }}) * crossed.measure_per_unit
-                then {{ int_div('(crossed.upper_micro_units - crossed.lower_micro_units)', '1000000') }}
+                    >= cast(crossed.upper_micro_units as {{ wide_int() }})
+                    * crossed.measure_per_unit
+                then {{ int_div(
+                    '(crossed.upper_micro_units - crossed.lower_micro_units)', '1000000'
+                ) }}
             else crossed.whole_units_{{ moment }}
                 - {{ int_div('crossed.lower_micro_units', '1000000') }}
                 - case

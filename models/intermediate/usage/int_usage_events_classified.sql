@@ -44,7 +44,9 @@ joined as (
 final as (
 
     select
-        joined.* except (validation_failure, event_id_outcome, measurement_outcome),
+        {{ star_except(
+            'joined', ['validation_failure', 'event_id_outcome', 'measurement_outcome']
+        ) }},
         case
             when joined.validation_failure is not null then 'quarantined'
             when joined.event_id_outcome = 'event_id_conflict' then 'quarantined'

@@ -12,7 +12,7 @@ licenses as (
 
 final as (
 
-    select licenses.* except (has_no_list_price, file_row_number)
+    select {{ star_except('licenses', ['has_no_list_price', 'file_row_number']) }}
     from licenses
 
 )

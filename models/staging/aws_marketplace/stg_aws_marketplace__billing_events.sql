@@ -18,7 +18,8 @@ contents as (
 
     select
         event_rows.*,
-        {{ content_row(['source_file', 'file_row_number', 'load_id'], 'event_rows') }} as row_content
+        {{ content_row(['source_file', 'file_row_number', 'load_id'], 'event_rows') }}
+            as row_content
     from event_rows
 
 ),
@@ -26,7 +27,7 @@ contents as (
 versions as (
 
     select
-        contents.* except (row_content),
+        {{ star_except('contents', ['row_content']) }},
         {{ differs_within(
             'contents.row_content',
             '(partition by contents.billing_event_id, contents.update_date)'
@@ -44,7 +45,7 @@ versions as (
 
 final as (
 
-    select versions.* except (delete_date, version_rank)
+    select {{ star_except('versions', ['delete_date', 'version_rank']) }}
     from versions
     where versions.version_rank = 1
         and (versions.delete_date is null or versions.is_conflicting)
