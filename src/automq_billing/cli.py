@@ -211,6 +211,7 @@ def _add_paths(parser: argparse.ArgumentParser, *names: str) -> None:
     }
     for name in names:
         parser.add_argument(f"--{name}", help=helps[name])
+    parser.add_argument("--project-dir", help="the dbt project (default: this repository's root)")
 
 
 def _add_engine(parser: argparse.ArgumentParser) -> None:
@@ -220,7 +221,6 @@ def _add_engine(parser: argparse.ArgumentParser) -> None:
         help="where the warehouse is built: duckdb (embedded, the default) or spark (dbt-spark; "
         "a local Spark session unless the profile names a cluster; env AUTOMQ_BILLING_ENGINE)",
     )
-    parser.add_argument("--project-dir", help="the dbt project (default: this repository's root)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -72,3 +72,11 @@ def test_dollar_parameters_become_named_parameters_bound_as_values():
     }
     spark_sql(Session(), "select 1", None)
     assert seen["text"] == "select 1" and seen["args"] is None
+
+
+@pytest.mark.parametrize("command", ["finalize", "status", "documents", "close", "generate"])
+def test_every_command_keeps_project_dir(command):
+    args = {"finalize": ["--month", "2026-10"], "documents": ["--month", "2026-10"]}
+    args |= {"close": ["--month", "2026-10"], "generate": ["--out", "x", "--months", "2026-10"]}
+    parsed = build_parser().parse_args([command, *args.get(command, []), "--project-dir", "p"])
+    assert parsed.project_dir == "p"
