@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+SPARK_STAMP := $(VENV)/.installed-spark-stamp
 LANDING ?= data/landing
 OUTPUT ?= output
 WAREHOUSE ?= warehouse/billing.duckdb
@@ -18,7 +19,7 @@ PATHS := --landing $(LANDING) --output $(OUTPUT) --warehouse $(WAREHOUSE)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
 
-.PHONY: focus-validator help install demo demo-reset test test-fast test-deep lint build docs bench validate clean
+.PHONY: focus-validator help install install-spark test-spark demo demo-reset test test-fast test-deep lint build docs bench validate clean
 
 help:
 	@echo "make demo       - install, generate the demo landing, close and finalize 2026-09, land the"
@@ -26,12 +27,14 @@ help:
 	@echo "make demo-reset - start the demo over: remove data/landing, output, warehouse, validation"
 	@echo "make clean      - demo-reset, and dbt's target/ and logs/"
 	@echo "make test       - the whole test suite: unit, dbt (data) and e2e tiers, timed per tier"
+	@echo "make install-spark - add the Spark engine (pyspark, dbt-spark; needs Java 17)"
+	@echo "make test-spark - the Spark tier: closes on Spark and DuckDB give the same files"
 	@echo "make test-fast  - the unit tier (Python modules and every dbt unit test), under 2 minutes"
 	@echo "make test-deep  - the whole suite with many more hypothesis examples"
 	@echo "make lint       - ruff and sqlfluff"
 	@echo "make build      - load LANDING=$(LANDING) into the warehouse, then dbt build"
 	@echo "make docs       - dbt docs generate (lineage, grains and the billing rules)"
-	@echo "make bench BENCH=small|history|scale|documents ROWS=N ORGS=N - time closes (with their"
+	@echo "make bench BENCH=small|history|scale|documents|engines ROWS=N ORGS=N - time closes (with their"
 	@echo "                  documents) against DuckDB floor queries"
 	@echo "make validate   - check LANDING=$(LANDING) as a close would"
 	@echo "make focus-validator - the FinOps Foundation's FOCUS validator in .venv-focus (tests use it)"
@@ -59,6 +62,13 @@ $(FOCUS_STAMP): requirements-focus.lock tests/focus/patch_validator.py
 	$(FOCUS_VENV)/bin/python tests/focus/patch_validator.py \
 		$$(echo $(FOCUS_VENV)/lib/python3*/site-packages)
 	@touch $(FOCUS_STAMP)
+
+# SPEC 11: the Spark engine's pins on top of the project's (pyspark builds a ~450 MB wheel once)
+install-spark: $(SPARK_STAMP)
+
+$(SPARK_STAMP): $(STAMP) requirements-spark.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock -r requirements-spark.lock
+	@touch $(SPARK_STAMP)
 
 # The corrections story of SPEC 8, on demo data: September is closed and issued from the landing
 # as it stood on 6 October; then the later files land (October's exports, a late September
@@ -94,6 +104,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "unit or dbt or e2e"
+
+# one Spark session for the whole tier; DuckDB closes of the same landings to compare with
+test-spark: $(SPARK_STAMP)
+	$(BIN)/python -m pytest -m spark
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m unit

@@ -26,11 +26,19 @@ def _quiet(message: str) -> None:
     pass
 
 
+def _engine(args: argparse.Namespace) -> str:
+    from automq_billing.build.engine import engine_name
+
+    return engine_name(getattr(args, "engine", None))
+
+
 def _paths(args: argparse.Namespace, project_dir: Path, *names: str) -> dict[str, Path]:
+    # a Spark warehouse is a folder (its catalog and Parquet tables), DuckDB's one file
+    warehouse = "spark" if _engine(args) == "spark" else "billing.duckdb"
     defaults = {
         "landing": ("AUTOMQ_BILLING_LANDING", project_dir / "data" / "landing"),
         "output": ("AUTOMQ_BILLING_OUTPUT", project_dir / "output"),
-        "warehouse": ("AUTOMQ_BILLING_WAREHOUSE", project_dir / "warehouse" / "billing.duckdb"),
+        "warehouse": ("AUTOMQ_BILLING_WAREHOUSE", project_dir / "warehouse" / warehouse),
     }
     return {
         name: option_path(getattr(args, name), defaults[name][0], defaults[name][1], f"--{name}")
@@ -51,6 +59,7 @@ def _cmd_close(args: argparse.Namespace) -> int:
         full_refresh=args.full_refresh,
         documents=not args.no_documents,
         pdfs=args.pdf,
+        engine=_engine(args),
         **paths,
     )
     result = run_close(options, progress=_quiet if args.quiet else _progress)
@@ -66,10 +75,10 @@ def _cmd_load(args: argparse.Namespace) -> int:
 
     project_dir = resolve_project_dir(args.project_dir)
     paths = _paths(args, project_dir, "landing", "warehouse")
+    engine = build.make_engine(_engine(args), paths["warehouse"], project_dir)
     check_close_paths(
-        paths["landing"], paths["landing"].parent / ".unused-output", paths["warehouse"]
+        paths["landing"], paths["landing"].parent / ".unused-output", engine.warehouse_file
     )
-    engine = build.DuckDbEngine(paths["warehouse"], project_dir)
     engine.check_writable()
     vocabulary = load_vocabulary(project_dir)
     with exclusive("warehouse", paths["warehouse"], holder(command_line())):
@@ -115,6 +124,7 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
         warehouse_path=paths["warehouse"],
         project_dir=project_dir,
         progress=_progress,
+        engine=_engine(args),
     )
     for line in summary_lines(result):
         print(line)
@@ -142,7 +152,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     docs = option_path(
         args.docs, "AUTOMQ_BILLING_VALIDATION_DOCS", project_dir / "validation", "--docs"
     )
-    return validate_landing(landing, docs, project_dir, progress=_progress)
+    return validate_landing(landing, docs, project_dir, progress=_progress, engine=_engine(args))
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -195,12 +205,22 @@ def _add_paths(parser: argparse.ArgumentParser, *names: str) -> None:
         "default <project-dir>/data/landing)",
         "output": "where closes are written (env AUTOMQ_BILLING_OUTPUT; "
         "default <project-dir>/output)",
-        "warehouse": "DuckDB file (env AUTOMQ_BILLING_WAREHOUSE; "
-        "default <project-dir>/warehouse/billing.duckdb)",
+        "warehouse": "DuckDB file, or with --engine spark the folder of the Spark catalog and "
+        "tables (env AUTOMQ_BILLING_WAREHOUSE; default <project-dir>/warehouse/billing.duckdb, "
+        "or <project-dir>/warehouse/spark)",
     }
     for name in names:
         parser.add_argument(f"--{name}", help=helps[name])
     parser.add_argument("--project-dir", help="the dbt project (default: this repository's root)")
+
+
+def _add_engine(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--engine",
+        choices=["duckdb", "spark"],
+        help="where the warehouse is built: duckdb (embedded, the default) or spark (dbt-spark; "
+        "a local Spark session unless the profile names a cluster; env AUTOMQ_BILLING_ENGINE)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -236,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
         "finalize adds the PDFs of the version it issues, `documents` renders them on demand)",
     )
     close.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
+    _add_engine(close)
     close.set_defaults(handler=_cmd_close)
 
     load = commands.add_parser(
@@ -248,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--full-refresh", action="store_true", help="reload every landed file from scratch"
     )
+    _add_engine(load)
     load.set_defaults(handler=_cmd_load)
 
     finalize = commands.add_parser(
@@ -285,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reconcile.add_argument("--month", required=True, help="billing month, YYYY-MM")
     _add_paths(reconcile, "landing", "output", "warehouse")
+    _add_engine(reconcile)
     reconcile.set_defaults(handler=_cmd_reconcile)
 
     documents = commands.add_parser(
@@ -310,6 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--docs", help="where to write the results (default <project-dir>/validation)"
     )
+    _add_engine(validate)
     validate.set_defaults(handler=_cmd_validate)
 
     generate = commands.add_parser(

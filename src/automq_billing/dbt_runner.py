@@ -173,6 +173,8 @@ def dbt_environment(warehouse: Path) -> dict[str, str]:
     env.update(
         {
             "AUTOMQ_BILLING_WAREHOUSE": warehouse.name,
+            # the DuckDB target whatever AUTOMQ_BILLING_TARGET says (Spark is its own engine)
+            "AUTOMQ_BILLING_TARGET": "local",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DBT_VERSION_CHECK": "false",
             "DBT_PARTIAL_PARSE": "true",
@@ -259,6 +261,7 @@ def _failure(
     returncode: int,
     warehouse: Path,
     log_path: Path,
+    samples: str | None = None,
 ) -> BillingError:
     # the failing nodes first, then dbt's own error lines (the database's message, e.g. a
     # conversion error or a full disk, is only there)
@@ -271,7 +274,8 @@ def _failure(
         )
     shown = "\n".join(f"  - {d}" for d in details[:20])
     more = f"\n  ... and {len(details) - 20} more" if len(details) > 20 else ""
-    samples = failing_rows(warehouse, work_dir_for(warehouse) / "target")
+    if samples is None:
+        samples = failing_rows(warehouse, work_dir_for(warehouse) / "target")
     return BillingError(
         f"dbt {args[0]} failed ({len(details)} problem(s)); nothing was written:\n"
         f"{shown}{more}{samples}",

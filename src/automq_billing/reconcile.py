@@ -29,7 +29,6 @@ from automq_billing.book.names import (
     reconciliation_temporary,
 )
 from automq_billing.book.publish import publishing, remove_own_temporaries
-from automq_billing.build import DuckDbEngine
 from automq_billing.close.export import write_table
 from automq_billing.close.marketplace import (
     MARKETPLACE_TABLES,
@@ -80,13 +79,14 @@ def run_reconcile(
     warehouse_path: Path,
     project_dir: Path,
     progress: Progress = lambda message: None,
+    engine: str = "duckdb",
 ) -> ReconcileResult:
     timings = Timings()
     started = time.monotonic()
     label = format_month(month)
     vocabulary = load_vocabulary(project_dir)
-    engine = DuckDbEngine(warehouse_path, project_dir)
-    check_close_paths(landing, output, warehouse_path)
+    engine = build.make_engine(engine, warehouse_path, project_dir)
+    check_close_paths(landing, output, engine.warehouse_file)
     engine.check_writable()
     check_seed_files(project_dir)
     with run_locks(command_line(), warehouse=warehouse_path, output=output):
@@ -121,7 +121,7 @@ def run_reconcile(
                 # (every incremental model rewrites a pending load's rows whole, so building them
                 # again is exact)
                 build.run_build(engine, plan, select=SELECTION, record=False, progress=progress)
-            with engine.connect(read_only=True) as con, timings.stage("read"):
+            with engine.reader() as con, timings.stage("read"):
                 tables = {
                     name: con.sql(sql, params={"month": month}).to_arrow_table()
                     for name, sql in MARKETPLACE_TABLES.items()
@@ -151,11 +151,23 @@ def run_reconcile(
             )
         tables["marketplace_journal"] = journal
         return _publish(
-            output, month, survey, load, tables, report, vocabulary, timings, started, progress
+            output,
+            month,
+            survey,
+            load,
+            tables,
+            report,
+            vocabulary,
+            timings,
+            started,
+            progress,
+            engine.name,
         )
 
 
-def _publish(output, month, survey, load, tables, report, vocabulary, timings, started, progress):
+def _publish(
+    output, month, survey, load, tables, report, vocabulary, timings, started, progress, engine
+):
     label = format_month(month)
     runs = reconciliation_folder(output, month)
     number = next_reconciliation_number(runs)
@@ -175,7 +187,7 @@ def _publish(output, month, survey, load, tables, report, vocabulary, timings, s
             "month": label,
             "reconciliation": number,
             "reconciled_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-            "tools": tool_versions(),
+            "tools": tool_versions(engine),
             "inputs": [
                 {
                     "dataset": f.dataset,

@@ -19,7 +19,11 @@ from automq_billing.vocabulary import load_vocabulary
 
 
 def validate_landing(
-    landing: Path, docs: Path, project_dir: Path, progress: Callable[[str], None]
+    landing: Path,
+    docs: Path,
+    project_dir: Path,
+    progress: Callable[[str], None],
+    engine: str = "duckdb",
 ) -> int:
     check_docs_folder(docs, landing)
     vocabulary = load_vocabulary(project_dir)
@@ -29,9 +33,10 @@ def validate_landing(
         ValidationWorker() as worker,
         tempfile.TemporaryDirectory(prefix="automq-validate-") as tmp,
     ):
-        engine = build.DuckDbEngine(Path(tmp) / "scratch.duckdb", project_dir)
-        load = build.load(engine, survey, progress=progress)
-        with engine.connect() as con:
+        scratch = Path(tmp) / ("spark" if engine == "spark" else "scratch.duckdb")
+        on = build.make_engine(engine, scratch, project_dir)
+        load = build.load(on, survey, progress=progress)
+        with on.connect() as con:
             suites = landing_suites(survey, con, load.load_id, vocabulary)
         report = worker.run(suites)
     results = write_text_atomically(docs / "landing-results.json", report.to_json() + "\n")

@@ -108,3 +108,26 @@ def test_each_close_shows_its_stages_and_the_documents_scenario_its_targets(tmp_
     assert lines[4].endswith("| within 10 s | met |")
     assert "finalize 300.0 s, peak 800 MiB" in lines[5]
     assert "documents included" in lines[-1]
+
+
+def test_the_engines_rows_compare_spark_with_duckdb_on_the_same_landing(tmp_path):
+    for rows, spark, match in ((1_000_000, 90.0, True), (10_000_000, 400.0, False)):
+        report = {
+            "scenario": "engines",
+            "rows": rows,
+            "month": "2026-10",
+            "duckdb": {"wall_seconds": 30.0, "peak_rss_mib": 1000.0},
+            "spark": {"wall_seconds": spark, "peak_rss_mib": 2000.0},
+            "ratio_spark_over_duckdb": round(spark / 30.0, 2),
+            "totals_match": match,
+        }
+        (tmp_path / f"engines-{rows}.json").write_text(json.dumps(report))
+    (tmp_path / "small-1000000.json").write_text(json.dumps(_small(9.0, 2.0)))
+    lines = render_table(tmp_path).splitlines()
+    assert lines[2].startswith("| small:")  # the engines rows come last, smaller first
+    assert lines[3].startswith(
+        "| engines: 1,000,000 rows, 2026-10, Spark (local[*]) against DuckDB | Spark close "
+        "90.0 s, peak 2,000 MiB | DuckDB close 30.0 s, peak 1,000 MiB | 3.0x |"
+    )
+    assert lines[3].endswith("| the same totals on both engines (SPEC 11) | met |")
+    assert lines[4].startswith("| engines: 10,000,000 rows") and lines[4].endswith("| not met |")

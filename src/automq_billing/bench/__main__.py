@@ -1,4 +1,4 @@
-"""`python -m automq_billing.bench --scenario small|scale|history|documents [--rows N] [--seed S]`
+"""`python -m automq_billing.bench --scenario small|scale|history|documents|engines [--rows N]`
 (`make bench BENCH=... ROWS=...`): times real closes against the engine floor (one DuckDB query
 for the same totals, same settings, same run), with the peak memory of each process tree, and
 writes `bench/results/<scenario>-<rows>.json` and, from every result there, the README's
@@ -13,6 +13,7 @@ benchmark table.
 - documents: a landing of about --orgs organizations (default 1,000; 14,000 rows each) for one
   month: the close, a
   re-close with nothing new, and finalize (which typesets every issued statement's PDF).
+- engines: one month of ROWS rows (default 1,000,000) closed on DuckDB and on Spark (SPEC 11).
 Closes run as users run them, documents included; the table shows each close's stages (load, dbt,
 suites, exports, documents).
 """
@@ -40,7 +41,9 @@ def _log(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m automq_billing.bench", description=__doc__)
     parser.add_argument(
-        "--scenario", choices=["small", "scale", "history", "documents"], default="small"
+        "--scenario",
+        choices=["small", "scale", "history", "documents", "engines"],
+        default="small",
     )
     parser.add_argument("--rows", type=int, help="rows per month (see the scenarios)")
     parser.add_argument("--seed", type=int, default=1)
@@ -58,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.scenario == "history":
         rows = args.rows or 4_000_000
         report = history(args.project_dir, workdir, rows, args.seed, month, _log)
+    elif args.scenario == "engines":
+        from automq_billing.bench.engines import engines
+
+        rows = args.rows or 1_000_000
+        report = engines(args.project_dir, workdir, rows, args.seed, month, _log)
     elif args.scenario == "documents":
         rows = args.orgs
         report = documents(args.project_dir, workdir, rows, args.seed, month, _log)

@@ -20,7 +20,7 @@ from automq_billing.bench.scenarios import (
 
 BEGIN = "<!-- bench-table:begin (written by make bench from bench/results/*.json) -->"
 END = "<!-- bench-table:end -->"
-ORDER = {"small": 0, "scale": 1, "history": 2, "documents": 3}
+ORDER = {"small": 0, "scale": 1, "history": 2, "documents": 3, "engines": 4}
 # the close's stages as the table shows them, from the manifest's timings: suites are the Great
 # Expectations validation, exports the publishing of the version folder without its documents
 STAGES = ("load", "dbt", "suites", "exports", "documents", "other")
@@ -166,6 +166,21 @@ def _documents_rows(report: dict[str, Any]) -> list[list[str]]:
     ]
 
 
+def _engines_rows(report: dict[str, Any]) -> list[list[str]]:
+    duck, spark = report["duckdb"], report["spark"]
+    return [
+        [
+            f"engines: {report['rows']:,} rows, {report['month']}, Spark (local[*]) against DuckDB",
+            f"Spark close {_seconds(spark['wall_seconds'])}{_peak(spark)}",
+            f"DuckDB close {_seconds(duck['wall_seconds'])}{_peak(duck)}",
+            _times(report.get("ratio_spark_over_duckdb")),
+            stages(spark),
+            "the same totals on both engines (SPEC 11)",
+            "met" if report.get("totals_match") else "not met",
+        ]
+    ]
+
+
 def _history_rows(report: dict[str, Any]) -> list[list[str]]:
     label = f"history: 12 months of {report['rows_per_month']:,} rows"
     last, alone = report["last"], report["alone"]
@@ -217,7 +232,7 @@ def render_table(results: Path) -> str:
         "| Scenario | Measured | Against | Ratio | Stages (s) | Target | |",
         "|---|---|---|---|---|---|---|",
     ]
-    rows_of = {"history": _history_rows, "documents": _documents_rows}
+    rows_of = {"history": _history_rows, "documents": _documents_rows, "engines": _engines_rows}
     machines: set[str] = set()
     loads: list[str] = []
     for report in reports:

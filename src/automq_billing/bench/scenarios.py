@@ -49,7 +49,13 @@ def _cached(folder: Path, key: dict, make: Callable[[], None], log: Log) -> None
 
 
 def close(
-    landing: Path, output: Path, warehouse: Path, month: dt.date, project_dir: Path, log_path: Path
+    landing: Path,
+    output: Path,
+    warehouse: Path,
+    month: dt.date,
+    project_dir: Path,
+    log_path: Path,
+    engine: str = "duckdb",
 ) -> dict[str, Any]:
     command = [
         str(COMMAND),
@@ -65,6 +71,8 @@ def close(
         "--project-dir",
         str(project_dir),
         "--timings",
+        "--engine",
+        engine,
     ]
     result = run_measured(
         command,
@@ -120,7 +128,7 @@ def _compare(close_result: dict, floor_totals: dict[str, Decimal]) -> bool:
     return totals is not None and totals == {o: t for o, t in floor_totals.items() if t != 0}
 
 
-def _scale_landing(
+def scale_landing(
     project_dir: Path, landing: Path, rows: int, seed: int, month: dt.date, log: Log
 ) -> Path:
     """A scale landing of `rows` rows for `month`, generated once and reused (bench/data/)."""
@@ -141,7 +149,7 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 def single_month(
     project_dir: Path, workdir: Path, rows: int, seed: int, month: dt.date, log: Log, name: str
 ) -> dict[str, Any]:
-    landing = _scale_landing(
+    landing = scale_landing(
         project_dir, workdir / "data" / f"{name}-{rows}-{seed}", rows, seed, month, log
     )
     run = workdir / "runs" / f"{name}-{rows}"
@@ -313,7 +321,7 @@ def documents(
     close it (the documents stage: HTML statements, index, close report, workbook), closed again
     with nothing new, then issued (finalize typesets every statement's PDF)."""
     rows = ROWS_PER_ORGANIZATION * orgs
-    landing = _scale_landing(
+    landing = scale_landing(
         project_dir, workdir / "data" / f"documents-{orgs}-{seed}", rows, seed, month, log
     )
     run = workdir / "runs" / f"documents-{orgs}"

@@ -27,19 +27,20 @@ from automq_billing.validation import ValidationReport
 
 # the months a close of that month would accept (queries.MONTH_HAS_INPUTS, for every month)
 LANDED_MONTHS = """
-    select month, sum(usage_rows)::bigint as usage_rows, sum(licences)::bigint as licences
+    select month, cast(sum(usage_rows) as bigint) as usage_rows,
+        cast(sum(licences) as bigint) as licences
     from (
         select cast(date_trunc('month', hour_start) as date) as month,
             count(*) as usage_rows, 0 as licences
         from landing.usage_events
         where hour_start is not null
-        group by all
+        group by cast(date_trunc('month', hour_start) as date)
         union all
         select cast(date_trunc('month', start_date) as date), 0, count(*)
         from landing.licenses
         where start_date is not null
-        group by all
-    )
+        group by cast(date_trunc('month', start_date) as date)
+    ) as landed
     group by month
     order by month
 """

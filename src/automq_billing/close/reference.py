@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from automq_billing import warehouse as warehouse_file
 from automq_billing.close import queries
 from automq_billing.errors import BillingError
 from automq_billing.months import format_month
@@ -71,17 +71,17 @@ def reference_problems(con: duckdb.DuckDBPyConnection, models: list[str]) -> lis
     return sorted(described)
 
 
-def refuse_reference_problems(warehouse: Path, target: Path, since: float = 0.0) -> None:
-    """After a build started at `since`: refuses (BillingError) when a gate model it built has
-    rows."""
+def refuse_reference_problems(engine: Any, target: Path, since: float = 0.0) -> None:
+    """After a build started at `since` on `engine` (build.Engine): refuses (BillingError) when
+    a gate model it built has rows."""
     models = built_problem_models(target, since)
-    if not models or not warehouse.exists():
+    if not models or not engine.warehouse.exists():
         return
     try:
-        with warehouse_file.connect(warehouse, read_only=True) as con:
+        with engine.reader() as con:
             problems = reference_problems(con, models)
-    except (BillingError, duckdb.Error):
-        return  # the build's own failure says what happened
+    except Exception:  # noqa: BLE001 (any engine's error): the build's own failure says what happened
+        return
     if problems:
         shown = "\n".join(f"  - {problem}" for problem in problems[:_SHOWN])
         more = f"\n  ... and {len(problems) - _SHOWN} more" if len(problems) > _SHOWN else ""

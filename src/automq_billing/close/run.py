@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -42,7 +43,7 @@ from automq_billing.book.issued import (
 )
 from automq_billing.book.names import next_version_number, version_folder, version_temporary
 from automq_billing.book.publish import publishing, remove_own_temporaries
-from automq_billing.build import BuildPlan, DuckDbEngine, Engine
+from automq_billing.build import BuildPlan, DuckDbEngine, Engine, make_engine
 from automq_billing.build.steps import Ledger
 from automq_billing.close import queries, reference
 from automq_billing.close import warnings as noted
@@ -100,6 +101,7 @@ class CloseOptions:
     full_refresh: bool = False
     documents: bool = True
     pdfs: bool = False  # a draft's statements in HTML; finalize adds the issued PDFs
+    engine: str = "duckdb"  # SPEC 11: duckdb or spark (build.make_engine)
 
 
 @dataclass(frozen=True)
@@ -166,10 +168,10 @@ class CloseRun:
 def run_close(options: CloseOptions, progress: Progress = lambda message: None) -> CloseResult:
     started = time.monotonic()
     run = CloseRun(options, load_vocabulary(options.project_dir), progress, started=started)
-    run.engine = DuckDbEngine(options.warehouse, options.project_dir)
+    run.engine = make_engine(options.engine, options.warehouse, options.project_dir)
     timings, label, vocabulary = run.timings, run.label, run.vocabulary
     with timings.stage("checks"):
-        check_close_paths(options.landing, options.output, options.warehouse)
+        check_close_paths(options.landing, options.output, run.engine.warehouse_file)
         run.engine.check_writable()
         check_seed_files(options.project_dir)
     with run_locks(command_line(), warehouse=options.warehouse, output=options.output):
@@ -206,17 +208,13 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
             try:
                 run.dbt = _build(run, plan)
             finally:  # the new files' warnings are kept even when the build is refused
-                noted.record_file_warnings(options.warehouse, load, landing_report.result())
-            with (
-                timings.stage("read"),
-                warehouse.connect(
-                    options.warehouse, read_only=True, memory_limit=warehouse.close_memory_limit()
-                ) as con,
-            ):
+                noted.record_file_warnings(run.engine.connect, load, landing_report.result())
+            with timings.stage("read"), run.engine.reader() as con:
                 data = run.data = _read_month(con, run)
                 data.book = check_book(con, months, options.month, progress)
-                data.file_warnings = noted.stored_file_warnings(con, load)
                 data.unpriced_elsewhere = noted.unpriced_elsewhere(con, options.month)
+            with run.engine.connect(read_only=True) as control:
+                data.file_warnings = noted.stored_file_warnings(control, load)
             with timings.stage("validate"):
                 report = run.report = landing_report.result()
                 if report.blocking:
@@ -299,15 +297,14 @@ def _build(run: CloseRun, plan: BuildPlan) -> DbtResult:
             extra=["--indirect-selection", "cautious"],
             record=True,
             progress=progress,
-            check=lambda since: reference.refuse_reference_problems(
-                options.warehouse, target, since
-            ),
+            check=lambda since: reference.refuse_reference_problems(engine, target, since),
         )
     progress(f"  dbt build passed: {result.passed} node(s) in {result.seconds:.1f}s")
     return result
 
 
-def _read_month(con: duckdb.DuckDBPyConnection, run: CloseRun) -> MonthData:
+def _read_month(con: Any, run: CloseRun) -> MonthData:
+    """The month as dbt built it, through the engine's reader (DuckDB or Spark)."""
     options, vocabulary = run.options, run.vocabulary
     params = {"month": options.month}
     label = format_month(options.month)
@@ -395,7 +392,10 @@ def _read_month(con: duckdb.DuckDBPyConnection, run: CloseRun) -> MonthData:
         outside_window,
         suites,
         exception_causes=dict(con.execute(EXCEPTION_CAUSES, params).fetchall()),
-        exports_key=exports_key(con, options.warehouse, options.month, _EXPORTS),
+        # a re-close copies files only where the build record is the warehouse's own (DuckDB)
+        exports_key=exports_key(con, options.warehouse, options.month, _EXPORTS)
+        if isinstance(run.engine, DuckDbEngine)
+        else None,
     )
 
 
@@ -437,10 +437,10 @@ def _publish(run: CloseRun) -> CloseResult:
 def _write_exports(run: CloseRun, folder: Path) -> dict[str, dict]:
     """Each table's Parquet file and CSV twin; the streamed tables straight from the warehouse,
     a row group at a time."""
-    options, data = run.options, run.data
-    assert data is not None
+    options, data, engine = run.options, run.data, run.engine
+    assert data is not None and engine is not None
     outputs: dict[str, dict] = {}
-    with warehouse.connect(options.warehouse, read_only=True) as con:
+    with engine.reader() as con:
         for name, sql in _EXPORTS.items():
             if name == "focus":  # written by write_focus, with its version
                 continue
@@ -491,7 +491,7 @@ def _manifest(run: CloseRun, outputs: dict[str, dict], number: int) -> Manifest:
         version=number,
         closed_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         project={"name": "automq-billing", "version": __version__},
-        tools=tool_versions(),
+        tools=tool_versions(options.engine),
         paths={
             "landing": str(options.landing),
             "warehouse": str(options.warehouse),
@@ -576,14 +576,15 @@ def _totals(statements: pa.Table, lines: pa.Table) -> Totals:
     )
 
 
-def tool_versions() -> dict[str, str]:
+def tool_versions(engine: str = "duckdb") -> dict[str, str]:
     def package(name: str) -> str:
         try:
             return version(name)
         except PackageNotFoundError:
             return "not installed"
 
-    return {
+    tools = {
+        "engine": engine,
         "python": platform.python_version(),
         "dbt-core": package("dbt-core"),
         "dbt-duckdb": package("dbt-duckdb"),
@@ -591,3 +592,6 @@ def tool_versions() -> dict[str, str]:
         "pyarrow": pa.__version__,
         "platform": sys.platform,
     }
+    if engine == "spark":
+        tools.update({"dbt-spark": package("dbt-spark"), "pyspark": package("pyspark")})
+    return tools

@@ -9,7 +9,8 @@ The landing suites check a file once, when it is loaded; their warnings are reco
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import duckdb
@@ -24,7 +25,7 @@ from automq_billing.validation.landing_suites import PER_FILE_SUITES, SAMPLE_ROW
 # the usage rows the close of a month classifies as rated but that no rate card prices: in the
 # months other than the one being closed (a row dated 1970, a month never closed, ...)
 _UNPRICED_ELSEWHERE = """
-    select strftime(counted.usage_month, '%Y-%m') as month, sum(counted.row_count) as usage_rows
+    select counted.usage_month, sum(counted.row_count) as usage_rows
     from intermediate.int_usage_outcomes_counted as counted
     where counted.outcome = 'rated'
         and counted.usage_month in (
@@ -36,7 +37,9 @@ _UNPRICED_ELSEWHERE = """
 """
 
 
-def record_file_warnings(warehouse_path: Path, load: LoadResult, report: ValidationReport) -> None:
+def record_file_warnings(
+    connect: Callable[[], AbstractContextManager[Any]], load: LoadResult, report: ValidationReport
+) -> None:
     """Stores the landing suites' warnings, one row per file and warning, and marks every load
     of the close's files checked (the suites saw the rows of every load not checked before)."""
     by_file: list[tuple[str, str]] = []
@@ -64,7 +67,7 @@ def record_file_warnings(warehouse_path: Path, load: LoadResult, report: Validat
         for path, text in by_file
         if path in files
     ]
-    with warehouse.connect(warehouse_path) as con:
+    with connect() as con:  # the engine's control tables (build.Engine.connect)
         checked = warehouse.unchecked_loads(con)
         con.execute("begin transaction").fetchall()
         if rows:
@@ -91,7 +94,7 @@ def stored_file_warnings(con: duckdb.DuckDBPyConnection, load: LoadResult) -> li
 def unpriced_elsewhere(con: duckdb.DuckDBPyConnection, month: dt.date) -> dict[str, int]:
     """Usage rows of other months than `month` that no rate card prices: {"YYYY-MM": rows}."""
     rows = con.execute(_UNPRICED_ELSEWHERE, {"month": month}).fetchall()
-    return {label: int(count) for label, count in rows}
+    return {format_month(usage_month): int(count) for usage_month, count in rows}
 
 
 def version_warnings(

@@ -22,12 +22,12 @@ _FRAMES = {
         )
         select
             statements.organization_id,
-            cast(statements.statement_month as varchar) || '|' || statements.organization_id
+            cast(statements.statement_month as string) || '|' || statements.organization_id
                 as statement_key,
-            cast(statements.usage_amount as varchar) as usage_amount_text,
-            cast(statements.subscription_amount as varchar) as subscription_amount_text,
-            cast(statements.adjustment_amount as varchar) as adjustment_amount_text,
-            cast(statements.total_amount as varchar) as total_amount_text,
+            cast(statements.usage_amount as string) as usage_amount_text,
+            cast(statements.subscription_amount as string) as subscription_amount_text,
+            cast(statements.adjustment_amount as string) as adjustment_amount_text,
+            cast(statements.total_amount as string) as total_amount_text,
             cast(statements.usage_amount * 100 as bigint) as usage_cents,
             cast(statements.subscription_amount * 100 as bigint) as subscription_cents,
             cast(statements.total_amount * 100 as bigint) as total_cents,
@@ -43,16 +43,16 @@ _FRAMES = {
     "statement_lines": """
         select
             concat_ws('|', statement_month, organization_id, line_type, billing_item,
-                coalesce(cast(tier as varchar), '-'), coalesce(cluster_tier, '-'),
-                coalesce(license_id, '-'), coalesce(cast(adjusted_month as varchar), '-'))
+                coalesce(cast(tier as string), '-'), coalesce(cluster_tier, '-'),
+                coalesce(license_id, '-'), coalesce(cast(adjusted_month as string), '-'))
                 as line_key,
             line_type,
             billing_item,
             unit,
             currency,
-            cast(amount as varchar) as amount_text,
-            cast(quantity as varchar) as quantity_text,
-            cast(unit_price as varchar) as unit_price_text,
+            cast(amount as string) as amount_text,
+            cast(quantity as string) as quantity_text,
+            cast(unit_price as string) as unit_price_text,
             case when line_type != 'adjustment' then cast(amount * 100 as bigint) end
                 as charge_amount_cents,
             quantity != 0 or line_type = 'adjustment' as has_quantity,
@@ -62,7 +62,7 @@ _FRAMES = {
     """,
     "usage_conservation": """
         select
-            coalesce(cast(usage_month as varchar), 'no month') as usage_month,
+            coalesce(cast(usage_month as string), 'no month') as usage_month,
             coalesce(meter, '(null)') as meter,
             is_balanced,
             landed_rows - rated_rows - duplicate_rows - superseded_rows - quarantined_rows
@@ -96,7 +96,7 @@ _FRAMES = {
         )
         select
             schedule.license_id,
-            cast(schedule.recognized_amount as varchar) as recognized_amount_text,
+            cast(schedule.recognized_amount as string) as recognized_amount_text,
             cast(schedule.recognized_amount * 100 as bigint) as recognized_cents,
             cast(licenses.amount * 100 as bigint) as amount_cents,
             cast(scheduled.scheduled * 100 as bigint) as scheduled_cents,
@@ -120,7 +120,8 @@ _FRAMES = {
     """,
     "environment_capacity": """
         select
-            environment_id || '|' || cast(hour_start as varchar) as environment_hour,
+            environment_id || '|'
+                || cast(cast(hour_start as timestamp) as string) as environment_hour,
             headroom_aku - (allocated_aku - required_aku) as headroom_error,
             (required_aku > allocated_aku) = is_over_capacity as flag_consistent,
             required_aku,

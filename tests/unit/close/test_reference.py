@@ -13,6 +13,7 @@ import duckdb
 import pytest
 import yaml
 
+from automq_billing.build import DuckDbEngine
 from automq_billing.close import queries
 from automq_billing.close.reference import (
     PROBLEM_MODELS,
@@ -100,7 +101,7 @@ def _run_results(target: Path, statuses: dict[str, str]) -> Path:
 def test_a_gap_between_tiers_is_refused_naming_the_seed_and_the_problem(tmp_path):
     target = _run_results(tmp_path / "target", dict.fromkeys(PROBLEM_MODELS, "success"))
     with pytest.raises(BillingError) as refusal:
-        refuse_reference_problems(_warehouse(tmp_path), target)
+        refuse_reference_problems(DuckDbEngine(_warehouse(tmp_path), REPO), target)
     assert (
         "seeds/rate_card_tiers.csv: gap or overlap with the previous tier (rate_card_version "
         "2026-01, item data_ingress, tier 2)" in str(refusal.value)
@@ -114,7 +115,7 @@ def test_a_gate_the_build_did_not_run_is_not_read(tmp_path):
         {"int_rate_card_problems": "skipped", "int_aku_reference_problems": "success"},
     )
     assert built_problem_models(target) == ["int_aku_reference_problems"]
-    refuse_reference_problems(_warehouse(tmp_path), target)  # nothing to refuse
+    refuse_reference_problems(DuckDbEngine(_warehouse(tmp_path), REPO), target)  # nothing to refuse
 
 
 def test_the_results_of_an_earlier_run_are_not_read(tmp_path):
@@ -123,4 +124,6 @@ def test_the_results_of_an_earlier_run_are_not_read(tmp_path):
     target = _run_results(tmp_path / "target", dict.fromkeys(PROBLEM_MODELS, "success"))
     since = (target / "run_results.json").stat().st_mtime + 1
     assert built_problem_models(target, since) == []
-    refuse_reference_problems(_warehouse(tmp_path), target, since)  # nothing to refuse
+    refuse_reference_problems(
+        DuckDbEngine(_warehouse(tmp_path), REPO), target, since
+    )  # nothing to refuse

@@ -38,7 +38,7 @@ def test_a_files_warnings_are_reported_by_every_later_close_that_reads_it(tmp_pa
         first = load_landing(con, survey, VOCABULARY)
         suites = landing_suites(survey, con, first.load_id, VOCABULARY)
     report = Engine().run(suites)  # the landing suites, as the close's worker runs them
-    noted.record_file_warnings(database, first, report)
+    noted.record_file_warnings(lambda: warehouse.connect(database), first, report)
     # the next run loads another file only: its own suites see nothing of odd.parquet
     write_usage(landing / "usage_events" / "clean.parquet", [usage_row(event_id="evt-2")])
     with warehouse.connect(database) as con:
@@ -117,7 +117,7 @@ def test_a_file_loaded_outside_a_close_is_checked_by_the_next_close(tmp_path):
         load = load_landing(con, survey, VOCABULARY)
         assert warehouse.unchecked_loads(con) == [1, 2]
         suites = landing_suites(survey, con, warehouse.unchecked_loads(con), VOCABULARY)
-    noted.record_file_warnings(database, load, Engine().run(suites))
+    noted.record_file_warnings(lambda: warehouse.connect(database), load, Engine().run(suites))
     with warehouse.connect(database) as con:
         assert warehouse.unchecked_loads(con) == []
         kept = noted.stored_file_warnings(con, load)
