@@ -425,7 +425,8 @@ def _write_exports(run: CloseRun, folder: Path) -> dict[str, dict]:
     options, data = run.options, run.data
     assert data is not None
     outputs: dict[str, dict] = {}
-    with warehouse.connect(options.warehouse, read_only=True) as con:
+    limit = warehouse.close_memory_limit()  # DuckDB runs over its limit; the tree stays < 2 GiB
+    with warehouse.connect(options.warehouse, read_only=True, memory_limit=limit) as con:
         for name, sql in _EXPORTS.items():
             if name in data.tables:
                 outputs.update(write_table(folder, name, data.tables[name]))
