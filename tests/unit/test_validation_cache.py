@@ -37,6 +37,13 @@ def test_a_batch_validated_before_needs_no_worker(tmp_path):
         again = w.run(_suites([1, None, 3]))
         assert w._process is None  # from the cache: no worker started
     assert again.to_json() == first.to_json()
+    # a batch with one suite more: the known suite from the cache, the new one validated
+    with ValidationWorker(cache=ValidationCache.for_output(tmp_path / "output"), start=False) as w:
+        other = _suites([4, 5, 6])[0]
+        wider = w.run([*_suites([1, None, 3]), Suite("other", other.frame, other.expectations)])
+        assert w._process is not None
+    assert [suite.suite for suite in wider.suites] == ["amounts", "other"]
+    assert wider.suites[0] == first.suites[0] and len(wider.blocking) == 1
 
 
 def test_any_change_in_a_frame_or_an_expectation_is_another_key():

@@ -440,7 +440,7 @@ def _write_exports(run: CloseRun, folder: Path) -> dict[str, dict]:
     options, data, engine = run.options, run.data, run.engine
     assert data is not None and engine is not None
     outputs: dict[str, dict] = {}
-    with engine.reader() as con:
+    with engine.reader() as con:  # DuckDB's at the close's memory limit (engine.reader)
         for name, sql in _EXPORTS.items():
             if name == "focus":  # written by write_focus, with its version
                 continue

@@ -1,10 +1,11 @@
-"""Validation results that cost what changed (issue 18): a batch of suites whose frames and
-expectations are the same as a batch validated before gets that batch's results, without Great
-Expectations (whose import alone is seconds). A re-close with nothing new validates the same
-mart frames as the close before it, so it neither starts the validation worker nor waits for it.
+"""Validation results that cost what changed (issue 18): a suite whose frame and expectations
+are the same as a suite validated before gets that suite's results, without Great Expectations
+(whose import alone is seconds); the worker validates only the others. A re-close with nothing
+new validates the same frames as the close before it, so it neither starts the validation worker
+nor waits for it.
 
-An entry is addressed by the sha256 of the format, Great Expectations' version and, for each
-suite in order, its name, description, key column, expectations and frame (column names, types
+An entry (one suite's) is addressed by the sha256 of the format, Great Expectations' version and
+the suite's name, description, key column, expectations and frame (column names, types
 and pandas' hash of every row); it holds the report's JSON, verified as the PDF cache's entries
 are. A close keeps it in the warehouse's working folder (`<warehouse folder>/.dbt/validation/`,
 beside dbt's), not in the output folder, which holds only what was published."""

@@ -52,15 +52,19 @@ class ValidationWorker:
     def run(self, suites: list[Suite]) -> ValidationReport:
         if not suites:
             return ValidationReport()
-        key = suites_key(suites) if self._cache is not None else ""
-        if self._cache is not None:
-            cached = self._cache.report(key)
-            if cached is not None:
-                return cached
-        report = self._validate(suites)
-        if self._cache is not None:
-            self._cache.keep(key, report)
-        return report
+        if self._cache is None:
+            return self._validate(suites)
+        # suite by suite: a close's landing batch and mart batch differ from the last close's
+        # only in the suites whose frames changed
+        keys = [suites_key([suite]) for suite in suites]
+        found = [self._cache.report(key) for key in keys]
+        missing = [i for i, report in enumerate(found) if report is None or len(report.suites) != 1]
+        if missing:
+            fresh = self._validate([suites[i] for i in missing])
+            for i, result in zip(missing, fresh.suites, strict=True):
+                found[i] = ValidationReport(suites=[result])
+                self._cache.keep(keys[i], found[i])
+        return ValidationReport(suites=[report.suites[0] for report in found if report])
 
     def _validate(self, suites: list[Suite]) -> ValidationReport:
         self.start()
