@@ -118,34 +118,11 @@ ISSUED_RATE_CARD_TYPES = pa.schema(
 
 def issued_rate_cards(months: list[Month], before: dt.date) -> pa.Table:
     """The rate card each final month before `before` was issued at (SPEC 8: the reference data
-    that priced an issued month never changes), as one table for ledger.issued_rate_cards: the
-    version's `rate_card.parquet`, read after final.json vouches for the manifest and the manifest
-    for the file. A version closed before the rate card was published has no such file: it is
-    left out, and rpt_correction_price_changes falls back to comparing the unit prices of its
-    issued lines (and its unpriced usage) for that month."""
-    tables: list[pa.Table] = []
-    for state in months:
-        if state.final is None or state.month >= before:
-            continue
-        version = issued_version(state)
-        verified_file(version, state.final, "manifest.json")
-        entry = (version.manifest().get("outputs") or {}).get("rate_card.parquet")
-        if not isinstance(entry, dict):
-            continue  # an older version: the fallback above
-        path = version.folder / "rate_card.parquet"
-        if not path.is_file() or sha256_file(path) != entry.get("sha256"):
-            raise BillingError(
-                f"The issued version {version.label} no longer matches its manifest: "
-                f"rate_card.parquet {'is missing' if not path.is_file() else 'changed'}.",
-                hint=RESTORE,
-            )
-        table = pq.read_table(path)
-        columns = [pa.array([state.month] * table.num_rows, pa.date32())] + [
-            table.column(column.name).cast(column.type)
-            for column in list(ISSUED_RATE_CARD_TYPES)[1:]
-        ]
-        tables.append(pa.Table.from_arrays(columns, schema=ISSUED_RATE_CARD_TYPES))
-    return pa.concat_tables(tables) if tables else ISSUED_RATE_CARD_TYPES.empty_table()
+    that priced an issued month never changes), as one table for ledger.issued_rate_cards. A
+    version closed before the rate card was published has no such file: it is left out, and
+    rpt_correction_price_changes falls back to comparing the unit prices of its issued lines
+    (and its unpriced usage) for that month."""
+    return _issued_files(months, before, "rate_card.parquet", ISSUED_RATE_CARD_TYPES)
 
 
 ISSUED_DEFERRED_REVENUE_TYPES = pa.schema(
@@ -164,33 +141,38 @@ ISSUED_DEFERRED_REVENUE_TYPES = pa.schema(
 def issued_deferred_revenue(months: list[Month], before: dt.date) -> pa.Table:
     """The deferred revenue roll-forward each final month before `before` was issued with
     (SPEC 12.3: what its journal recognised, and its closing balances), as one table for
-    ledger.issued_deferred_revenue: the version's `deferred_revenue.parquet`, read after
-    final.json vouches for the manifest and the manifest for the file. A version closed before
-    the journal was published has no such file and is left out (its journal recognised
-    nothing this book knows of)."""
+    ledger.issued_deferred_revenue. A version closed before the journal was published has no
+    such file and is left out (its journal recognised nothing this book knows of)."""
+    return _issued_files(months, before, "deferred_revenue.parquet", ISSUED_DEFERRED_REVENUE_TYPES)
+
+
+def _issued_files(months: list[Month], before: dt.date, name: str, schema: pa.Schema) -> pa.Table:
+    """The issued versions' file `name` of every final month before `before`, one table typed
+    `schema` (its first column the month): each file read after final.json vouches for the
+    manifest and the manifest for the file; a version whose manifest lists no such file (closed
+    by an older release) is left out."""
     tables: list[pa.Table] = []
     for state in months:
         if state.final is None or state.month >= before:
             continue
         version = issued_version(state)
         verified_file(version, state.final, "manifest.json")
-        entry = (version.manifest().get("outputs") or {}).get("deferred_revenue.parquet")
+        entry = (version.manifest().get("outputs") or {}).get(name)
         if not isinstance(entry, dict):
             continue
-        path = version.folder / "deferred_revenue.parquet"
+        path = version.folder / name
         if not path.is_file() or sha256_file(path) != entry.get("sha256"):
             raise BillingError(
                 f"The issued version {version.label} no longer matches its manifest: "
-                f"deferred_revenue.parquet {'is missing' if not path.is_file() else 'changed'}.",
+                f"{name} {'is missing' if not path.is_file() else 'changed'}.",
                 hint=RESTORE,
             )
         table = pq.read_table(path)
         columns = [pa.array([state.month] * table.num_rows, pa.date32())] + [
-            table.column(column.name).cast(column.type)
-            for column in list(ISSUED_DEFERRED_REVENUE_TYPES)[1:]
+            table.column(column.name).cast(column.type) for column in list(schema)[1:]
         ]
-        tables.append(pa.Table.from_arrays(columns, schema=ISSUED_DEFERRED_REVENUE_TYPES))
-    return pa.concat_tables(tables) if tables else ISSUED_DEFERRED_REVENUE_TYPES.empty_table()
+        tables.append(pa.Table.from_arrays(columns, schema=schema))
+    return pa.concat_tables(tables) if tables else schema.empty_table()
 
 
 def recorded_landed_months(manifest: dict) -> dict[str, dict] | None:
