@@ -205,3 +205,18 @@ def test_the_scan_names_file_line_and_construct(sql, construct):
 def test_the_scan_ignores_jinja_comments_and_string_literals():
     text = "{#- hugeint // qualify -#}\nselect '[' || 'a::b' as x -- union all by name\nfrom t\n"
     assert not duckdb_only_in_sql("models/probe.sql", text)
+
+
+def test_contract_and_seed_types_are_spelled_for_both_engines():
+    """A `varchar` type without a length is DuckDB's: Spark refuses it in DDL (a contract's
+    empty-schema check, a seed's column_types). Both engines read `string`."""
+    bare_varchar = re.compile(r"^\s*(data_type:|\w+:)\s*varchar\s*$", re.I)
+    files = [REPO / "dbt_project.yml", *sorted((REPO / "models").rglob("*.yml"))]
+    found = [
+        f"{path.relative_to(REPO)}:{number}: {line.strip()}"
+        for path in files
+        if not path.name.endswith("__sources.yml")  # read by the loader, not by dbt's DDL
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if bare_varchar.match(line)
+    ]
+    assert not found, "spell these types `string`:\n" + "\n".join(found)
