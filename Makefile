@@ -102,8 +102,10 @@ demo: $(STAMP)
 	@echo "September's journal (CSV, for the general ledger): $$(ls $(OUTPUT)/2026-09/v*/journal.csv | head -n 1)"
 	@echo "Close report (HTML):  $$(ls -d $(OUTPUT)/2026-10/v* | sort -V | tail -1)/documents/close_report.html"
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -m "unit or dbt or e2e"
+# Two workers (pytest-xdist), a test file each at a time: a file's module fixtures (one landing,
+# one book of record) stay on one worker; the two cores are busy while a close waits on its dbt.
+test: $(STAMP) $(FOCUS_STAMP)
+	$(BIN)/python -m pytest -m "unit or dbt or e2e" -n 2 --dist loadfile
 
 # one Spark session for the whole tier; DuckDB closes of the same landings to compare with
 test-spark: $(SPARK_STAMP)
@@ -112,8 +114,8 @@ test-spark: $(SPARK_STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m unit
 
-test-deep: $(STAMP)
-	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest -m "unit or dbt or e2e"
+test-deep: $(STAMP) $(FOCUS_STAMP)
+	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest -m "unit or dbt or e2e" -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
