@@ -23,10 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # A pytest-xdist worker runs with a bare __main__ (no __file__, no __spec__): pyspark's Spark
 # Connect module, which Great Expectations imports when the spark extra is installed, takes that
-# for a doctest run and exits the worker. Naming the worker's main module is enough.
+# for a doctest run and exits the worker. The worker's main module is named after an empty file
+# (multiprocessing's children run __main__.__file__ as their main: an empty one is harmless).
 _MAIN = sys.modules["__main__"]
 if getattr(_MAIN, "__spec__", None) is None and not hasattr(_MAIN, "__file__"):
-    _MAIN.__file__ = "pytest-xdist-worker"
+    _MAIN.__file__ = str(Path(__file__).resolve().with_name("xdist_main.py"))
 
 settings.register_profile(
     "default", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
