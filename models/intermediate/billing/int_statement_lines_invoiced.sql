@@ -96,12 +96,11 @@ final as (
     select
         lines.*,
         cast(case
-            when lines.billing_item = 'aku_subscription'
-                then case
-                    when licenses.channel in {{ sql_list(var('marketplace_invoicers')) }}
-                        then licenses.channel
-                    else 'automq'
-                end
+            when
+                lines.billing_item = 'aku_subscription'
+                and licenses.channel in {{ sql_list(var('marketplace_invoicers')) }}
+                then licenses.channel
+            when lines.billing_item = 'aku_subscription' then 'automq'
             when marketplace_months.organization_id is not null then 'aws_marketplace'
             else 'automq'
         end as varchar(32)) as invoiced_by
