@@ -40,3 +40,16 @@
 {% macro usage_row_metadata_columns() -%}
     {{ return(['source_file', 'file_row_number', 'load_id', 'usage_month', 'validation_failure']) }}
 {%- endmacro %}
+
+
+{#- SPEC 9.1 / 10.2: a Marketplace subscription (`subscriptions` alias) overlaps the month that
+    starts at `month`: subscribed before the month's end and not unsubscribed before its start.
+    The reconciliation's `off_marketplace` and who invoices a charge both read this one rule. -#}
+{% macro subscription_overlaps_month(subscriptions, month) -%}
+    {{ subscriptions }}.subscribed_at
+    < cast({{ month }} + interval 1 month as {{ timestamptz_type() }})
+    and (
+        {{ subscriptions }}.unsubscribed_at is null
+        or {{ subscriptions }}.unsubscribed_at > cast({{ month }} as {{ timestamptz_type() }})
+    )
+{%- endmacro %}

@@ -81,13 +81,7 @@ marketplace_months as (
     from lines
     inner join subscriptions
         on lines.organization_id = subscriptions.organization_id
-        and subscriptions.subscribed_at
-        < cast(lines.statement_month + interval 1 month as {{ timestamptz_type() }})
-        and (
-            subscriptions.unsubscribed_at is null
-            or subscriptions.unsubscribed_at
-            > cast(lines.statement_month as {{ timestamptz_type() }})
-        )
+        and {{ subscription_overlaps_month('subscriptions', 'lines.statement_month') }}
 
 ),
 

@@ -380,15 +380,7 @@ month_subscriptions_ranked as (
     from organization_months
     inner join subscriptions
         on organization_months.organization_id = subscriptions.organization_id
-        and (
-            subscriptions.subscribed_at
-            < cast(organization_months.usage_month + interval 1 month as {{ timestamptz_type() }})
-        )
-        and (
-            subscriptions.unsubscribed_at is null
-            or subscriptions.unsubscribed_at
-            > cast(organization_months.usage_month as {{ timestamptz_type() }})
-        )
+        and {{ subscription_overlaps_month('subscriptions', 'organization_months.usage_month') }}
 
 ),
 
