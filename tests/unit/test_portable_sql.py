@@ -220,3 +220,42 @@ def test_contract_and_seed_types_are_spelled_for_both_engines():
         if bare_varchar.match(line)
     ]
     assert not found, "spell these types `string`:\n" + "\n".join(found)
+
+
+# the Python modules whose SQL runs on the warehouse of either engine once dbt has built it (the
+# close's readers and the mart suites; tests/spark/test_close_reads.py runs them on Spark)
+ENGINE_READERS = [
+    *sorted((REPO / "src" / "automq_billing" / "close").glob("*.py")),
+    REPO / "src" / "automq_billing" / "validation" / "mart_suites.py",
+]
+
+
+def _sql_literals(path: Path) -> list[tuple[int, str]]:
+    """The string literals of a Python module that hold a `select`: (line, text)."""
+    import ast
+
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.search(r"\bselect\b", node.value, re.I)
+    ]
+
+
+def test_the_sql_the_close_reads_with_spells_nothing_only_duckdb_reads():
+    assert all(path.exists() for path in ENGINE_READERS)
+    found = [
+        finding.replace(f"{_name(path)}:{line}:", f"{_name(path)}:{line}+")
+        for path in ENGINE_READERS
+        for line, sql in _sql_literals(path)
+        for finding in _findings(f"{_name(path)}:{line}", _sql_text(sql), DUCKDB_ONLY)
+    ]
+    assert len(found) == 0, "DuckDB-only SQL in what the close reads:\n" + "\n".join(found)
+
+
+def test_the_python_scan_finds_a_bare_varchar(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text('SQL = """\nselect cast(a as varchar) from t\n"""\n', encoding="utf-8")
+    [(line, sql)] = _sql_literals(probe)
+    assert _findings("probe", _sql_text(sql), DUCKDB_ONLY) == ["probe:2: varchar without a length"]

@@ -125,7 +125,7 @@ def _sample_suite(
             """
             select
                 source_file as file, event_id, organization_id, instance_id, pricing_mode,
-                cluster_tier, meter, cast(hour_start as varchar) as hour_start, quantity
+                cluster_tier, meter, cast(hour_start as string) as hour_start, quantity
             from landing.usage_events
             where list_contains($load_ids, load_id) and file_row_number < $rows
             order by source_file, file_row_number

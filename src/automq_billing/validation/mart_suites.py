@@ -133,15 +133,15 @@ _FRAMES = {
     "focus_charges": """
         select
             concat_ws('|', x_LineType, BillingAccountId, x_BillingItem,
-                coalesce(cast(x_Tier as varchar), '-'), coalesce(x_ClusterTier, '-'),
-                coalesce(x_LicenseId, '-'), coalesce(cast(x_AdjustedMonth as varchar), '-'),
+                coalesce(cast(x_Tier as string), '-'), coalesce(x_ClusterTier, '-'),
+                coalesce(x_LicenseId, '-'), coalesce(cast(x_AdjustedMonth as string), '-'),
                 coalesce(ResourceId, '-'), coalesce(SubAccountId, '-'),
                 coalesce(CommitmentDiscountStatus, '-')) as charge_key,
             ChargeCategory, ChargeFrequency, PricingCategory, PricingUnit, InvoiceIssuerName,
             BillingCurrency, ServiceCategory, ServiceSubcategory, ServiceName, ProviderName,
             ChargeDescription, SkuPriceDetails,
-            cast(BilledCost as varchar) as billed_cost_text,
-            cast(EffectiveCost as varchar) as effective_cost_text,
+            cast(BilledCost as string) as billed_cost_text,
+            cast(EffectiveCost as string) as effective_cost_text,
             ChargeClass is not null or (ListCost = ListUnitPrice * PricingQuantity
                 and ContractedCost = ContractedUnitPrice * PricingQuantity) as unit_prices_hold,
             InvoiceIssuerName = 'AutoMQ' or BilledCost = 0 as marketplace_billed_zero,
