@@ -141,3 +141,12 @@ def test_empty_seed_cells_load_as_null_on_spark(spark_build):
     assert None in cluster_tiers and "None" not in cluster_tiers, cluster_tiers
     tiers = _parquet_table(spark_build["warehouse"], "reference", "rate_card_tiers")
     assert None in tiers.column("upper_bound").to_pylist()
+
+
+def test_seed_cells_load_as_written_on_spark(spark_build):
+    """The session cursor pastes bound values into the SQL unescaped and makes decimals floats:
+    spark__load_csv_rows writes each cell as an escaped literal cast to its type instead."""
+    seller = _parquet_table(spark_build["warehouse"], "reference", "seller").to_pylist()
+    assert seller[0]["address_line_2"] == "367-375 Queen's Road Central"
+    tiers = _parquet_table(spark_build["warehouse"], "reference", "rate_card_tiers")
+    assert str(tiers.column("unit_price").to_pylist()[1]) == "0.035000"
