@@ -24,6 +24,18 @@
 
 {% macro spark__timestamptz_type() -%}timestamp{%- endmacro %}
 
+{#- A date and time of day without a time zone (FOCUS's datetimes, UTC by convention, written
+    as UTC timestamps by the close): DuckDB's TIMESTAMP; Spark's TIMESTAMP is an instant (read
+    back as UTC-aware), its TIMESTAMP_NTZ the same wall-clock value as DuckDB's. A contract
+    declares the same type per target (`timestamp_ntz` on Spark). -#}
+{% macro wall_timestamp_type() -%}
+    {{ return(adapter.dispatch('wall_timestamp_type', 'automq_billing')()) }}
+{%- endmacro %}
+
+{% macro default__wall_timestamp_type() -%}timestamp{%- endmacro %}
+
+{% macro spark__wall_timestamp_type() -%}timestamp_ntz{%- endmacro %}
+
 {#- A column type as a source's YAML declares it (DuckDB's names), in the engine's spelling:
     the loaded tables are created with it (create_loaded_tables). -#}
 {% macro column_type(data_type) -%}

@@ -47,7 +47,12 @@ def _read_relations() -> list[str]:
 
 def _same(duck: pa.Table, spark: pa.Table) -> list[str]:
     if duck.schema != spark.schema:
-        return [f"schema: duckdb {duck.schema} != spark {spark.schema}"]
+        return [
+            f"{a.name}: duckdb {a.type}{'' if a.nullable else ' not null'} != spark "
+            f"{b.name}: {b.type}{'' if b.nullable else ' not null'}"
+            for a, b in zip(duck.schema, spark.schema, strict=False)
+            if a != b
+        ] or [f"columns: duckdb {duck.schema.names} != spark {spark.schema.names}"]
     a = [{k: str(v) for k, v in row.items()} for row in duck.to_pylist()]
     b = [{k: str(v) for k, v in row.items()} for row in spark.to_pylist()]
     return [] if a == b else [f"rows differ: duckdb {a[:3]} != spark {b[:3]}"]
