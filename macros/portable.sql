@@ -14,6 +14,17 @@
 
 {% macro spark__wide_int() -%}decimal(38, 0){%- endmacro %}
 
+{#- The exact sum of an integer column, wide enough for any sum of BIGINTs: DuckDB's sum of a
+    BIGINT is already a HUGEINT; Spark's stays a BIGINT and wraps past 2^63 (ANSI mode off), so
+    it sums DECIMAL(38, 0). -#}
+{% macro wide_sum(expression) -%}
+    {{ return(adapter.dispatch('wide_sum', 'automq_billing')(expression)) }}
+{%- endmacro %}
+
+{% macro default__wide_sum(expression) -%}sum({{ expression }}){%- endmacro %}
+
+{% macro spark__wide_sum(expression) -%}sum(cast({{ expression }} as decimal(38, 0))){%- endmacro %}
+
 {#- A point in time: DuckDB's TIMESTAMPTZ; Spark's TIMESTAMP is already an instant (shown in
     the session time zone, UTC). -#}
 {% macro timestamptz_type() -%}

@@ -45,7 +45,7 @@ aggregated as (
         measured.billing_item,
         measured.cluster_tier,
         max(measured.environment_id) as environment_id,
-        cast(sum(measured.measure) as {{ wide_int() }}) as measure
+        cast({{ wide_sum('measured.measure') }} as {{ wide_int() }}) as measure
     from measured
     group by
         measured.organization_id,

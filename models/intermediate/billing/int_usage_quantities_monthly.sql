@@ -21,7 +21,7 @@ summed as (
         measures.usage_month,
         measures.billing_item,
         measures.cluster_tier,
-        cast(sum(measures.measure) as {{ wide_int() }}) as measure
+        cast({{ wide_sum('measures.measure') }} as {{ wide_int() }}) as measure
     from measures
     group by
         measures.organization_id,

@@ -39,7 +39,7 @@ organization_hours as (
         rated.hour_start as usage_hour,
         {%- for meter in ['ingress_bytes', 'egress_bytes', 'retained_bytes'] %}
         cast(
-            coalesce(sum(rated.quantity) filter (where rated.meter = '{{ meter }}'), 0)
+            coalesce({{ wide_sum('rated.quantity') }} filter (where rated.meter = '{{ meter }}'), 0)
             as {{ wide_int() }}
         ) as {{ meter }},
         {%- endfor %}

@@ -20,7 +20,7 @@ counted as (
         classified.outcome,
         classified.quarantine_reason,
         count(*) as row_count,
-        cast(coalesce(sum(classified.quantity), 0) as {{ wide_int() }}) as quantity
+        cast(coalesce({{ wide_sum('classified.quantity') }}, 0) as {{ wide_int() }}) as quantity
     from classified
     group by
         classified.usage_month,

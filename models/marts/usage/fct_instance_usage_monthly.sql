@@ -56,8 +56,8 @@ instance_items as (
         weighted.usage_month,
         weighted.billing_item,
         max(weighted.environment_id) as environment_id,
-        cast(sum(weighted.measure) as {{ wide_int() }}) as measure,
-        cast(sum(weighted.weight) as {{ wide_int() }}) as weight
+        cast({{ wide_sum('weighted.measure') }} as {{ wide_int() }}) as measure,
+        cast({{ wide_sum('weighted.weight') }} as {{ wide_int() }}) as weight
     from weighted
     group by
         weighted.organization_id,

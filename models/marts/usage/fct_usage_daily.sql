@@ -21,9 +21,9 @@ daily as (
         hours.organization_id,
         hours.usage_month,
         cast(hours.hour_start as date) as usage_day,
-        cast(sum(hours.ingress_bytes) as {{ wide_int() }}) as ingress_bytes,
-        cast(sum(hours.egress_bytes) as {{ wide_int() }}) as egress_bytes,
-        cast(sum(hours.retained_bytes) as {{ wide_int() }}) as retained_byte_hours
+        cast({{ wide_sum('hours.ingress_bytes') }} as {{ wide_int() }}) as ingress_bytes,
+        cast({{ wide_sum('hours.egress_bytes') }} as {{ wide_int() }}) as egress_bytes,
+        cast({{ wide_sum('hours.retained_bytes') }} as {{ wide_int() }}) as retained_byte_hours
     from hours
     group by hours.organization_id, hours.usage_month, cast(hours.hour_start as date)
 

@@ -23,7 +23,7 @@ items as (
         quantities.usage_month,
         quantities.billing_item,
         max(quantities.unit) as unit,
-        cast(sum(quantities.measure) as {{ wide_int() }}) as measure,
+        cast({{ wide_sum('quantities.measure') }} as {{ wide_int() }}) as measure,
         cast(sum(quantities.quantity) as decimal(38, 6)) as quantity
     from quantities
     group by quantities.organization_id, quantities.usage_month, quantities.billing_item
