@@ -62,7 +62,9 @@ def _rows(frame) -> list[tuple]:
     return sorted(tuple(str(v) for v in row) for row in frame.itertuples(index=False))
 
 
-def test_the_close_reads_the_same_month_through_spark(duck_closed, spark_warehouse):
+def test_the_close_reads_the_same_month_through_spark(spark_closed, duck_closed, spark_warehouse):
+    # spark_closed first: the tier's Spark closes build the catalog before this test writes
+    # DuckDB's tables into it
     duck_warehouse: Path = duck_closed["warehouse"]
     month = dt.date(2026, 10, 1)
     engine = make_engine("spark", spark_warehouse, REPO)

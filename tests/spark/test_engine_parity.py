@@ -13,7 +13,6 @@ engine names, versions, timings and paths may differ.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -24,14 +23,9 @@ import pytest
 pytest.importorskip("pyspark")
 pytest.importorskip("dbt.adapters.spark")
 
-from automq_billing.book.commands import run_finalize  # noqa: E402
-from automq_billing.close import CloseOptions, run_close  # noqa: E402
-from automq_billing.demo import generate_landing  # noqa: E402
-from helpers import REPO  # noqa: E402
 
 pytestmark = pytest.mark.spark
 
-SEPTEMBER, OCTOBER = dt.date(2026, 9, 1), dt.date(2026, 10, 1)
 ENGINES = ("duckdb", "spark")
 # what may differ between the engines' manifests (SPEC 11), and what depends on when or where
 # the close ran
@@ -39,25 +33,14 @@ _MANIFEST_FREE = {"closed_at", "tools", "paths", "timings", "dbt", "load", "docu
 
 
 @pytest.fixture(scope="module")
-def closed(duck_closed, spark_warehouse, tmp_path_factory) -> dict[str, dict[str, Path]]:
+def closed(duck_closed, spark_closed) -> dict[str, dict[str, Path]]:
     """{engine: {"2026-09": v1 folder, "2026-10": v1 folder}}: the corrections story closed on
-    both engines, September issued before October is closed. The Spark side replays the story on
-    its own copy of the landing (the generator writes the same files for the same arguments)."""
-    root = tmp_path_factory.mktemp("spark_closes")
-    landing, output = root / "landing", root / "output"
-    folders = {}
-    for month, as_of in ((SEPTEMBER, dt.date(2026, 10, 6)), (OCTOBER, dt.date(2026, 11, 6))):
-        generate_landing(
-            landing, [SEPTEMBER, OCTOBER], orgs=2, seed=42, as_of=as_of, project_dir=REPO
-        )
-        options = CloseOptions(
-            month, landing, output, spark_warehouse, REPO, documents=False, engine="spark"
-        )
-        folders[f"{month:%Y-%m}"] = run_close(options).folder
-        if month == SEPTEMBER:
-            run_finalize(output, month, None, approved_by="parity test")
-    duck = {month: duck_closed[month] for month in ("2026-09", "2026-10")}
-    return {"duckdb": duck, "spark": folders}
+    both engines, September issued before October is closed (tests/spark/conftest.py)."""
+    months = ("2026-09", "2026-10")
+    return {
+        "duckdb": {month: duck_closed[month] for month in months},
+        "spark": {month: spark_closed[month] for month in months},
+    }
 
 
 def _normalised(table: pa.Table) -> pa.Table:

@@ -62,6 +62,7 @@ def test_query_binds_values_and_reads_types_as_duckdb_gives_them(spark_warehouse
             "at": pa.array(
                 [dt.datetime(2026, 9, 1, 12, tzinfo=dt.UTC), None], pa.timestamp("us", tz="UTC")
             ),
+            "wall": pa.array([dt.datetime(2026, 9, 1), None], pa.timestamp("us")),
         }
     )
     engine.write_table("scratch.values_read", table)

@@ -84,9 +84,13 @@ class SparkEngine:
         or adds its rows (`append`)."""
         if mode not in WRITE_MODES:
             raise ValueError(f"mode must be one of {WRITE_MODES}, not {mode!r}")
+        from pyspark.sql.pandas.types import from_arrow_schema
+
         session = self.session()
         _create_database(session, name.split(".")[0])
-        frame = session.createDataFrame(table)
+        # a timestamp without a zone stays one (TIMESTAMP_NTZ), whatever the session's
+        # spark.sql.timestampType says: read back, it is the wall-clock value DuckDB gives
+        frame = session.createDataFrame(table, from_arrow_schema(table.schema, True))
         if mode == "append" and session.catalog.tableExists(name):
             frame.select(*session.table(name).columns).write.insertInto(name)
         else:
