@@ -61,6 +61,7 @@ from automq_billing.close.marketplace import (
     STREAMED_TABLES,
     marketplace_block,
     marketplace_suites,
+    streamed_batches,
 )
 from automq_billing.close.reuse import copy_previous, exports_key
 from automq_billing.dbt_runner import DbtResult
@@ -438,8 +439,7 @@ def _publish(run: CloseRun) -> CloseResult:
 
 
 def _write_exports(run: CloseRun, folder: Path) -> dict[str, dict]:
-    """Each table's Parquet file and CSV twin; the streamed tables straight from the warehouse,
-    a row group at a time."""
+    """Each table's Parquet file and CSV twin; the streamed ones a row group at a time."""
     options, data, engine = run.options, run.data, run.engine
     assert data is not None and engine is not None
     outputs: dict[str, dict] = {}
@@ -450,8 +450,8 @@ def _write_exports(run: CloseRun, folder: Path) -> dict[str, dict]:
             if name in data.tables:
                 outputs.update(write_table(folder, name, data.tables[name]))
                 continue
-            query = con.sql(sql, params={"month": options.month} if "$month" in sql else None)
-            outputs.update(write_batches(folder, name, query.to_arrow_reader(_BATCH_ROWS)))
+            batches = streamed_batches(con, name, sql, options.month, _BATCH_ROWS)
+            outputs.update(write_batches(folder, name, batches))
     return outputs
 
 
