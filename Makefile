@@ -8,7 +8,7 @@ SPARK_STAMP := $(VENV)/.installed-spark-stamp
 LANDING ?= data/landing
 OUTPUT ?= output
 WAREHOUSE ?= warehouse/billing.duckdb
-ROWS ?= 1000000
+ROWS ?=
 ORGS ?= 1000
 SEED ?= 1
 BENCH ?= small
@@ -137,7 +137,7 @@ validate: $(STAMP)
 	$(DEMO) validate --landing $(LANDING)
 
 bench: $(STAMP)
-	$(BIN)/python -m automq_billing.bench --scenario $(BENCH) --rows $(ROWS) --orgs $(ORGS) --seed $(SEED)
+	$(BIN)/python -m automq_billing.bench --scenario $(BENCH) $(if $(ROWS),--rows $(ROWS)) --orgs $(ORGS) --seed $(SEED)
 
 # Starts the demo over: its landing, its statements (issued months included), its warehouse. Only
 # the demo's own default folders, whatever LANDING, OUTPUT or WAREHOUSE say: a real landing or

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from automq_billing.close import CloseOptions, run_close
+from automq_billing.close import run as close_run
 from helpers import (
     ALLOCATION_SCHEMA,
     GIB,
@@ -296,7 +297,13 @@ def closed(tmp_path_factory) -> ClosedFixture:
         project_dir=REPO,
         documents=False,
     )
-    result = run_close(options)
+    # this close takes the path of a landing too large for the validation worker beside dbt:
+    # the landing suites run after the build (the e2e closes run them beside it)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(close_run, "WORKER_BESIDE_DBT_MAX_ROWS", 0)
+        result = run_close(options)
+    results = (result.folder / "validation" / "results.json").read_text("utf-8")
+    assert '"usage_events_files"' in results, "the landing suites ran after the build"
     con = duckdb.connect(str(options.warehouse), read_only=True)
     con.execute("set TimeZone = 'UTC'")
     yield ClosedFixture(root, landing, options.warehouse, result.folder, result, con)

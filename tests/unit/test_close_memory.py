@@ -13,9 +13,9 @@ pytestmark = pytest.mark.unit
 
 @pytest.mark.parametrize(
     ("project", "expected"),
-    [("1500MB", "1000MB"), ("800MB", "800MB"), ("2GiB", "1000MB"), ("?", "1000MB")],
+    [("1500MB", "1100MB"), ("800MB", "800MB"), ("2GiB", "1100MB"), ("?", "1100MB")],
 )
-def test_the_close_limit_is_1000mb_or_the_projects_if_smaller(monkeypatch, project, expected):
+def test_the_close_limit_is_1100mb_or_the_projects_if_smaller(monkeypatch, project, expected):
     monkeypatch.delenv("AUTOMQ_BILLING_CLOSE_MEMORY_LIMIT", raising=False)
     monkeypatch.setattr(warehouse, "MEMORY_LIMIT", project)
     assert warehouse.close_memory_limit() == expected

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -53,6 +55,17 @@ MARKETPLACE_TABLES = {
 # written from the warehouse a row group at a time (`close.export.write_batches`): they grow with
 # the landed rows; the manifest counts the exceptions per cause with EXCEPTION_CAUSES instead
 STREAMED_TABLES = ("marketplace_exceptions", "usage_daily")
+# the exceptions are sorted a slice of organizations at a time, each slice at most this many
+# rows (an organization with more is a slice of its own): DuckDB sorting the 9.1 million
+# exceptions of a 50-million-row month at once held 1.8 GiB whatever its memory limit (issue 18)
+EXCEPTION_SLICE_ROWS = 500_000
+EXCEPTIONS_PER_ORGANIZATION = """
+    select organization_id, count(*) as row_count
+    from marts.fct_marketplace_metering_exceptions
+    where usage_month = $month
+    group by organization_id
+    order by organization_id nulls first
+"""
 EXCEPTION_CAUSES = """
     select cause, count(*)
     from marts.fct_marketplace_metering_exceptions
@@ -241,4 +254,59 @@ def marketplace_suite(
         ],
         key="organization_id",
         description="the month's AWS Marketplace reconciliation: identity, statuses, variances",
+    )
+
+
+def exception_batches(
+    con: Any, month: dt.date, batch_rows: int, slice_rows: int = EXCEPTION_SLICE_ROWS
+) -> pa.RecordBatchReader:
+    """The month's Marketplace exceptions in the order of MARKETPLACE_TABLES' query, read a
+    slice of organizations at a time (each slice the same query for an organization range, its
+    bounds bound as values): the same rows in the same order as the whole query, sorted in
+    slices of at most `slice_rows` rows."""
+    base = MARKETPLACE_TABLES["marketplace_exceptions"]
+    where = "where usage_month = $month"
+    counts = con.execute(EXCEPTIONS_PER_ORGANIZATION, {"month": month}).fetchall()
+    slices: list[tuple[str, dict[str, Any]]] = []
+    current: list[tuple[str, int]] = []
+    for organization, rows in counts:
+        if organization is None:
+            slices.append(("organization_id is null", {"month": month}))
+            continue
+        if current and sum(n for _, n in current) + rows > slice_rows:
+            slices.append(_range_slice(current, month))
+            current = []
+        current.append((organization, rows))
+    if current:
+        slices.append(_range_slice(current, month))
+    if not slices:  # no exception: the whole query gives the empty table and its schema
+        return con.sql(base, params={"month": month}).to_arrow_reader(batch_rows)
+    readers = [
+        con.sql(base.replace(where, f"{where} and {condition}"), params=params)
+        for condition, params in slices
+    ]
+    first = readers[0].to_arrow_reader(batch_rows)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        yield from first
+        for reader in readers[1:]:
+            yield from reader.to_arrow_reader(batch_rows)
+
+    return pa.RecordBatchReader.from_batches(first.schema, batches())
+
+
+def _range_slice(organizations: list[tuple[str, int]], month: dt.date) -> tuple[str, dict]:
+    condition = "organization_id between $first and $last"
+    return condition, {"month": month, "first": organizations[0][0], "last": organizations[-1][0]}
+
+
+def streamed_batches(
+    con: Any, name: str, sql: str, month: dt.date, batch_rows: int
+) -> pa.RecordBatchReader:
+    """A streamed table's rows for its files: the exceptions a slice of organizations at a time
+    (exception_batches), any other table straight from its query."""
+    if name == "marketplace_exceptions":
+        return exception_batches(con, month, batch_rows)
+    return con.sql(sql, params={"month": month} if "$month" in sql else None).to_arrow_reader(
+        batch_rows
     )

@@ -2,14 +2,10 @@
 month, and publish `<output>/<YYYY-MM>/v<N>/` whole or not at all.
 
 The steps, in order (each timed; `--timings` prints the table, the manifest keeps it):
-1. refuse at once what cannot work: paths that overlap the landing, an unwritable output or
-   warehouse, a month that is final or has a later final month;
-2. take the locks (beside the warehouse and beside the output folder);
+1. refuse what cannot work (overlapping paths, unwritable folders, a final month); 2. lock;
 3. survey the landing (the files this run reads are fixed here) and refuse a bad file;
-4. load the new files into the warehouse, write the run's context and the ledger of issued
-   lines; refuse a month with nothing to close, before dbt runs;
-5. run `dbt build` (unit tests excluded: they test code, not data) while the validation worker
-   checks the landing;
+4. load the new files, write the run's context and the issued ledger; refuse an empty month;
+5. run `dbt build` (unit tests excluded) while the validation worker checks the landing;
 6. read the month (read-only) and refuse an unpriced month or edited prices of issued months;
 7. validate the month's marts; 8. publish.
 """
@@ -65,6 +61,7 @@ from automq_billing.close.marketplace import (
     STREAMED_TABLES,
     marketplace_block,
     marketplace_suites,
+    streamed_batches,
 )
 from automq_billing.close.reuse import copy_previous, exports_key
 from automq_billing.dbt_runner import DbtResult
@@ -87,6 +84,9 @@ from automq_billing.vocabulary import Vocabulary, check_seed_files, load_vocabul
 
 Progress = Callable[[str], None]
 _BATCH_ROWS = 65_536
+# above this many landed rows the validation worker (~290 MiB) starts after dbt: the process
+# tree stays under 2 GiB while dbt's DuckDB works at the close's limit (README, "Memory")
+WORKER_BESIDE_DBT_MAX_ROWS = 10_000_000
 _EXPORTS = {**queries.OUTPUT_TABLES, **MARKETPLACE_TABLES}  # the version folder's data files
 _COPIED = [name for name in _EXPORTS if name != "focus"]  # a re-close may copy; FOCUS names v<N>
 
@@ -202,12 +202,16 @@ def run_close(options: CloseOptions, progress: Progress = lambda message: None) 
             ThreadPoolExecutor(max_workers=1) as pool,
         ):
             load, suites, plan = _load(run, issued, hashes)
-            if not plan.reuse:  # its import runs beside dbt; a reuse may need no worker at all
+            # the worker's import and suites run beside dbt (a reuse may need no worker)
+            beside_dbt = survey.rows <= WORKER_BESIDE_DBT_MAX_ROWS
+            if beside_dbt and not plan.reuse:
                 worker.start()
-            landing_report = pool.submit(worker.run, suites)
+            landing_report = pool.submit(worker.run, suites) if beside_dbt else None
             try:
                 run.dbt = _build(run, plan)
             finally:  # the new files' warnings are kept even when the build is refused
+                if landing_report is None:
+                    landing_report = pool.submit(worker.run, suites)
                 noted.record_file_warnings(run.engine.connect, load, landing_report.result())
             with timings.stage("read"), run.engine.reader() as con:
                 data = run.data = _read_month(con, run)
@@ -435,8 +439,7 @@ def _publish(run: CloseRun) -> CloseResult:
 
 
 def _write_exports(run: CloseRun, folder: Path) -> dict[str, dict]:
-    """Each table's Parquet file and CSV twin; the streamed tables straight from the warehouse,
-    a row group at a time."""
+    """Each table's Parquet file and CSV twin; the streamed ones a row group at a time."""
     options, data, engine = run.options, run.data, run.engine
     assert data is not None and engine is not None
     outputs: dict[str, dict] = {}
@@ -447,8 +450,8 @@ def _write_exports(run: CloseRun, folder: Path) -> dict[str, dict]:
             if name in data.tables:
                 outputs.update(write_table(folder, name, data.tables[name]))
                 continue
-            query = con.sql(sql, params={"month": options.month} if "$month" in sql else None)
-            outputs.update(write_batches(folder, name, query.to_arrow_reader(_BATCH_ROWS)))
+            batches = streamed_batches(con, name, sql, options.month, _BATCH_ROWS)
+            outputs.update(write_batches(folder, name, batches))
     return outputs
 
 
