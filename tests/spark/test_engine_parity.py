@@ -16,20 +16,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 pytest.importorskip("pyspark")
 pytest.importorskip("dbt.adapters.spark")
 
+from engine_parity import MANIFEST_FREE, differences  # noqa: E402
 
 pytestmark = pytest.mark.spark
 
 ENGINES = ("duckdb", "spark")
-# what may differ between the engines' manifests (SPEC 11), and what depends on when or where
-# the close ran
-_MANIFEST_FREE = {"closed_at", "tools", "paths", "timings", "dbt", "load", "documents", "outputs"}
 
 
 @pytest.fixture(scope="module")
@@ -43,31 +40,6 @@ def closed(duck_closed, spark_closed) -> dict[str, dict[str, Path]]:
     }
 
 
-def _normalised(table: pa.Table) -> pa.Table:
-    """Arrow types as both engines mean them: strings, not large strings."""
-    fields = [
-        pa.field(f.name, pa.string() if pa.types.is_large_string(f.type) else f.type)
-        for f in table.schema
-    ]
-    return table.cast(pa.schema(fields))
-
-
-def _differences(duck: pa.Table, spark: pa.Table) -> list[str]:
-    duck, spark = _normalised(duck), _normalised(spark)
-    if duck.schema != spark.schema:
-        return [f"schema: duckdb {duck.schema} != spark {spark.schema}"]
-    found = []
-    if duck.num_rows != spark.num_rows:
-        found.append(f"rows: duckdb {duck.num_rows} != spark {spark.num_rows}")
-    for index, (a, b) in enumerate(zip(duck.to_pylist(), spark.to_pylist(), strict=False)):
-        # str() keeps a decimal's scale: 1.10 and 1.1 differ
-        if {k: str(v) for k, v in a.items()} != {k: str(v) for k, v in b.items()}:
-            found.append(f"row {index}: duckdb {a} != spark {b}")
-        if len(found) > 5:
-            break
-    return found
-
-
 @pytest.mark.parametrize("month", ["2026-09", "2026-10"])
 def test_every_parquet_output_holds_the_same_rows_and_values(closed, month):
     duck, spark = closed["duckdb"][month], closed["spark"][month]
@@ -77,7 +49,7 @@ def test_every_parquet_output_holds_the_same_rows_and_values(closed, month):
     problems = {
         name: found
         for name in names
-        if (found := _differences(pq.read_table(duck / name), pq.read_table(spark / name)))
+        if (found := differences(pq.read_table(duck / name), pq.read_table(spark / name)))
     }
     assert problems == {}
 
@@ -90,7 +62,7 @@ def test_the_manifests_counts_and_totals_are_the_same(closed, month):
     )
     assert duck["tools"]["engine"] == "duckdb" and spark["tools"]["engine"] == "spark"
     for key in sorted(set(duck) | set(spark)):
-        if key not in _MANIFEST_FREE:
+        if key not in MANIFEST_FREE:
             assert duck.get(key) == spark.get(key), key
     rows = {name: entry.get("rows") for name, entry in duck["outputs"].items()}
     assert rows == {name: entry.get("rows") for name, entry in spark["outputs"].items()}
