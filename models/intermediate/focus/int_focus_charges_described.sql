@@ -186,7 +186,8 @@ final as (
         cast(priced.organization_id as varchar(256)) as BillingAccountId,
         cast(null as varchar(256)) as BillingAccountName,
         cast('USD' as varchar(3)) as BillingCurrency,
-        cast(priced.statement_month + interval 1 month as {{ wall_timestamp_type() }}) as BillingPeriodEnd,
+        cast(priced.statement_month + interval 1 month as {{ wall_timestamp_type() }})
+            as BillingPeriodEnd,
         cast(priced.statement_month as {{ wall_timestamp_type() }}) as BillingPeriodStart,
         cast(priced.charge_category as varchar(16)) as ChargeCategory,
         cast(case when priced.line_type = 'adjustment' then 'Correction' end as varchar(16))
@@ -225,7 +226,8 @@ final as (
         case
             when priced.line_type = 'adjustment'
                 then cast(priced.adjusted_month + interval 1 month as {{ wall_timestamp_type() }})
-            when priced.line_type = 'subscription' then cast(priced.end_date as {{ wall_timestamp_type() }})
+            when priced.line_type = 'subscription'
+                then cast(priced.end_date as {{ wall_timestamp_type() }})
             when priced.line_type = 'amortization'
                 then cast(
                         least(
@@ -236,10 +238,15 @@ final as (
             else cast(priced.statement_month + interval 1 month as {{ wall_timestamp_type() }})
         end as ChargePeriodEnd,
         case
-            when priced.line_type = 'adjustment' then cast(priced.adjusted_month as {{ wall_timestamp_type() }})
-            when priced.line_type = 'subscription' then cast(priced.start_date as {{ wall_timestamp_type() }})
+            when priced.line_type = 'adjustment'
+                then cast(priced.adjusted_month as {{ wall_timestamp_type() }})
+            when priced.line_type = 'subscription'
+                then cast(priced.start_date as {{ wall_timestamp_type() }})
             when priced.line_type = 'amortization'
-                then cast(greatest(priced.statement_month, priced.start_date) as {{ wall_timestamp_type() }})
+                then cast(
+                        greatest(priced.statement_month, priced.start_date)
+                        as {{ wall_timestamp_type() }}
+                    )
             else cast(priced.statement_month as {{ wall_timestamp_type() }})
         end as ChargePeriodStart,
         cast(case when priced.is_licence then 'Usage' end as varchar(16))

@@ -30,7 +30,8 @@ pivoted as (
         ) as cluster_tier,
         {%- for meter in var('usage_meters') %}
         cast(
-            coalesce({{ wide_sum('rated.quantity') }} filter (where rated.meter = '{{ meter }}'), 0) as bigint
+            coalesce({{ wide_sum('rated.quantity') }} filter (where rated.meter = '{{ meter }}'), 0)
+            as bigint
         ) as {{ meter }},
         {%- endfor %}
         count(*) as rated_measurements,

@@ -22,7 +22,8 @@ landed as (
         usage_events.usage_month,
         usage_events.meter,
         count(*) as landed_rows,
-        cast(coalesce({{ wide_sum('usage_events.quantity') }}, 0) as {{ wide_int() }}) as landed_quantity
+        cast(coalesce({{ wide_sum('usage_events.quantity') }}, 0) as {{ wide_int() }})
+            as landed_quantity
     from usage_events
     group by usage_events.usage_month, usage_events.meter
 
@@ -42,19 +43,19 @@ split as (
         coalesce(sum(outcomes.row_count) filter (where outcomes.outcome = 'quarantined'), 0)
             as quarantined_rows,
         cast(
-            coalesce({{ wide_sum('outcomes.quantity') }} filter (where outcomes.outcome = 'rated'), 0)
+            coalesce(sum(outcomes.quantity) filter (where outcomes.outcome = 'rated'), 0)
             as {{ wide_int() }}
         ) as rated_quantity,
         cast(
-            coalesce({{ wide_sum('outcomes.quantity') }} filter (where outcomes.outcome = 'duplicate'), 0)
+            coalesce(sum(outcomes.quantity) filter (where outcomes.outcome = 'duplicate'), 0)
             as {{ wide_int() }}
         ) as duplicate_quantity,
         cast(
-            coalesce({{ wide_sum('outcomes.quantity') }} filter (where outcomes.outcome = 'superseded'), 0)
+            coalesce(sum(outcomes.quantity) filter (where outcomes.outcome = 'superseded'), 0)
             as {{ wide_int() }}
         ) as superseded_quantity,
         cast(
-            coalesce({{ wide_sum('outcomes.quantity') }} filter (where outcomes.outcome = 'quarantined'), 0)
+            coalesce(sum(outcomes.quantity) filter (where outcomes.outcome = 'quarantined'), 0)
             as {{ wide_int() }}
         ) as quarantined_quantity
     from outcomes
