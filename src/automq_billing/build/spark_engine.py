@@ -206,10 +206,41 @@ def _mirror_landing(
             ).saveAsTable(name)
         columns = session.table(name).columns
         for load_id in new:
-            rows = _arrow(con, name, vocabulary, "where load_id = ?", load_id)
-            if rows.num_rows == 0:
+            staged = _stage(engine.warehouse, con, name, vocabulary, load_id)
+            if staged is None:
                 continue
+            path, rows = staged
             if progress is not None:
-                progress(f"  writing load {load_id} of {name} to Spark ({rows.num_rows:,} rows)")
-            frame = session.createDataFrame(rows).select(*columns)
-            frame.write.insertInto(name, overwrite=True)  # this load's partition, whole
+                progress(f"  writing load {load_id} of {name} to Spark ({rows:,} rows)")
+            try:  # Spark reads the staged file itself: the rows never pass through the driver
+                frame = session.read.parquet(str(path)).select(*columns)
+                frame.write.insertInto(name, overwrite=True)  # this load's partition, whole
+            finally:
+                path.unlink(missing_ok=True)
+
+
+def _stage(
+    warehouse: Path, con: Any, name: str, vocabulary: Vocabulary, load_id: int
+) -> tuple[Path, int] | None:
+    """One load of a landed table written from the control store to a Parquet file under the
+    warehouse, a batch at a time (10 million rows handed to Spark as one Arrow table filled the
+    driver's heap): (its path, its rows), or None when the load has no row in this table."""
+    import pyarrow.parquet as pq
+
+    folder = warehouse / "staging"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}-{load_id}.parquet"
+    columns = ", ".join(
+        f'"{c.name}"' for t in vocabulary.tables if _name(t) == name for c in t.columns
+    )
+    sql = f"select {columns} from {name} where load_id = ?"  # noqa: S608 (the project's YAML)
+    batches = con.sql(sql, params=[load_id]).to_arrow_reader(65_536)
+    rows = 0
+    with pq.ParquetWriter(path, batches.schema) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+            rows += batch.num_rows
+    if rows == 0:
+        path.unlink()
+        return None
+    return path, rows
