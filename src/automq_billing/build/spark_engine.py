@@ -156,12 +156,16 @@ def _name(table: Any) -> str:
     return f"{table.schema}.{table.name}"
 
 
-def _arrow(con: Any, name: str, vocabulary: Vocabulary, where: str = "", *params: Any) -> pa.Table:
+def _select(name: str, vocabulary: Vocabulary, where: str = "") -> str:
+    """The loaded table's columns as the project's YAML lists them, in that order."""
     names = ", ".join(
         f'"{c.name}"' for t in vocabulary.tables if _name(t) == name for c in t.columns
     )
-    sql = f"select {names} from {name} {where}"  # noqa: S608 (names from the project's YAML)
-    return con.sql(sql, params=list(params) or None).to_arrow_table()
+    return f"select {names} from {name} {where}"  # noqa: S608 (names from the project's YAML)
+
+
+def _arrow(con: Any, name: str, vocabulary: Vocabulary, where: str = "", *params: Any) -> pa.Table:
+    return con.sql(_select(name, vocabulary, where), params=list(params) or None).to_arrow_table()
 
 
 def _loads(con: Any) -> set[tuple[int, int]]:
@@ -230,10 +234,7 @@ def _stage(
     folder = warehouse / "staging"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}-{load_id}.parquet"
-    columns = ", ".join(
-        f'"{c.name}"' for t in vocabulary.tables if _name(t) == name for c in t.columns
-    )
-    sql = f"select {columns} from {name} where load_id = ?"  # noqa: S608 (the project's YAML)
+    sql = _select(name, vocabulary, "where load_id = ?")
     batches = con.sql(sql, params=[load_id]).to_arrow_reader(65_536)
     rows = 0
     with pq.ParquetWriter(path, batches.schema) as writer:

@@ -268,15 +268,17 @@ def exception_batches(
     where = "where usage_month = $month"
     counts = con.execute(EXCEPTIONS_PER_ORGANIZATION, {"month": month}).fetchall()
     slices: list[tuple[str, dict[str, Any]]] = []
-    current: list[tuple[str, int]] = []
+    current: list[str] = []  # the organizations of the slice being filled, and its rows
+    held = 0
     for organization, rows in counts:
         if organization is None:
             slices.append(("organization_id is null", {"month": month}))
             continue
-        if current and sum(n for _, n in current) + rows > slice_rows:
+        if current and held + rows > slice_rows:
             slices.append(_range_slice(current, month))
-            current = []
-        current.append((organization, rows))
+            current, held = [], 0
+        current.append(organization)
+        held += rows
     if current:
         slices.append(_range_slice(current, month))
     if not slices:  # no exception: the whole query gives the empty table and its schema
@@ -295,9 +297,9 @@ def exception_batches(
     return pa.RecordBatchReader.from_batches(first.schema, batches())
 
 
-def _range_slice(organizations: list[tuple[str, int]], month: dt.date) -> tuple[str, dict]:
+def _range_slice(organizations: list[str], month: dt.date) -> tuple[str, dict]:
     condition = "organization_id between $first and $last"
-    return condition, {"month": month, "first": organizations[0][0], "last": organizations[-1][0]}
+    return condition, {"month": month, "first": organizations[0], "last": organizations[-1]}
 
 
 def streamed_batches(
